@@ -1,0 +1,71 @@
+import type { MiddlewareObj, Request } from '@middy/core';
+import secretsManager from '@middy/secrets-manager';
+import { clearCache } from '@middy/util';
+import type { CredentialsSource } from '../../lib/config.ts';
+import { ErrorCode, SinkError } from '../../lib/errors.ts';
+import type { Credentials, CredentialsProvider } from '../../lib/stream-load.ts';
+
+const CACHE_KEY = 'starrocks-credentials';
+const INTERNAL_KEY = 'starrocksCredentials';
+/** A rotated password is picked up within this time even without a 401. */
+export const SECRET_CACHE_MS = 5 * 60_000;
+
+/** Turns the secret's JSON into credentials without ever echoing its content. */
+export function parseSecret(value: unknown, secretArn: string): Credentials {
+  const v = value as { username?: unknown; password?: unknown } | null;
+  if (
+    v === null ||
+    typeof v !== 'object' ||
+    typeof v.username !== 'string' ||
+    typeof v.password !== 'string'
+  ) {
+    throw new SinkError(
+      ErrorCode.SECRET_INVALID,
+      `secret ${secretArn} must hold JSON {"username": "...", "password": "..."} with string values`,
+    );
+  }
+  return { username: v.username, password: v.password };
+}
+
+export interface CredentialsWiring {
+  /** The middy middleware to `.use()`, when credentials come from Secrets Manager. */
+  readonly middleware: MiddlewareObj | undefined;
+  /** Credentials for the current invocation (the middleware puts the secret on the context). */
+  provider(context: object): CredentialsProvider;
+}
+
+/** Static credentials, or Secrets Manager through the middy middleware with a finite cache. */
+export function wireCredentials(source: CredentialsSource): CredentialsWiring {
+  if (source.kind === 'static') {
+    const creds = { username: source.username, password: source.password };
+    return { middleware: undefined, provider: () => ({ get: async () => creds }) };
+  }
+  const middleware = secretsManager({
+    fetchData: { [INTERNAL_KEY]: source.secretArn },
+    cacheKey: CACHE_KEY,
+    cacheExpiry: SECRET_CACHE_MS,
+    setToContext: true,
+  }) as MiddlewareObj;
+  const read = (holder: object) =>
+    parseSecret((holder as Record<string, unknown>)[INTERNAL_KEY], source.secretArn);
+  return {
+    middleware,
+    provider: (context) => ({
+      get: async () => read(context),
+      refresh: async () => {
+        // Drop the cached secret and run the middleware again: the fresh value is cached for the
+        // invocations that follow too.
+        clearCache([CACHE_KEY]);
+        const fresh = {
+          event: {},
+          context: {},
+          internal: {},
+          response: undefined,
+          error: undefined,
+        } as unknown as Request;
+        await middleware.before?.(fresh);
+        return read(fresh.context);
+      },
+    }),
+  };
+}

@@ -1,0 +1,35 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { parseSinkConfigJson } from '../../lib/config.ts';
+import { processBatch } from '../../lib/sink.ts';
+import { createStreamLoader } from '../../lib/stream-load.ts';
+import { wireCredentials } from './credentials.ts';
+import { recordMetrics } from './metrics.ts';
+
+/** Time kept back from the Lambda deadline so a failing invocation can still report why. */
+const DEADLINE_RESERVE_MS = 500;
+
+const logger = new Logger({ serviceName: 'starrocks-lambda-sink' });
+const metrics = new Metrics({ namespace: 'StarRocksLambdaSink', serviceName: 'starrocks-lambda-sink' });
+const config = parseSinkConfigJson(process.env.SINK_CONFIG);
+if (config.ignoredKeys.length > 0)
+  logger.info('ignoring Kafka Connect keys that have no meaning in Lambda', { keys: config.ignoredKeys });
+const credentials = wireCredentials(config.credentials);
+const loader = createStreamLoader(config);
+
+const sink = middy<unknown, void, Error, Context>().use(injectLambdaContext(logger)).use(logMetrics(metrics));
+if (credentials.middleware) sink.use(credentials.middleware);
+
+export const handler = sink.handler(async (event, context) => {
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - DEADLINE_RESERVE_MS;
+  const options = { config, loader, credentials: credentials.provider(context), deadline, log: logger };
+  const report = await processBatch(event, options).catch((error: unknown) => {
+    metrics.addMetric('BatchesFailed', 'Count', 1);
+    throw error;
+  });
+  recordMetrics(metrics, report);
+});

@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { isValidTableName, type SinkConfig } from './config.ts';
+import { convertValue, toJsonText } from './convert.ts';
+import type { KafkaRecord } from './decode.ts';
+import { ErrorCode, RecordError } from './errors.ts';
+import { applyTransforms, type SkipReason } from './transform.ts';
+
+/** The rows bound for one table in one invocation, with the offsets they came from. */
+export interface TableBatch {
+  readonly table: string;
+  /** One JSON object text (json) or one CSV line (csv) per row, in topic/partition/offset order. */
+  readonly rows: string[];
+  /** Offsets per topic-partition of the records that became rows. */
+  readonly ranges: OffsetRange[];
+  /** Records routed here that produced no row (tombstones, dropped deletes). */
+  skipped: number;
+}
+
+export interface OffsetRange {
+  readonly topic: string;
+  readonly partition: number;
+  first: number;
+  last: number;
+  count: number;
+}
+
+export interface BatchSummary {
+  readonly tables: TableBatch[];
+  readonly records: number;
+  readonly skipped: Readonly<Record<'tombstone' | SkipReason, number>>;
+}
+
+/**
+ * Resolves the table for a topic: `starrocks.topic2table.map`, else the topic's own name. With
+ * `topics`/`topics.regex` set, any other topic is an error.
+ */
+export function resolveTable(record: KafkaRecord, config: SinkConfig): string {
+  const { topic } = record;
+  if (config.topics !== undefined && !config.topics.has(topic)) {
+    throw new RecordError(
+      ErrorCode.ROUTE_TOPIC_NOT_ALLOWED,
+      record,
+      `topic "${topic}" is not in "topics" (${[...config.topics].join(',')}); add it there, or check the event-source mapping's topics`,
+    );
+  }
+  if (config.topicsRegex !== undefined && !config.topicsRegex.test(topic)) {
+    throw new RecordError(
+      ErrorCode.ROUTE_TOPIC_NOT_ALLOWED,
+      record,
+      `topic "${topic}" does not match topics.regex ${config.topicsRegex.source}; widen the pattern, or check the event-source mapping's topics`,
+    );
+  }
+  const table = config.topicToTable.get(topic) ?? topic;
+  if (!isValidTableName(table)) {
+    throw new RecordError(
+      ErrorCode.ROUTE_TOPIC_NOT_ALLOWED,
+      record,
+      `topic "${topic}" has no entry in starrocks.topic2table.map and is not a valid StarRocks table name; add "${topic}:<table>" to starrocks.topic2table.map`,
+    );
+  }
+  return table;
+}
+
+/**
+ * Converts, transforms and routes every record. Any bad record throws before anything is loaded,
+ * so a batch is loaded whole or not at all.
+ */
+export function buildTableBatches(records: readonly KafkaRecord[], config: SinkConfig): BatchSummary {
+  const byTable = new Map<string, TableBatch>();
+  const skipped = { tombstone: 0, 'delete-dropped': 0, truncate: 0, message: 0 };
+  const needObject = config.transforms.length > 0;
+  for (const record of records) {
+    const table = resolveTable(record, config);
+    let batch = byTable.get(table);
+    if (batch === undefined) {
+      batch = { table, rows: [], ranges: [], skipped: 0 };
+      byTable.set(table, batch);
+    }
+    const row = toRow(record, config, needObject);
+    if (typeof row !== 'string') {
+      skipped[row.skip]++;
+      batch.skipped++;
+      continue;
+    }
+    batch.rows.push(row);
+    const range = batch.ranges.at(-1);
+    if (range !== undefined && range.topic === record.topic && range.partition === record.partition) {
+      range.last = record.offset;
+      range.count++;
+    } else {
+      batch.ranges.push({
+        topic: record.topic,
+        partition: record.partition,
+        first: record.offset,
+        last: record.offset,
+        count: 1,
+      });
+    }
+  }
+  return { tables: [...byTable.values()].filter((t) => t.rows.length > 0), records: records.length, skipped };
+}
+
+function toRow(
+  record: KafkaRecord,
+  config: SinkConfig,
+  needObject: boolean,
+): string | { skip: 'tombstone' | SkipReason } {
+  const converted = convertValue(record, config.valueConverter, { needObject });
+  if (converted === null) return { skip: 'tombstone' };
+  if (config.format === 'csv') {
+    let line = converted.kind === 'object' ? JSON.stringify(converted.value) : converted.text;
+    if (line.endsWith(config.rowDelimiter)) line = line.slice(0, -config.rowDelimiter.length);
+    if (line.includes(config.rowDelimiter)) {
+      throw new RecordError(
+        ErrorCode.DECODE_VALUE,
+        record,
+        `the CSV value contains the row delimiter ${JSON.stringify(config.rowDelimiter)}, so it would load as several rows; one record must be one line`,
+      );
+    }
+    return line;
+  }
+  if (converted.kind === 'string') {
+    // StringConverter with format=json: the text must itself be a JSON object, loaded verbatim.
+    const reconverted = convertValue(
+      record,
+      { kind: 'json', schemasEnable: false, replaceNullWithDefault: false },
+      { needObject },
+    );
+    if (reconverted === null) return { skip: 'tombstone' };
+    return rowFromJson(record, reconverted, config);
+  }
+  return rowFromJson(record, converted, config);
+}
+
+function rowFromJson(
+  record: KafkaRecord,
+  converted: Exclude<ReturnType<typeof convertValue>, null>,
+  config: SinkConfig,
+): string | { skip: SkipReason } {
+  if (config.transforms.length === 0 || converted.kind !== 'object') return toJsonText(converted);
+  const outcome = applyTransforms(record, converted.value, config.transforms);
+  if (outcome.kind === 'skip') return { skip: outcome.reason };
+  return JSON.stringify(outcome.value);
+}
+
+/** The body of one Stream Load: `[r1,r2]`, newline-delimited objects, or CSV lines. */
+export function serializeBody(batch: TableBatch, config: SinkConfig): Buffer {
+  if (config.format === 'csv') {
+    // Every line ends with the delimiter, which the transaction API also requires.
+    return Buffer.from(batch.rows.join(config.rowDelimiter) + config.rowDelimiter, 'utf8');
+  }
+  if (!config.stripOuterArray) return Buffer.from(batch.rows.join('\n'), 'utf8');
+  return Buffer.from(`[${batch.rows.join(',')}]`, 'utf8');
+}
+
+const LABEL_PREFIX = 'kl';
+const LABEL_MAX = 128;
+
+/**
+ * A label that is the same for the same rows: database, table and the exact offset ranges. StarRocks
+ * labels allow only `[-\w]`, at most 128 characters, so the table name is sanitised and the
+ * identity is a hash.
+ *
+ * @example
+ * buildLabel('example_db', { table: 'test_tbl', ranges: [{ topic: 'test', partition: 0, first: 0, last: 2, count: 3 }] })
+ * // → 'kl-test_tbl-3f1c…' (40 hex digits)
+ */
+export function buildLabel(database: string, batch: Pick<TableBatch, 'table' | 'ranges'>): string {
+  const identity = [
+    database,
+    batch.table,
+    ...batch.ranges.map(
+      (r) => `${r.topic}\u0000${r.partition}\u0000${r.first}\u0000${r.last}\u0000${r.count}`,
+    ),
+  ];
+  const hash = createHash('sha256').update(identity.join('\u0001')).digest('hex').slice(0, 40);
+  const readable = batch.table
+    .replace(/[^-\w]/g, '_')
+    .slice(0, LABEL_MAX - LABEL_PREFIX.length - hash.length - 2);
+  return `${LABEL_PREFIX}-${readable}-${hash}`;
+}
+
+/** `topic-partition@first..last` for logs. */
+export function describeRanges(ranges: readonly OffsetRange[]): string[] {
+  return ranges.map((r) => `${r.topic}-${r.partition}@${r.first}..${r.last}`);
+}

@@ -1,0 +1,107 @@
+import type { TransformConfig } from './config.ts';
+import type { KafkaRecord } from './decode.ts';
+import { ErrorCode, RecordError } from './errors.ts';
+
+/**
+ * The seed's Debezium transforms, applied by the sink itself:
+ * `AddOpFieldForDebeziumRecord` (adds `__op`: 0 upsert, 1 delete) and Debezium's
+ * `ExtractNewRecordState` with the legacy `drop.tombstones` / `delete.handling.mode` options.
+ *
+ * The envelope is recognised by its shape (`op` plus `before`/`after`), so the transforms work
+ * with `schemas.enable` false as well as true; the Java connector silently loaded all-NULL rows in
+ * the schemaless case.
+ */
+
+export type TransformOutcome =
+  | { readonly kind: 'row'; readonly value: Record<string, unknown> }
+  | { readonly kind: 'skip'; readonly reason: SkipReason };
+
+export const SkipReason = {
+  deleteDropped: 'delete-dropped',
+  truncate: 'truncate',
+  message: 'message',
+} as const;
+export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
+
+/** How each Debezium op routes, written once: which image is kept and which `__op` it gets. */
+const OP_ROUTES = {
+  c: { image: 'after', op: 0 },
+  u: { image: 'after', op: 0 },
+  // A snapshot read gets no __op, as in the Java SMT; StarRocks treats a missing __op as upsert.
+  r: { image: 'after', op: null },
+  d: { image: 'before', op: 1 },
+} as const;
+
+interface Envelope {
+  readonly op: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+function isEnvelope(value: Record<string, unknown>): value is Record<string, unknown> & Envelope {
+  return typeof value.op === 'string' && ('after' in value || 'before' in value);
+}
+
+/**
+ * Applies the configured transforms, in order, to a converted value.
+ *
+ * @example
+ * applyTransforms(record, { op: 'd', before: { id: 1 }, after: null }, [
+ *   { name: 'addfield', kind: 'addOpField' },
+ *   { name: 'unwrap', kind: 'extractNewRecordState', dropTombstones: true, deleteHandlingMode: 'rewrite' },
+ * ]); // → { kind: 'row', value: { id: 1, __op: 1, __deleted: 'true' } }
+ */
+export function applyTransforms(
+  record: KafkaRecord,
+  value: Record<string, unknown>,
+  transforms: readonly TransformConfig[],
+): TransformOutcome {
+  let current = value;
+  for (const transform of transforms) {
+    if (!isEnvelope(current)) {
+      throw new RecordError(
+        ErrorCode.CDC_UNSUPPORTED,
+        record,
+        `transform "${transform.name}" expects a Debezium change event ({"op", "before", "after", ...}), got an object with keys ${describeKeys(current)}; check the topic carries Debezium change events, or remove the transform`,
+      );
+    }
+    const route = OP_ROUTES[current.op as keyof typeof OP_ROUTES];
+    if (route === undefined) {
+      if (current.op === 't') return { kind: 'skip', reason: SkipReason.truncate };
+      if (current.op === 'm') return { kind: 'skip', reason: SkipReason.message };
+      throw new RecordError(
+        ErrorCode.CDC_UNSUPPORTED,
+        record,
+        `unknown Debezium op "${current.op}"; expected c, u, r, d, t or m`,
+      );
+    }
+    const image = current[route.image];
+    if (image === null || typeof image !== 'object' || Array.isArray(image)) {
+      throw new RecordError(
+        ErrorCode.CDC_UNSUPPORTED,
+        record,
+        `Debezium op "${current.op}" has no "${route.image}" image; a delete needs REPLICA IDENTITY that includes the key (PostgreSQL default) to be applied`,
+      );
+    }
+    if (transform.kind === 'addOpField') {
+      if (route.op !== null) {
+        current = { ...current, [route.image]: { ...(image as Record<string, unknown>), __op: route.op } };
+      }
+      continue;
+    }
+    if (current.op === 'd') {
+      if (transform.deleteHandlingMode !== 'rewrite')
+        return { kind: 'skip', reason: SkipReason.deleteDropped };
+      current = { ...(image as Record<string, unknown>), __deleted: 'true' };
+    } else {
+      current = { ...(image as Record<string, unknown>) };
+      if (transform.deleteHandlingMode === 'rewrite') current.__deleted = 'false';
+    }
+  }
+  return { kind: 'row', value: current };
+}
+
+function describeKeys(value: Record<string, unknown>): string {
+  const keys = Object.keys(value);
+  return keys.length === 0 ? '(none)' : keys.slice(0, 8).join(', ') + (keys.length > 8 ? ', ...' : '');
+}

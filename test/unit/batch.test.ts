@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { buildLabel, buildTableBatches, resolveTable, serializeBody } from '../../lib/batch.ts';
+import { parseSinkConfig } from '../../lib/config.ts';
+import { decodeEvent } from '../../lib/decode.ts';
+import { RecordError } from '../../lib/errors.ts';
+import { kafkaRecord, mskEvent, seedConfig, seedQuickstartEvent } from '../fixtures/events.ts';
+
+const LABEL_PATTERN = /^[-\w]{1,128}$/;
+
+describe('resolveTable', () => {
+  const config = parseSinkConfig(seedConfig({ topics: 'test,orders' }));
+  const [testRecord] = decodeEvent(mskEvent([kafkaRecord({ topic: 'test' })]));
+  const [ordersRecord] = decodeEvent(mskEvent([kafkaRecord({ topic: 'orders' })]));
+  const [otherRecord] = decodeEvent(mskEvent([kafkaRecord({ topic: 'other', partition: 4, offset: 9 })]));
+
+  it('maps a topic through starrocks.topic2table.map', () => {
+    expect(resolveTable(testRecord!, config)).toBe('test_tbl');
+  });
+
+  it('loads an unmapped topic into the table of the same name', () => {
+    expect(resolveTable(ordersRecord!, config)).toBe('orders');
+  });
+
+  it('rejects a topic outside "topics", naming its position', () => {
+    expect(() => resolveTable(otherRecord!, config)).toThrow(
+      'record other-4@9 (topic "other", partition 4, offset 9): topic "other" is not in "topics"',
+    );
+  });
+
+  it('rejects an unmapped topic whose name is not a valid table name', () => {
+    const { topics: _topics, ...withoutTopics } = seedConfig();
+    const open = parseSinkConfig(withoutTopics);
+    const [dotted] = decodeEvent(mskEvent([kafkaRecord({ topic: 'test.public.customers' })]));
+    expect(() => resolveTable(dotted!, open)).toThrow(
+      'add "test.public.customers:<table>" to starrocks.topic2table.map',
+    );
+  });
+
+  it('rejects a topic that does not match topics.regex', () => {
+    const { topics: _t, ...rest } = seedConfig({ 'topics.regex': 'te.*' });
+    const regexConfig = parseSinkConfig(rest);
+    expect(() => resolveTable(ordersRecord!, regexConfig)).toThrow('does not match topics.regex');
+    expect(resolveTable(testRecord!, regexConfig)).toBe('test_tbl');
+  });
+});
+
+describe('buildTableBatches', () => {
+  it('builds one table batch from the seed quickstart, rows in offset order', () => {
+    const summary = buildTableBatches(decodeEvent(seedQuickstartEvent()), parseSinkConfig(seedConfig()));
+
+    expect(summary.tables).toHaveLength(1);
+    expect(summary.tables[0]?.table).toBe('test_tbl');
+    expect(summary.tables[0]?.rows).toEqual([
+      '{"id":1,"city":"New York"}',
+      '{"id":2,"city":"Los Angeles"}',
+      '{"id":3,"city":"Chicago"}',
+    ]);
+    expect(summary.tables[0]?.ranges).toEqual([{ topic: 'test', partition: 0, first: 0, last: 2, count: 3 }]);
+  });
+
+  it('groups several topics and partitions into one batch per table', () => {
+    const config = parseSinkConfig(
+      seedConfig({
+        topics: 'test,orders,orders-eu',
+        'starrocks.topic2table.map': 'test:test_tbl,orders-eu:orders',
+      }),
+    );
+    const records = decodeEvent(
+      mskEvent([
+        kafkaRecord({ topic: 'orders', partition: 1, offset: 10, value: { id: 1 } }),
+        kafkaRecord({ topic: 'orders', partition: 0, offset: 5, value: { id: 2 } }),
+        kafkaRecord({ topic: 'orders-eu', partition: 0, offset: 3, value: { id: 3 } }),
+        kafkaRecord({ topic: 'test', partition: 2, offset: 0, value: { id: 4 } }),
+      ]),
+    );
+
+    const summary = buildTableBatches(records, config);
+
+    expect(summary.tables.map((t) => [t.table, t.rows.length])).toEqual([
+      ['orders', 3],
+      ['test_tbl', 1],
+    ]);
+    expect(summary.tables[0]?.ranges.map((r) => `${r.topic}-${r.partition}@${r.first}..${r.last}`)).toEqual([
+      'orders-0@5..5',
+      'orders-1@10..10',
+      'orders-eu-0@3..3',
+    ]);
+  });
+
+  it('skips tombstones and counts them', () => {
+    const records = decodeEvent(
+      mskEvent([
+        kafkaRecord({ offset: 0, value: { id: 1 } }),
+        kafkaRecord({ offset: 1, value: null }),
+        kafkaRecord({ offset: 2, omitValue: true }),
+      ]),
+    );
+    const summary = buildTableBatches(records, parseSinkConfig(seedConfig()));
+    expect(summary.tables[0]?.rows).toHaveLength(1);
+    expect(summary.skipped.tombstone).toBe(2);
+  });
+
+  it('returns no table when every record is a tombstone', () => {
+    const records = decodeEvent(mskEvent([kafkaRecord({ value: null })]));
+    expect(buildTableBatches(records, parseSinkConfig(seedConfig())).tables).toEqual([]);
+  });
+
+  it('fails the whole batch on one non-JSON record, naming its offset', () => {
+    const records = decodeEvent(
+      mskEvent([kafkaRecord({ offset: 0, value: { id: 1 } }), kafkaRecord({ offset: 1, value: 'id=2' })]),
+    );
+    const act = () => buildTableBatches(records, parseSinkConfig(seedConfig()));
+    expect(act).toThrow(RecordError);
+    expect(act).toThrow('offset 1): the value is not valid JSON');
+  });
+
+  it('loads StringConverter JSON text verbatim with format=json', () => {
+    const config = parseSinkConfig(
+      seedConfig({ 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' }),
+    );
+    const records = decodeEvent(mskEvent([kafkaRecord({ value: '{"id":1,"city":"x"}' })]));
+    expect(buildTableBatches(records, config).tables[0]?.rows).toEqual(['{"id":1,"city":"x"}']);
+  });
+
+  it('rejects a CSV value that spans lines', () => {
+    const config = parseSinkConfig(
+      seedConfig({
+        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+        'sink.properties.format': 'csv',
+      }),
+    );
+    const records = decodeEvent(mskEvent([kafkaRecord({ offset: 6, value: '1,a\n2,b' })]));
+    expect(() => buildTableBatches(records, config)).toThrow(
+      'offset 6): the CSV value contains the row delimiter',
+    );
+  });
+
+  it('applies the Debezium transforms of the seed', () => {
+    const config = parseSinkConfig(
+      seedConfig({
+        topics: 'test.public.customers',
+        'starrocks.topic2table.map': 'test.public.customers:customers',
+        transforms: 'addfield,unwrap',
+        'transforms.addfield.type': 'com.starrocks.connector.kafka.transforms.AddOpFieldForDebeziumRecord',
+        'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+        'transforms.unwrap.delete.handling.mode': 'rewrite',
+      }),
+    );
+    const records = decodeEvent(
+      mskEvent([
+        kafkaRecord({
+          topic: 'test.public.customers',
+          offset: 0,
+          value: { before: null, after: { id: 2, email: 'b@b.com' }, op: 'c' },
+        }),
+        kafkaRecord({
+          topic: 'test.public.customers',
+          offset: 1,
+          value: { before: { id: 1, email: null }, after: null, op: 'd' },
+        }),
+        kafkaRecord({ topic: 'test.public.customers', offset: 2, value: null }),
+      ]),
+    );
+    const summary = buildTableBatches(records, config);
+    expect(summary.tables[0]?.rows).toEqual([
+      '{"id":2,"email":"b@b.com","__op":0,"__deleted":"false"}',
+      '{"id":1,"email":null,"__op":1,"__deleted":"true"}',
+    ]);
+    expect(summary.skipped.tombstone).toBe(1);
+  });
+});
+
+describe('serializeBody', () => {
+  const batch = { table: 't', rows: ['{"a":1}', '{"a":2}'], ranges: [], skipped: 0 };
+
+  it('writes a JSON array for strip_outer_array=true', () => {
+    expect(serializeBody(batch, parseSinkConfig(seedConfig())).toString()).toBe('[{"a":1},{"a":2}]');
+  });
+
+  it('writes newline-delimited objects when the user turned strip_outer_array off', () => {
+    const config = parseSinkConfig(seedConfig({ 'sink.properties.strip_outer_array': 'false' }));
+    expect(serializeBody(batch, config).toString()).toBe('{"a":1}\n{"a":2}');
+  });
+
+  it('ends every CSV line with the row delimiter', () => {
+    const config = parseSinkConfig(
+      seedConfig({
+        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+        'sink.properties.format': 'csv',
+        'sink.properties.row_delimiter': '|',
+      }),
+    );
+    expect(serializeBody({ ...batch, rows: ['1,a', '2,b'] }, config).toString()).toBe('1,a|2,b|');
+  });
+});
+
+describe('buildLabel', () => {
+  const ranges = [{ topic: 'test.public.customers', partition: 0, first: 0, last: 2, count: 3 }];
+
+  it('is identical for identical batches and valid for StarRocks', () => {
+    const a = buildLabel('example_db', { table: 'test_tbl', ranges });
+    const b = buildLabel('example_db', { table: 'test_tbl', ranges: ranges.map((r) => ({ ...r })) });
+    expect(a).toBe(b);
+    expect(a).toMatch(LABEL_PATTERN);
+    expect(a.startsWith('kl-test_tbl-')).toBe(true);
+  });
+
+  it.each([
+    ['another database', 'other_db', 'test_tbl', ranges],
+    ['another table', 'example_db', 'test_tbl2', ranges],
+    ['another last offset', 'example_db', 'test_tbl', [{ ...ranges[0]!, last: 3 }]],
+    ['another partition', 'example_db', 'test_tbl', [{ ...ranges[0]!, partition: 1 }]],
+    ['another topic', 'example_db', 'test_tbl', [{ ...ranges[0]!, topic: 'test.public.customer' }]],
+  ])('differs for %s', (_case, database, table, otherRanges) => {
+    expect(buildLabel(database, { table, ranges: otherRanges })).not.toBe(
+      buildLabel('example_db', { table: 'test_tbl', ranges }),
+    );
+  });
+
+  it('stays within 128 characters for the longest table name', () => {
+    const label = buildLabel('db', { table: 'x'.repeat(1024), ranges });
+    expect(label).toMatch(LABEL_PATTERN);
+  });
+});

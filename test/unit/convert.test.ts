@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import type { ConverterConfig } from '../../lib/config.ts';
+import { convertValue, decimalValue, formatDateTime, toJsonText } from '../../lib/convert.ts';
+import type { KafkaRecord } from '../../lib/decode.ts';
+import { RecordError } from '../../lib/errors.ts';
+
+const JSON_SCHEMALESS: ConverterConfig = { kind: 'json', schemasEnable: false, replaceNullWithDefault: true };
+const JSON_ENVELOPE: ConverterConfig = { kind: 'json', schemasEnable: true, replaceNullWithDefault: true };
+const STRING: ConverterConfig = { kind: 'string' };
+
+function record(value: string | Buffer | null, offset = 7): KafkaRecord {
+  return {
+    topic: 'orders.v1',
+    partition: 3,
+    offset,
+    timestamp: 0,
+    key: null,
+    value: value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8'),
+    headers: [],
+  };
+}
+
+function convertText(value: string, converter: ConverterConfig, needObject = false): string | null {
+  const converted = convertValue(record(value), converter, { needObject });
+  return converted === null ? null : toJsonText(converted);
+}
+
+const struct = (fields: object[], name = 'row') => ({ type: 'struct', name, optional: false, fields });
+
+describe('convertValue', () => {
+  it.each([
+    ['a plain object', '{"id":1,"city":"New York"}', '{"id":1,"city":"New York"}'],
+    ['an object with surrounding whitespace', ' \n{"id":1}\n', ' \n{"id":1}\n'],
+    ['an int64 beyond 2^53', '{"id":9007199254740993}', '{"id":9007199254740993}'],
+    ['a long decimal', '{"amount":12345678901234567.891}', '{"amount":12345678901234567.891}'],
+    ['unicode text', '{"city":"北京"}', '{"city":"北京"}'],
+  ])('keeps %s verbatim with schemas.enable=false', (_case, input, expected) => {
+    expect(convertText(input, JSON_SCHEMALESS)).toBe(expected);
+  });
+
+  it.each([
+    ['an int64 beyond 2^53', '{"id":9007199254740993}', '{"id":9007199254740993}'],
+    ['a long decimal', '{"amount":12345678901234567.891}', '{"amount":12345678901234567.891}'],
+    ['a short decimal', '{"amount":1.50}', '{"amount":1.5}'],
+  ])('keeps %s exact when it parses the value', (_case, input, expected) => {
+    expect(convertText(input, JSON_SCHEMALESS, true)).toBe(expected);
+  });
+
+  it.each([
+    ['text that is not JSON', 'id=1', 'the value is not valid JSON'],
+    ['truncated JSON', '{"id":1', 'the value is not valid JSON'],
+    ['a JSON array', '[{"id":1}]', 'the value is an array, not a JSON object'],
+    ['a JSON string', '"hello"', 'the value is a string, not a JSON object'],
+    ['a JSON number', '42', 'the value is a number, not a JSON object'],
+  ])('fails on %s, naming topic, partition and offset', (_case, input, reason) => {
+    const act = () => convertValue(record(input), JSON_SCHEMALESS, { needObject: false });
+    expect(act).toThrow(RecordError);
+    expect(act).toThrow(`record orders.v1-3@7 (topic "orders.v1", partition 3, offset 7): ${reason}`);
+  });
+
+  it('fails on bytes that are not UTF-8', () => {
+    expect(() =>
+      convertValue(record(Buffer.from([0x7b, 0xff, 0x7d])), JSON_SCHEMALESS, { needObject: false }),
+    ).toThrow('the value is not valid UTF-8 text');
+  });
+
+  it.each([['a null value', null]])('returns null (skip) for %s', (_case, value) => {
+    expect(convertValue(record(value), JSON_SCHEMALESS, { needObject: false })).toBeNull();
+  });
+
+  it('returns null for a JSON null value and for an envelope with a null payload', () => {
+    expect(convertValue(record('null'), JSON_SCHEMALESS, { needObject: true })).toBeNull();
+    expect(
+      convertValue(record('{"schema":null,"payload":null}'), JSON_ENVELOPE, { needObject: false }),
+    ).toBeNull();
+  });
+
+  it('unwraps the {schema, payload} envelope in schema field order', () => {
+    const envelope = {
+      schema: struct([
+        { type: 'int32', optional: false, field: 'id' },
+        { type: 'string', optional: true, field: 'city' },
+      ]),
+      payload: { city: 'Chicago', id: 3, extra: 'ignored' },
+    };
+    expect(convertText(JSON.stringify(envelope), JSON_ENVELOPE)).toBe('{"id":3,"city":"Chicago"}');
+  });
+
+  it('takes a schemaless envelope payload as is', () => {
+    expect(convertText('{"schema":null,"payload":{"id":1}}', JSON_ENVELOPE)).toBe('{"id":1}');
+  });
+
+  it('fails when schemas.enable=true and the value has no envelope', () => {
+    expect(() => convertValue(record('{"id":1,"city":"x"}'), JSON_ENVELOPE, { needObject: false })).toThrow(
+      'value.converter.schemas.enable=true needs a {"schema": ..., "payload": ...} envelope',
+    );
+  });
+
+  it('fails when the envelope has extra fields', () => {
+    expect(() =>
+      convertValue(record('{"schema":null,"payload":{},"x":1}'), JSON_ENVELOPE, { needObject: false }),
+    ).toThrow('extra fields (x)');
+  });
+
+  it.each([
+    [
+      'Decimal bytes (scale 2)',
+      { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2' } },
+      'AJw=',
+      '1.56',
+    ],
+    [
+      'a negative Decimal',
+      { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '1' } },
+      '/w==',
+      '-0.1',
+    ],
+    [
+      'a NUMERIC Decimal',
+      { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2' } },
+      10.25,
+      '10.25',
+    ],
+    ['a Date (days)', { type: 'int32', name: 'org.apache.kafka.connect.data.Date' }, 19_000, '"2022-01-08"'],
+    [
+      'a Time (ms)',
+      { type: 'int32', name: 'org.apache.kafka.connect.data.Time' },
+      64_957_123,
+      '"18:02:37.123"',
+    ],
+    [
+      'a Timestamp (ms)',
+      { type: 'int64', name: 'org.apache.kafka.connect.data.Timestamp' },
+      1_714_283_798_721,
+      '"2024-04-28 05:56:38.721"',
+    ],
+    ['bytes (kept base64)', { type: 'bytes' }, 'AQI=', '"AQI="'],
+    ['an int64 beyond 2^53', { type: 'int64' }, '9007199254740993', '9007199254740993'],
+  ])('converts %s', (_case, fieldSchema, payloadValue, expected) => {
+    const schema = struct([{ ...fieldSchema, optional: true, field: 'v' }]);
+    const payloadText =
+      typeof payloadValue === 'string' && /^\d+$/.test(payloadValue)
+        ? `{"v":${payloadValue}}`
+        : JSON.stringify({ v: payloadValue });
+    const text = `{"schema":${JSON.stringify(schema)},"payload":${payloadText}}`;
+    expect(convertText(text, JSON_ENVELOPE)).toBe(`{"v":${expected}}`);
+  });
+
+  it('substitutes a schema default for null when replace.null.with.default is on, and not when off', () => {
+    const schema = struct([{ type: 'string', optional: true, default: 'n/a', field: 'city' }]);
+    const text = JSON.stringify({ schema, payload: { city: null } });
+    expect(convertText(text, JSON_ENVELOPE)).toBe('{"city":"n/a"}');
+    expect(convertText(text, { ...JSON_ENVELOPE, replaceNullWithDefault: false } as ConverterConfig)).toBe(
+      '{"city":null}',
+    );
+  });
+
+  it('fails on null in a required field without default, naming the field', () => {
+    const schema = struct([{ type: 'int32', optional: false, field: 'id' }]);
+    expect(() =>
+      convertValue(record(JSON.stringify({ schema, payload: { id: null } })), JSON_ENVELOPE, {
+        needObject: false,
+      }),
+    ).toThrow('field "id" is null, but its schema (int32) is not optional');
+  });
+
+  it('converts nested structs and arrays', () => {
+    const schema = struct([
+      {
+        ...struct([
+          { type: 'int32', name: 'org.apache.kafka.connect.data.Date', field: 'd', optional: true },
+        ]),
+        field: 'inner',
+        optional: true,
+      },
+      {
+        type: 'array',
+        items: { type: 'int32', name: 'org.apache.kafka.connect.data.Date', optional: true },
+        field: 'days',
+        optional: true,
+      },
+    ]);
+    const text = JSON.stringify({ schema, payload: { inner: { d: 0 }, days: [1, null] } });
+    expect(convertText(text, JSON_ENVELOPE)).toBe('{"inner":{"d":"1970-01-01"},"days":["1970-01-02",null]}');
+  });
+
+  it('names the field when a logical value cannot be converted', () => {
+    const schema = struct([
+      { type: 'int32', name: 'org.apache.kafka.connect.data.Date', optional: true, field: 'born' },
+    ]);
+    expect(() =>
+      convertValue(record(JSON.stringify({ schema, payload: { born: 'yesterday' } })), JSON_ENVELOPE, {
+        needObject: false,
+      }),
+    ).toThrow('field "born" of logical type org.apache.kafka.connect.data.Date');
+  });
+
+  it('returns StringConverter values as text', () => {
+    expect(convertValue(record('1,New York'), STRING, { needObject: false })).toEqual({
+      kind: 'string',
+      text: '1,New York',
+    });
+  });
+});
+
+describe('decimalValue and formatDateTime', () => {
+  it.each([
+    ['AJw=', 2, '1.56'],
+    ['AA==', 0, '0'],
+    ['Bw==', 3, '0.007'],
+    ['/w==', 0, '-1'],
+    ['AQ==', -2, '100'],
+  ])('decodes %s at scale %i to %s', (b64, scale, expected) => {
+    expect((decimalValue(b64, scale) as { rawJSON: string }).rawJSON).toBe(expected);
+  });
+
+  it('formats instants before 1970', () => {
+    expect(formatDateTime(-1)).toBe('1969-12-31 23:59:59.999');
+  });
+});

@@ -1,0 +1,247 @@
+import { createServer } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ErrorCode, LoadError } from '../../lib/errors.ts';
+import { type CredentialsProvider, createStreamLoader, type LoadRequest } from '../../lib/stream-load.ts';
+import { type ScriptedStarRocks, startScriptedStarRocks } from '../support/scripted-starrocks.ts';
+
+const PASSWORD = 'secret-pw';
+let sr: ScriptedStarRocks;
+
+beforeEach(async () => {
+  sr = await startScriptedStarRocks();
+});
+afterEach(async () => {
+  await sr.close();
+});
+
+function staticCredentials(password = PASSWORD): CredentialsProvider {
+  return { get: async () => ({ username: 'root', password }) };
+}
+
+function loader(feUrls = [sr.feUrl], overrides: Partial<Parameters<typeof createStreamLoader>[0]> = {}) {
+  return createStreamLoader({
+    feUrls,
+    database: 'example_db',
+    connectTimeoutMs: 500,
+    retryDelayMs: 10,
+    maxRetryDelayMs: 20,
+    minAttemptMs: 50,
+    ...overrides,
+  });
+}
+
+function request(overrides: Partial<LoadRequest> = {}): LoadRequest {
+  return {
+    table: 'test_tbl',
+    label: 'kl-test_tbl-0123456789abcdef',
+    body: Buffer.from('[{"id":1,"city":"New York"}]'),
+    headers: { format: 'json', strip_outer_array: 'true' },
+    deadline: Date.now() + 10_000,
+    credentials: staticCredentials(),
+    ...overrides,
+  };
+}
+
+async function loadError(promise: Promise<unknown>): Promise<LoadError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(LoadError);
+  return error as LoadError;
+}
+
+/** A loopback port with nothing listening. */
+async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return `http://127.0.0.1:${port}`;
+}
+
+describe('createStreamLoader', () => {
+  it('sends Expect: 100-continue, follows the 307 to the BE and re-sends Authorization and the body', async () => {
+    const result = await loader().load(request());
+
+    const [feRequest, beRequest] = sr.seen;
+    expect(feRequest).toMatchObject({
+      server: 'fe',
+      method: 'PUT',
+      url: '/api/example_db/test_tbl/_stream_load',
+      body: '',
+    });
+    expect(feRequest?.headers.expect).toBe('100-continue');
+    expect(beRequest).toMatchObject({
+      server: 'be',
+      method: 'PUT',
+      url: '/api/example_db/test_tbl/_stream_load',
+    });
+    expect(beRequest?.body).toBe('[{"id":1,"city":"New York"}]');
+    expect(beRequest?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`root:${PASSWORD}`).toString('base64')}`,
+    );
+    expect(beRequest?.headers).toMatchObject({
+      label: 'kl-test_tbl-0123456789abcdef',
+      format: 'json',
+      strip_outer_array: 'true',
+    });
+    expect(result).toMatchObject({ outcome: 'loaded', status: 'Success', loadedRows: 3, attempts: 1 });
+  });
+
+  it('sends the body after a while when no 100 Continue comes', async () => {
+    sr.sendContinue = false;
+    const result = await loader([sr.feUrl], { waitForContinueMs: 50 }).load(request());
+    expect(result.outcome).toBe('loaded');
+    expect(sr.seen.at(-1)?.body).toBe('[{"id":1,"city":"New York"}]');
+  });
+
+  it('retries a "too many versions" answer with the same label and succeeds', async () => {
+    sr.beReplies.push({
+      json: {
+        Status: 'Fail',
+        Message: 'Failed to load data into tablet 1, because of too many versions, current/limit: 1001/1000.',
+      },
+    });
+
+    const result = await loader().load(request());
+
+    const labels = sr.seen.filter((s) => s.server === 'be').map((s) => s.headers.label);
+    expect(labels).toEqual(['kl-test_tbl-0123456789abcdef', 'kl-test_tbl-0123456789abcdef']);
+    expect(result).toMatchObject({ outcome: 'loaded', attempts: 2 });
+  });
+
+  it('retries a connection reset with the same label', async () => {
+    sr.beReplies.push({ reset: true });
+    const result = await loader().load(request());
+    expect(result.attempts).toBe(2);
+    expect(sr.seen.filter((s) => s.server === 'be')).toHaveLength(2);
+  });
+
+  it('retries an FE that answers 503 and one that has no backend alive', async () => {
+    sr.feReplies.push(
+      { httpStatus: 503, text: 'unavailable' },
+      { json: { Status: 'FAILED', Message: 'No backend alive.' } },
+    );
+    const result = await loader().load(request());
+    expect(result.attempts).toBe(3);
+  });
+
+  it('fails "too many filtered rows" at once with Status, Message and the first rejected rows', async () => {
+    sr.beReplies.push({
+      json: {
+        Status: 'Fail',
+        Message: 'too many filtered rows',
+        NumberFilteredRows: 2,
+        ErrorURL: `${sr.beUrl}/api/_load_error_log?file=error_log_1`,
+      },
+    });
+
+    const error = await loadError(loader().load(request()));
+
+    expect(error.code).toBe(ErrorCode.LOAD_FAILED);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('Stream Load into table "test_tbl" (label kl-test_tbl-0123456789abcdef)');
+    expect(error.message).toContain('Status: Fail');
+    expect(error.message).toContain('Message: too many filtered rows');
+    expect(error.message).toContain("Error: NULL value in non-nullable column 'id'");
+    expect(sr.seen.filter((s) => s.server === 'be')).toHaveLength(1);
+  });
+
+  it('treats "Label Already Exists" with FINISHED as already loaded', async () => {
+    sr.beReplies.push({
+      json: {
+        Status: 'Label Already Exists',
+        ExistingJobStatus: 'FINISHED',
+        Message: 'Label [x] has already been used.',
+      },
+    });
+    const result = await loader().load(request());
+    expect(result).toMatchObject({ outcome: 'already-loaded', attempts: 1 });
+  });
+
+  it('waits for a RUNNING label through get_load_state until it is VISIBLE', async () => {
+    sr.beReplies.push({ json: { Status: 'Label Already Exists', ExistingJobStatus: 'RUNNING' } });
+    sr.loadStates.splice(0, sr.loadStates.length, 'PREPARED', 'COMMITTED', 'VISIBLE');
+
+    const result = await loader().load(request());
+
+    const polls = sr.seen.filter((s) => s.url.includes('get_load_state'));
+    expect(polls[0]?.url).toBe('/api/example_db/get_load_state?label=kl-test_tbl-0123456789abcdef');
+    expect(polls).toHaveLength(2);
+    expect(result).toMatchObject({ outcome: 'already-loaded', status: 'COMMITTED' });
+  });
+
+  it('sends again with the same label when the RUNNING label ends ABORTED', async () => {
+    sr.beReplies.push({ json: { Status: 'Label Already Exists', ExistingJobStatus: 'RUNNING' } });
+    sr.loadStates.splice(0, sr.loadStates.length, 'ABORTED', 'VISIBLE');
+
+    const result = await loader().load(request());
+
+    expect(result).toMatchObject({ outcome: 'loaded', attempts: 2 });
+  });
+
+  it('fails over to the next FE when one refuses connections, and round-robins afterwards', async () => {
+    const dead = await closedPort();
+    const streamLoader = loader([dead, sr.feUrl]);
+
+    const first = await streamLoader.load(request());
+    const second = await streamLoader.load(request({ label: 'kl-second' }));
+
+    expect(first.attempts).toBe(2);
+    expect(second.attempts).toBe(2);
+    expect(sr.seen.filter((s) => s.server === 'fe')).toHaveLength(2);
+  });
+
+  it('refetches credentials once on 401 and loads with the rotated password', async () => {
+    sr.passwords = new Set(['rotated-pw']);
+    const refresh = vi.fn(async () => ({ username: 'root', password: 'rotated-pw' }));
+
+    const result = await loader().load(
+      request({ credentials: { get: async () => ({ username: 'root', password: 'old-pw' }), refresh } }),
+    );
+
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(result.outcome).toBe('loaded');
+  });
+
+  it('fails a wrong password with LOAD_AUTH and never shows the password', async () => {
+    const refresh = vi.fn(async () => ({ username: 'root', password: 'still-wrong-pw' }));
+    const error = await loadError(
+      loader().load(
+        request({ credentials: { get: async () => ({ username: 'root', password: 'wrong-pw' }), refresh } }),
+      ),
+    );
+
+    expect(error.code).toBe(ErrorCode.LOAD_AUTH);
+    expect(error.message).toContain('check the StarRocks user name and password');
+    expect(error.message).not.toContain('wrong-pw');
+    expect(JSON.stringify(error)).not.toContain('wrong-pw');
+    expect(refresh).toHaveBeenCalledTimes(1);
+  });
+
+  it('gives up at the deadline when the BE does not answer', async () => {
+    sr.beReplies.push({ json: { Status: 'Success' }, delayMs: 2000 });
+    const error = await loadError(loader().load(request({ deadline: Date.now() + 400 })));
+
+    // The BE would have answered Success after 2 s; the load gave up before that.
+    expect(error.code).toBe(ErrorCode.LOAD_DEADLINE);
+  });
+
+  it('does not start a load without enough time left', async () => {
+    const error = await loadError(
+      loader([sr.feUrl], { minAttemptMs: 1000 }).load(request({ deadline: Date.now() + 500 })),
+    );
+    expect(error.code).toBe(ErrorCode.LOAD_DEADLINE);
+    expect(sr.seen).toHaveLength(0);
+  });
+
+  it('stops after maxAttempts and says how many it made', async () => {
+    for (let i = 0; i < 3; i++)
+      sr.beReplies.push({ json: { Status: 'Fail', Message: 'Memory of process exceed limit.' } });
+    const error = await loadError(loader([sr.feUrl], { maxAttempts: 3 }).load(request()));
+    expect(error.message).toContain('(gave up after 3 attempts)');
+    expect(error.message).toContain('Message: Memory of process exceed limit.');
+    expect(error.retryable).toBe(true);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import type { TransformConfig } from '../../lib/config.ts';
+import type { KafkaRecord } from '../../lib/decode.ts';
+import { applyTransforms } from '../../lib/transform.ts';
+
+const RECORD: KafkaRecord = {
+  topic: 'test.public.customers',
+  partition: 0,
+  offset: 4,
+  timestamp: 0,
+  key: null,
+  value: null,
+  headers: [],
+};
+const ADD_OP: TransformConfig = { name: 'addfield', kind: 'addOpField' };
+const unwrap = (deleteHandlingMode: 'drop' | 'rewrite' | 'none'): TransformConfig => ({
+  name: 'unwrap',
+  kind: 'extractNewRecordState',
+  dropTombstones: true,
+  deleteHandlingMode,
+});
+
+function debeziumEnvelope(op: string, before: object | null, after: object | null) {
+  return {
+    before,
+    after,
+    source: { connector: 'postgresql', table: 'customers' },
+    op,
+    ts_ms: 1714283798790,
+    transaction: null,
+  };
+}
+
+const BEFORE = { id: 1, first_name: 'a', last_name: 'a', email: 'a@a.com' };
+const AFTER = { id: 1, first_name: 'a', last_name: 'a', email: 'c@c.com' };
+
+describe('applyTransforms with the seed config (addfield, unwrap rewrite)', () => {
+  it.each([
+    [
+      'routes op=c to the after image with __op=0',
+      'c',
+      null,
+      AFTER,
+      { ...AFTER, __op: 0, __deleted: 'false' },
+    ],
+    [
+      'routes op=u to the after image with __op=0',
+      'u',
+      BEFORE,
+      AFTER,
+      { ...AFTER, __op: 0, __deleted: 'false' },
+    ],
+    ['routes op=r to the after image without __op', 'r', null, AFTER, { ...AFTER, __deleted: 'false' }],
+    [
+      'routes op=d to the before image with __op=1',
+      'd',
+      BEFORE,
+      null,
+      { ...BEFORE, __op: 1, __deleted: 'true' },
+    ],
+  ])('%s', (_name, op, before, after, expected) => {
+    const outcome = applyTransforms(RECORD, debeziumEnvelope(op, before, after), [ADD_OP, unwrap('rewrite')]);
+    expect(outcome).toEqual({ kind: 'row', value: expected });
+  });
+});
+
+describe('applyTransforms', () => {
+  it.each([
+    ['drop', { kind: 'skip', reason: 'delete-dropped' }],
+    ['none', { kind: 'skip', reason: 'delete-dropped' }],
+  ] as const)('skips a delete when delete.handling.mode=%s', (mode, expected) => {
+    expect(applyTransforms(RECORD, debeziumEnvelope('d', BEFORE, null), [ADD_OP, unwrap(mode)])).toEqual(
+      expected,
+    );
+  });
+
+  it('emits the after image without __deleted when delete.handling.mode=drop', () => {
+    expect(applyTransforms(RECORD, debeziumEnvelope('c', null, AFTER), [unwrap('drop')])).toEqual({
+      kind: 'row',
+      value: AFTER,
+    });
+  });
+
+  it.each([
+    ['t', 'truncate'],
+    ['m', 'message'],
+  ])('skips op=%s explicitly', (op, reason) => {
+    expect(applyTransforms(RECORD, debeziumEnvelope(op, null, null), [ADD_OP, unwrap('rewrite')])).toEqual({
+      kind: 'skip',
+      reason,
+    });
+  });
+
+  it('fails on a value that is not a Debezium change event instead of loading a row of NULLs', () => {
+    expect(() => applyTransforms(RECORD, { id: 1, city: 'x' }, [ADD_OP, unwrap('rewrite')])).toThrow(
+      'record test.public.customers-0@4 (topic "test.public.customers", partition 0, offset 4): transform "addfield" expects a Debezium change event',
+    );
+  });
+
+  it('fails on a delete without a before image', () => {
+    expect(() =>
+      applyTransforms(RECORD, debeziumEnvelope('d', null, null), [ADD_OP, unwrap('rewrite')]),
+    ).toThrow('has no "before" image');
+  });
+
+  it('fails on an unknown op', () => {
+    expect(() => applyTransforms(RECORD, debeziumEnvelope('x', null, AFTER), [unwrap('rewrite')])).toThrow(
+      'unknown Debezium op "x"',
+    );
+  });
+
+  it('adds __op inside the envelope when only addfield is configured', () => {
+    const outcome = applyTransforms(RECORD, debeziumEnvelope('c', null, AFTER), [ADD_OP]);
+    expect(outcome).toMatchObject({ kind: 'row', value: { op: 'c', after: { ...AFTER, __op: 0 } } });
+  });
+});
