@@ -74,12 +74,15 @@ const LOAD_STATE_DONE = new Set(['VISIBLE', 'COMMITTED']);
 
 /** A failure inside one attempt, with whether a later attempt may succeed. */
 class AttemptFailure extends Error {
-  constructor(
-    readonly error: SinkError,
-    readonly retry: boolean,
-    readonly failover = false,
-  ) {
+  readonly error: SinkError;
+  readonly retry: boolean;
+  readonly failover: boolean;
+
+  constructor(error: SinkError, retry: boolean, failover = false) {
     super(error.message);
+    this.error = error;
+    this.retry = retry;
+    this.failover = failover;
   }
 }
 

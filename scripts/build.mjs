@@ -24,6 +24,7 @@ const result = await build({
   },
   logLevel: 'warning',
 });
-await writeFile('dist/sink/meta.json', JSON.stringify(result.metafile));
+// The metafile stays outside dist/sink so the deployed asset holds only the bundle and its map.
+await writeFile('dist/meta.json', JSON.stringify(result.metafile));
 const bytes = result.metafile.outputs[outfile]?.bytes ?? 0;
 console.log(`built ${outfile} (${(bytes / 1024).toFixed(1)} KiB minified)`);
