@@ -85,26 +85,29 @@ export class StarRocksKafkaSink extends Construct {
       maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
     };
-    for (const topic of props.msk?.topics ?? []) {
+    const { msk, selfManaged } = props;
+    for (const topic of msk?.topics ?? []) {
       this.function.addEventSource(
         new ManagedKafkaEventSource({
           ...common,
-          clusterArn: props.msk?.clusterArn ?? '',
+          clusterArn: msk?.clusterArn ?? '',
           topic,
-          consumerGroupId: props.msk?.consumerGroupId ?? `starrocks-sink-${id}`,
+          consumerGroupId: msk?.consumerGroupId ?? `starrocks-sink-${id}`,
         }),
       );
     }
-    for (const topic of props.selfManaged?.topics ?? []) {
-      this.function.addEventSource(
-        new SelfManagedKafkaEventSource({
-          ...common,
-          bootstrapServers: [...(props.selfManaged?.bootstrapServers ?? [])],
-          topic,
-          secret: props.selfManaged?.secret,
-          consumerGroupId: props.selfManaged?.consumerGroupId ?? `starrocks-sink-${id}`,
-        }),
-      );
+    if (selfManaged !== undefined) {
+      for (const topic of selfManaged.topics) {
+        this.function.addEventSource(
+          new SelfManagedKafkaEventSource({
+            ...common,
+            bootstrapServers: [...selfManaged.bootstrapServers],
+            topic,
+            secret: selfManaged.secret,
+            consumerGroupId: selfManaged.consumerGroupId ?? `starrocks-sink-${id}`,
+          }),
+        );
+      }
     }
   }
 }

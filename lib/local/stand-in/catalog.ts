@@ -1,0 +1,261 @@
+import { compareValues, currentDateTime, isNumericType, type StoredValue } from './column-types.ts';
+import { type ColumnDef, DdlError, KEYS_TYPES, parseStatements, type TableDefinition } from './ddl.ts';
+import { formatRows } from './format-table.ts';
+
+export type Row = readonly StoredValue[];
+
+/** One row of a load, ready to apply. `present` marks the columns a partial update sets. */
+export interface RowOp {
+  readonly op: 'upsert' | 'delete';
+  readonly values: Row;
+  readonly present?: readonly boolean[];
+  /** The source row as text, for the error log; computed only when a row fails. */
+  readonly source: () => string;
+}
+
+export interface RowError {
+  readonly reason: string;
+  readonly source: string;
+}
+
+export interface ApplyOptions {
+  readonly mergeCondition?: string;
+}
+
+/** The content a load would leave behind; `commit` makes it current. */
+export interface PendingContent {
+  readonly table: Table;
+  readonly content: TableContent;
+  readonly loaded: number;
+  readonly errors: readonly RowError[];
+}
+
+type TableContent =
+  | { readonly kind: 'keyed'; readonly rows: Map<string, Row> }
+  | { readonly kind: 'list'; readonly rows: Row[] };
+
+export function defaultFor(column: ColumnDef): StoredValue {
+  const value = column.defaultValue;
+  if (value === undefined) return null;
+  return value.kind === 'currentTimestamp' ? currentDateTime() : value.value;
+}
+
+export class Table {
+  readonly database: string;
+  readonly definition: TableDefinition;
+  readonly keyIndexes: readonly number[];
+  /** Per column: is it a key column. */
+  readonly keyMask: readonly boolean[];
+  private content: TableContent;
+
+  constructor(database: string, definition: TableDefinition) {
+    this.database = database;
+    this.definition = definition;
+    this.keyIndexes = definition.keyColumns.map((key) => definition.columns.findIndex((c) => c.name === key));
+    this.keyMask = definition.columns.map((_, index) => this.keyIndexes.includes(index));
+    this.content = this.emptyContent();
+  }
+
+  get isPrimaryKey(): boolean {
+    return this.definition.keysType === KEYS_TYPES.primary;
+  }
+
+  /** Primary and unique key tables replace rows by key; duplicate key tables append. */
+  get isKeyed(): boolean {
+    return this.definition.keysType !== KEYS_TYPES.duplicate;
+  }
+
+  columnIndex(name: string): number {
+    const exact = this.definition.columns.findIndex((c) => c.name === name);
+    if (exact >= 0) return exact;
+    return this.definition.columns.findIndex((c) => c.name.toLowerCase() === name.toLowerCase());
+  }
+
+  truncate(): void {
+    this.content = this.emptyContent();
+  }
+
+  /** Current rows: keyed tables ordered by key, duplicate key tables in load order. */
+  rows(): Row[] {
+    if (this.content.kind === 'list') return [...this.content.rows];
+    const columns = this.definition.columns;
+    return [...this.content.rows.values()].sort((a, b) => {
+      for (const index of this.keyIndexes) {
+        const type = (columns[index] as ColumnDef).type;
+        const order = compareValues(type, a[index] ?? null, b[index] ?? null);
+        if (order !== 0) return order;
+      }
+      return 0;
+    });
+  }
+
+  /** {@link rows} as objects keyed by column name. */
+  records(): Record<string, StoredValue>[] {
+    const columns = this.definition.columns;
+    return this.rows().map((row) =>
+      Object.fromEntries(columns.map((column, i) => [column.name, row[i] ?? null])),
+    );
+  }
+
+  /** The table as the MySQL client prints `SELECT *`. */
+  format(): string {
+    const columns = this.definition.columns.map((column) => ({
+      name: column.name,
+      align: isNumericType(column.type) ? ('right' as const) : ('left' as const),
+    }));
+    return formatRows(columns, this.records());
+  }
+
+  /**
+   * Works out what the table would hold after `ops`, without changing it. Rows that cannot apply (a
+   * partial-update insert missing a NOT NULL value) come back as errors so the caller can count them
+   * as filtered before deciding to commit.
+   */
+  prepare(ops: readonly RowOp[], options: ApplyOptions = {}): PendingContent {
+    const errors: RowError[] = [];
+    let loaded = 0;
+    if (this.content.kind === 'list') {
+      const rows = [...this.content.rows];
+      for (const op of ops) {
+        if (op.op === 'delete') continue;
+        rows.push(op.values);
+        loaded++;
+      }
+      return { table: this, content: { kind: 'list', rows }, loaded, errors };
+    }
+    const rows = new Map(this.content.rows);
+    const columns = this.definition.columns;
+    const mergeIndex = options.mergeCondition === undefined ? -1 : this.columnIndex(options.mergeCondition);
+    for (const op of ops) {
+      const key = this.keyOf(op.values);
+      if (op.op === 'delete') {
+        rows.delete(key);
+        loaded++;
+        continue;
+      }
+      const existing = rows.get(key);
+      let next: StoredValue[];
+      if (op.present === undefined) {
+        next = [...op.values];
+      } else {
+        next = columns.map((column, index) =>
+          op.present?.[index]
+            ? (op.values[index] ?? null)
+            : existing
+              ? (existing[index] ?? null)
+              : defaultFor(column),
+        );
+        const missing = existing ? undefined : columns.find((c, i) => !c.nullable && next[i] === null);
+        if (missing !== undefined) {
+          errors.push({
+            reason: `column '${missing.name}' has no value and no default for a new row in a partial update`,
+            source: op.source(),
+          });
+          continue;
+        }
+      }
+      if (existing !== undefined && mergeIndex >= 0) {
+        const type = (columns[mergeIndex] as ColumnDef).type;
+        if (compareValues(type, next[mergeIndex] ?? null, existing[mergeIndex] ?? null) < 0) {
+          loaded++;
+          continue;
+        }
+      }
+      rows.set(key, next);
+      loaded++;
+    }
+    return { table: this, content: { kind: 'keyed', rows }, loaded, errors };
+  }
+
+  commit(pending: PendingContent): void {
+    if (pending.table !== this) throw new Error('pending content belongs to another table');
+    this.content = pending.content;
+  }
+
+  private keyOf(values: Row): string {
+    return JSON.stringify(this.keyIndexes.map((index) => values[index] ?? null));
+  }
+
+  private emptyContent(): TableContent {
+    return this.isKeyed ? { kind: 'keyed', rows: new Map() } : { kind: 'list', rows: [] };
+  }
+}
+
+/** Databases and tables, changed by DDL through {@link Catalog.execute}. */
+export class Catalog {
+  private readonly databases = new Map<string, Map<string, Table>>();
+  private currentDatabase: string | undefined;
+
+  hasDatabase(name: string): boolean {
+    return this.databases.has(name);
+  }
+
+  table(database: string, name: string): Table | undefined {
+    return this.databases.get(database)?.get(name);
+  }
+
+  /** Like {@link table}, throwing a message that names what is missing. */
+  requireTable(database: string, name: string): Table {
+    const tables = this.databases.get(database);
+    if (tables === undefined) throw new Error(`Unknown database '${database}'`);
+    const table = tables.get(name);
+    if (table === undefined) throw new Error(`Unknown table '${database}.${name}'`);
+    return table;
+  }
+
+  execute(sql: string): void {
+    for (const statement of parseStatements(sql)) {
+      switch (statement.kind) {
+        case 'createDatabase':
+          if (this.databases.has(statement.name)) {
+            if (statement.ifNotExists) break;
+            throw new DdlError(`Can't create database '${statement.name}'; database exists`);
+          }
+          this.databases.set(statement.name, new Map());
+          break;
+        case 'dropDatabase':
+          if (!this.databases.delete(statement.name) && !statement.ifExists) {
+            throw new DdlError(`Can't drop database '${statement.name}'; database doesn't exist`);
+          }
+          if (this.currentDatabase === statement.name) this.currentDatabase = undefined;
+          break;
+        case 'use':
+          if (!this.databases.has(statement.name)) throw new DdlError(`Unknown database '${statement.name}'`);
+          this.currentDatabase = statement.name;
+          break;
+        case 'createTable': {
+          const [database, tables] = this.resolve(statement.database);
+          if (tables.has(statement.table.name)) {
+            if (statement.ifNotExists) break;
+            throw new DdlError(`Table '${statement.table.name}' already exists`);
+          }
+          tables.set(statement.table.name, new Table(database, statement.table));
+          break;
+        }
+        case 'dropTable': {
+          const [database, tables] = this.resolve(statement.database);
+          if (!tables.delete(statement.name) && !statement.ifExists) {
+            throw new DdlError(`Unknown table '${database}.${statement.name}'`);
+          }
+          break;
+        }
+        case 'truncateTable': {
+          const [database, tables] = this.resolve(statement.database);
+          const table = tables.get(statement.name);
+          if (table === undefined) throw new DdlError(`Unknown table '${database}.${statement.name}'`);
+          table.truncate();
+          break;
+        }
+      }
+    }
+  }
+
+  private resolve(database: string | undefined): [string, Map<string, Table>] {
+    const name = database ?? this.currentDatabase;
+    if (name === undefined)
+      throw new DdlError('No database selected: qualify the table or run USE <database> first');
+    const tables = this.databases.get(name);
+    if (tables === undefined) throw new DdlError(`Unknown database '${name}'`);
+    return [name, tables];
+  }
+}

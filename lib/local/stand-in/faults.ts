@@ -1,0 +1,103 @@
+/** Faults the stand-in injects into its next answers; see {@link Faults}. */
+export interface Faults {
+  /** The next `count` (default 1) BE loads answer `Status` `status` (default `Fail`) with `message`; nothing applied. */
+  failNext(opts: { status?: string; message: string; count?: number }): void;
+  /** The next `count` BE loads answer only after `ms` milliseconds (the load is applied after the wait). */
+  delayNext(opts: { ms: number; count?: number }): void;
+  /**
+   * The next `count` BE loads lose their connection. `before-apply`: nothing applied, the label stays
+   * unused. `after-apply`: the rows are applied and the label reports RUNNING (PREPARED) for
+   * `runningForMs` (default 0), then VISIBLE/FINISHED.
+   */
+  resetNext(opts: { when: 'before-apply' | 'after-apply'; runningForMs?: number; count?: number }): void;
+  /** The next `count` BE loads are applied and answer `Publish Timeout` (label COMMITTED). */
+  publishTimeoutNext(count?: number): void;
+  /** The next `count` FE load requests answer `status` (default 200) with `body` instead of the 307. */
+  failFeNext(opts: { status?: number; body?: string; count?: number }): void;
+  clear(): void;
+}
+
+export type BeFault =
+  | { readonly kind: 'fail'; readonly status: string | undefined; readonly message: string }
+  | { readonly kind: 'delay'; readonly ms: number }
+  | { readonly kind: 'reset'; readonly when: 'before-apply' | 'after-apply'; readonly runningForMs: number }
+  | { readonly kind: 'publishTimeout' };
+
+export interface FeFault {
+  readonly status: number;
+  readonly body: string;
+}
+
+export const NO_BACKEND_BODY = JSON.stringify(
+  { Status: 'FAILED', Message: 'class com.starrocks.common.StarRocksException: No backend alive.' },
+  null,
+  2,
+);
+
+interface Queued<T> {
+  readonly fault: T;
+  remaining: number;
+}
+
+function take<T>(queue: Queued<T>[]): T | undefined {
+  const head = queue[0];
+  if (head === undefined) return undefined;
+  head.remaining--;
+  if (head.remaining <= 0) queue.shift();
+  return head.fault;
+}
+
+function positiveCount(count: number | undefined): number {
+  const value = count ?? 1;
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`fault count must be a positive integer, got ${count}`);
+  return value;
+}
+
+/** FIFO queues of faults: one for BE loads, one for FE load requests. */
+export class FaultQueue implements Faults {
+  private readonly be: Queued<BeFault>[] = [];
+  private readonly fe: Queued<FeFault>[] = [];
+
+  failNext(opts: { status?: string; message: string; count?: number }): void {
+    this.be.push({
+      fault: { kind: 'fail', status: opts.status, message: opts.message },
+      remaining: positiveCount(opts.count),
+    });
+  }
+
+  delayNext(opts: { ms: number; count?: number }): void {
+    this.be.push({ fault: { kind: 'delay', ms: opts.ms }, remaining: positiveCount(opts.count) });
+  }
+
+  resetNext(opts: { when: 'before-apply' | 'after-apply'; runningForMs?: number; count?: number }): void {
+    this.be.push({
+      fault: { kind: 'reset', when: opts.when, runningForMs: opts.runningForMs ?? 0 },
+      remaining: positiveCount(opts.count),
+    });
+  }
+
+  publishTimeoutNext(count?: number): void {
+    this.be.push({ fault: { kind: 'publishTimeout' }, remaining: positiveCount(count) });
+  }
+
+  failFeNext(opts: { status?: number; body?: string; count?: number }): void {
+    this.fe.push({
+      fault: { status: opts.status ?? 200, body: opts.body ?? NO_BACKEND_BODY },
+      remaining: positiveCount(opts.count),
+    });
+  }
+
+  clear(): void {
+    this.be.length = 0;
+    this.fe.length = 0;
+  }
+
+  takeBe(): BeFault | undefined {
+    return take(this.be);
+  }
+
+  takeFe(): FeFault | undefined {
+    return take(this.fe);
+  }
+}
