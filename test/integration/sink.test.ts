@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalFunction, startLocalFunction } from '../../lib/local/lambda-runtime.ts';
 import { type LocalSecrets, startLocalSecrets } from '../../lib/local/secrets-endpoint.ts';
-import { type StandIn, startStandIn } from '../../lib/local/stand-in/index.ts';
+import type { StandIn } from '../../lib/local/stand-in/index.ts';
 import {
   kafkaRecord,
   mskEvent,
@@ -10,41 +10,41 @@ import {
   seedQuickstartEvent,
   selfManagedEvent,
 } from '../fixtures/events.ts';
+import {
+  openStandIn,
+  openTarget,
+  REAL_STARROCKS,
+  type StarRocksTarget,
+} from '../support/starrocks-target.ts';
 
 /**
- * The built bundle (dist/sink/index.mjs), run as Lambda runs it, against the StarRocks stand-in
- * on loopback.
+ * The built bundle (dist/sink/index.mjs), run as Lambda runs it, against the StarRocks stand-in on
+ * loopback, or a real cluster when STARROCKS_HTTP_URL is set. Tests that inject faults or rotate
+ * passwords always use the stand-in, which can do both.
  */
 
 const BUNDLE = 'dist/sink/index.mjs';
+const USER = 'user1';
 const PASSWORD = 'Str0ng-Pa55!';
-const SEED_TABLE = `+------+-------------+
-| id   | city        |
-+------+-------------+
-|    1 | New York    |
-|    2 | Los Angeles |
-|    3 | Chicago     |
-+------+-------------+`;
+const TABLES =
+  'CREATE TABLE test_tbl (id INT, city STRING); CREATE TABLE orders (id INT, amount DECIMAL(10,2)) DUPLICATE KEY(id);';
 
-let starrocks: StandIn;
+let target: StarRocksTarget;
 const functions: LocalFunction[] = [];
 
-beforeEach(async () => {
-  starrocks = await startStandIn({ users: { root: '', user1: PASSWORD } });
-  starrocks.execute(`
-    CREATE DATABASE example_db;
-    USE example_db;
-    CREATE TABLE test_tbl (id INT, city STRING);
-    CREATE TABLE orders (id INT, amount DECIMAL(10,2)) DUPLICATE KEY(id);
-  `);
-});
 afterEach(async () => {
   await Promise.all(functions.splice(0).map((f) => f.close()));
-  await starrocks.close();
+  await target.close();
 });
 
 function sinkConfig(overrides: Record<string, string> = {}): Record<string, string> {
-  return seedConfig({ 'starrocks.http.url': starrocks.feUrl, 'starrocks.password': PASSWORD, ...overrides });
+  return seedConfig({
+    'starrocks.http.url': target.feUrl,
+    'starrocks.username': target.user,
+    'starrocks.password': target.password,
+    'starrocks.database.name': target.database,
+    ...overrides,
+  });
 }
 
 async function startSink(
@@ -63,32 +63,48 @@ async function startSink(
   return fn;
 }
 
-function labelsOf(table: string): string[] {
-  return starrocks.loads.filter((l) => l.table === table).map((l) => l.label);
+interface LoadLine {
+  readonly table: string;
+  readonly label: string;
+  readonly rows: number;
+  readonly outcome: string;
+  readonly offsets: string[];
+  readonly bytes: number;
+  readonly ms: number;
 }
 
-describe('the built bundle against the StarRocks stand-in', () => {
-  it('loads the seed quickstart: three rows into example_db.test_tbl', async () => {
+/** The function's `stream load done` log lines: what it loaded, as a user sees it in CloudWatch. */
+function loadLines(sink: LocalFunction): LoadLine[] {
+  return sink.logs
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.message === 'stream load done') as unknown as LoadLine[];
+}
+
+describe(`the built bundle against ${REAL_STARROCKS ? 'StarRocks from STARROCKS_HTTP_URL' : 'the StarRocks stand-in'}`, () => {
+  beforeEach(async () => {
+    target = await openTarget({ standInUsers: { [USER]: PASSWORD } });
+    await target.execute(TABLES);
+  });
+
+  it('loads the seed quickstart: three rows into test_tbl, in one load', async () => {
     const sink = await startSink(sinkConfig());
 
     const result = await sink.invoke(seedQuickstartEvent());
 
     expect(result.ok).toBe(true);
-    expect(starrocks.rows('example_db', 'test_tbl')).toEqual(SEED_ROWS);
-    expect(starrocks.formatTable('example_db', 'test_tbl')).toContain(SEED_TABLE);
-    expect(starrocks.loads).toHaveLength(1);
+    expect(await target.rows('test_tbl')).toEqual(SEED_ROWS);
+    expect(loadLines(sink)).toHaveLength(1);
   });
 
   it('logs one structured line per load with table, label, rows, bytes, ms and offsets', async () => {
     const sink = await startSink(sinkConfig());
     await sink.invoke(seedQuickstartEvent());
 
-    const line = sink.logs
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((l) => l.message === 'stream load done');
+    const [line] = loadLines(sink);
     expect(line).toMatchObject({ table: 'test_tbl', rows: 3, outcome: 'loaded', offsets: ['test-0@0..2'] });
-    expect(line?.label).toBe(labelsOf('test_tbl')[0]);
-    expect(typeof line?.bytes).toBe('number');
+    expect(line?.label).toMatch(/^kl-test_tbl-[0-9a-f]{40}$/);
+    expect(line?.bytes).toBeGreaterThan(0);
     expect(typeof line?.ms).toBe('number');
   });
 
@@ -98,29 +114,41 @@ describe('the built bundle against the StarRocks stand-in', () => {
       SEED_ROWS.map((value, offset) => kafkaRecord({ topic: 'test', offset, value })),
     );
     expect((await sink.invoke(event)).ok).toBe(true);
-    expect(starrocks.rows('example_db', 'test_tbl')).toHaveLength(3);
+    expect(await target.rows('test_tbl')).toEqual(SEED_ROWS);
   });
 
   it('sends one load per table for several topics and partitions in one batch', async () => {
     const sink = await startSink(
       sinkConfig({
-        topics: 'test,orders-v1,orders-v2',
-        'starrocks.topic2table.map': 'test:test_tbl,orders-v1:orders,orders-v2:orders',
+        topics: 'test,orders-v1,orders.v2',
+        'starrocks.topic2table.map': 'test:test_tbl,orders-v1:orders,orders.v2:orders',
       }),
     );
     const event = mskEvent([
       kafkaRecord({ topic: 'test', partition: 0, offset: 10, value: { id: 1, city: 'Paris' } }),
       kafkaRecord({ topic: 'test', partition: 1, offset: 4, value: { id: 2, city: 'Oslo' } }),
       kafkaRecord({ topic: 'orders-v1', partition: 0, offset: 7, value: { id: 10, amount: '12.50' } }),
-      kafkaRecord({ topic: 'orders-v2', partition: 3, offset: 1, value: { id: 11, amount: 3.1 } }),
+      kafkaRecord({ topic: 'orders.v2', partition: 3, offset: 1, value: { id: 11, amount: 3.1 } }),
     ]);
 
     const result = await sink.invoke(event);
 
     expect(result.ok).toBe(true);
-    expect(starrocks.loads.map((l) => l.table).sort()).toEqual(['orders', 'test_tbl']);
-    expect(starrocks.rows('example_db', 'orders')).toHaveLength(2);
-    expect(starrocks.rows('example_db', 'test_tbl')).toHaveLength(2);
+    expect(loadLines(sink).map((l) => [l.table, l.rows, l.offsets])).toEqual(
+      expect.arrayContaining([
+        ['orders', 2, ['orders-v1-0@7..7', 'orders.v2-3@1..1']],
+        ['test_tbl', 2, ['test-0@10..10', 'test-1@4..4']],
+      ]),
+    );
+    expect(loadLines(sink)).toHaveLength(2);
+    expect(await target.rows('orders')).toEqual([
+      { id: 10, amount: '12.50' },
+      { id: 11, amount: '3.10' },
+    ]);
+    expect(await target.rows('test_tbl')).toEqual([
+      { id: 1, city: 'Paris' },
+      { id: 2, city: 'Oslo' },
+    ]);
   });
 
   it('gives an identical retry identical labels, and the retry loads nothing twice', async () => {
@@ -129,39 +157,38 @@ describe('the built bundle against the StarRocks stand-in', () => {
     const again = await sink.invoke(seedQuickstartEvent());
 
     expect(again.ok).toBe(true);
-    const labels = labelsOf('test_tbl');
-    expect(labels).toHaveLength(2);
-    expect(labels[0]).toBe(labels[1]);
-    expect(starrocks.loads[1]?.status).toBe('Label Already Exists');
-    expect(starrocks.rows('example_db', 'test_tbl')).toHaveLength(3);
+    const [first, second] = loadLines(sink);
+    expect(second?.label).toBe(first?.label);
+    expect(second?.outcome).toBe('already-loaded');
+    expect(await target.rows('test_tbl')).toEqual(SEED_ROWS);
   });
 
   it('gives the same labels from a fresh function (a cold start on retry)', async () => {
-    await (await startSink(sinkConfig())).invoke(seedQuickstartEvent());
-    await (await startSink(sinkConfig())).invoke(seedQuickstartEvent());
-    const [first, second] = labelsOf('test_tbl');
-    expect(second).toBe(first);
-    expect(starrocks.rows('example_db', 'test_tbl')).toHaveLength(3);
+    const cold1 = await startSink(sinkConfig());
+    await cold1.invoke(seedQuickstartEvent());
+    const cold2 = await startSink(sinkConfig());
+    await cold2.invoke(seedQuickstartEvent());
+    expect(loadLines(cold2)[0]?.label).toBe(loadLines(cold1)[0]?.label);
+    expect(await target.rows('test_tbl')).toEqual(SEED_ROWS);
   });
 
   it('fails the invocation with table, label, Status, Message and rejected rows when StarRocks filters rows', async () => {
-    const sink = await startSink(sinkConfig());
-    const event = mskEvent([kafkaRecord({ offset: 0, value: { id: 'not-a-number', city: 'x'.repeat(10) } })]);
-    starrocks.execute(
-      'USE example_db; DROP TABLE test_tbl; CREATE TABLE test_tbl (id INT NOT NULL, city STRING);',
-    );
+    await target.execute('CREATE TABLE strict_tbl (id INT NOT NULL, city STRING)');
+    const sink = await startSink(sinkConfig({ 'starrocks.topic2table.map': 'test:strict_tbl' }));
+    const event = mskEvent([kafkaRecord({ offset: 0, value: { id: 'not-a-number', city: 'x' } })]);
 
     const result = await sink.invoke(event);
 
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.code).toBe('LOAD_FAILED');
-    expect(result.error.errorMessage).toContain('Stream Load into table "test_tbl"');
-    expect(result.error.errorMessage).toContain(`label ${labelsOf('test_tbl')[0]}`);
+    expect(result.error.errorMessage).toMatch(
+      /Stream Load into table "strict_tbl" \(label kl-strict_tbl-[0-9a-f]{40}\)/,
+    );
     expect(result.error.errorMessage).toContain('Status: Fail');
     expect(result.error.errorMessage).toMatch(/Message: .*too many filtered rows/);
     expect(result.error.errorMessage).toContain('first rejected rows:');
-    expect(starrocks.rows('example_db', 'test_tbl')).toEqual([]);
+    expect(await target.rows('strict_tbl')).toEqual([]);
   });
 
   it('fails the invocation when a table does not exist', async () => {
@@ -184,7 +211,7 @@ describe('the built bundle against the StarRocks stand-in', () => {
     expect(result.error.code).toBe('LOAD_AUTH');
     expect(JSON.stringify(result)).not.toContain(wrong);
     expect(sink.logs.join('\n')).not.toContain(wrong);
-    expect(sink.logs.join('\n')).not.toContain(Buffer.from(`user1:${wrong}`).toString('base64'));
+    expect(sink.logs.join('\n')).not.toContain(Buffer.from(`${target.user}:${wrong}`).toString('base64'));
   });
 
   it('fails a batch with a non-JSON record naming its offset, before anything is loaded', async () => {
@@ -204,7 +231,9 @@ describe('the built bundle against the StarRocks stand-in', () => {
     expect(result.error.code).toBe('DECODE_VALUE');
     expect(result.error.errorMessage).toContain('topic "test", partition 2, offset 42');
     expect(result.error.errorMessage).toContain('not valid JSON');
-    expect(starrocks.loads).toHaveLength(0);
+    expect(loadLines(sink)).toHaveLength(0);
+    expect(await target.rows('orders')).toEqual([]);
+    expect(await target.rows('test_tbl')).toEqual([]);
   });
 
   it('loads CSV lines with StringConverter', async () => {
@@ -221,35 +250,7 @@ describe('the built bundle against the StarRocks stand-in', () => {
     );
 
     expect((await sink.invoke(event)).ok).toBe(true);
-    expect(starrocks.rows('example_db', 'test_tbl')).toEqual(SEED_ROWS);
-    expect(starrocks.loads[0]?.headers).toMatchObject({
-      format: 'csv',
-      column_separator: ',',
-      columns: 'id,city',
-    });
-  });
-
-  it('waits for a label left RUNNING by a lost answer, and loads the rows once', async () => {
-    const sink = await startSink(sinkConfig());
-    starrocks.faults.resetNext({ when: 'after-apply', runningForMs: 600 });
-
-    const result = await sink.invoke(seedQuickstartEvent());
-
-    expect(result.ok).toBe(true);
-    expect(starrocks.rows('example_db', 'test_tbl')).toHaveLength(3);
-    const labels = labelsOf('test_tbl');
-    expect(new Set(labels).size).toBe(1);
-    expect(sink.logs.some((l) => l.includes('"outcome":"already-loaded"'))).toBe(true);
-  });
-
-  it('retries "too many versions" inside the invocation and succeeds', async () => {
-    const sink = await startSink(sinkConfig());
-    starrocks.faults.failNext({
-      message:
-        'Failed to load data into tablet 10086, because of too many versions, current/limit: 1001/1000.',
-    });
-    expect((await sink.invoke(seedQuickstartEvent())).ok).toBe(true);
-    expect(starrocks.rows('example_db', 'test_tbl')).toHaveLength(3);
+    expect(await target.rows('test_tbl')).toEqual(SEED_ROWS);
   });
 
   it('skips tombstones, as the Java connector does', async () => {
@@ -260,7 +261,7 @@ describe('the built bundle against the StarRocks stand-in', () => {
       kafkaRecord({ offset: 2, omitValue: true }),
     ]);
     expect((await sink.invoke(event)).ok).toBe(true);
-    expect(starrocks.rows('example_db', 'test_tbl')).toEqual([{ id: 1, city: 'a' }]);
+    expect(await target.rows('test_tbl')).toEqual([{ id: 1, city: 'a' }]);
   });
 
   it('reports every SINK_CONFIG problem at cold start', async () => {
@@ -289,13 +290,78 @@ describe('the built bundle against the StarRocks stand-in', () => {
   });
 });
 
+describe('the built bundle with faults injected into the StarRocks stand-in', () => {
+  let standIn: StandIn;
+  beforeEach(async () => {
+    const opened = await openStandIn({ standInUsers: { [USER]: PASSWORD } });
+    target = opened;
+    standIn = opened.standIn;
+    await target.execute(TABLES);
+  });
+
+  it('waits for a label left RUNNING by a lost answer, and loads the rows once', async () => {
+    const sink = await startSink(sinkConfig());
+    standIn.faults.resetNext({ when: 'after-apply', runningForMs: 600 });
+
+    const result = await sink.invoke(seedQuickstartEvent());
+
+    expect(result.ok).toBe(true);
+    expect(await target.rows('test_tbl')).toEqual(SEED_ROWS);
+    expect(loadLines(sink)).toMatchObject([{ table: 'test_tbl', outcome: 'already-loaded' }]);
+    const labels = standIn.loads.map((l) => l.label);
+    expect(labels).toHaveLength(2);
+    expect(new Set(labels).size).toBe(1);
+  });
+
+  it('retries "too many versions" inside the invocation and succeeds', async () => {
+    const sink = await startSink(sinkConfig());
+    standIn.faults.failNext({
+      message:
+        'Failed to load data into tablet 10086, because of too many versions, current/limit: 1001/1000.',
+    });
+    expect((await sink.invoke(seedQuickstartEvent())).ok).toBe(true);
+    expect(await target.rows('test_tbl')).toEqual(SEED_ROWS);
+    expect(standIn.loads.map((l) => l.status)).toEqual(['Fail', 'Success']);
+  });
+
+  it('loads the tables that can be loaded, fails the batch for the one that cannot, and the retry finishes the job', async () => {
+    const sink = await startSink(
+      sinkConfig({ topics: 'test,orders', 'starrocks.topic2table.map': 'test:test_tbl' }),
+    );
+    const event = mskEvent([
+      kafkaRecord({ topic: 'orders', offset: 1, value: { id: 1, amount: 1 } }),
+      kafkaRecord({ topic: 'test', offset: 5, value: { id: 1, city: 'a' } }),
+    ]);
+    standIn.faults.failNext({ message: 'too many filtered rows' });
+
+    const failed = await sink.invoke(event);
+    const retried = await sink.invoke(event);
+
+    expect(failed.ok).toBe(false);
+    if (!failed.ok)
+      expect(failed.error.errorMessage).toMatch(
+        /1 of 2 table loads failed \(loaded, and deduplicated on retry by label: (orders|test_tbl)\)/,
+      );
+    expect(retried.ok).toBe(true);
+    expect(await target.rows('orders')).toEqual([{ id: 1, amount: '1.00' }]);
+    expect(await target.rows('test_tbl')).toEqual([{ id: 1, city: 'a' }]);
+  });
+});
+
 describe('credentials from Secrets Manager (the real SDK client against a local endpoint)', () => {
   let secrets: LocalSecrets;
+  let standIn: StandIn;
   beforeAll(async () => {
     secrets = await startLocalSecrets();
   });
   afterAll(async () => {
     await secrets.close();
+  });
+  beforeEach(async () => {
+    const opened = await openStandIn({ standInUsers: { [USER]: PASSWORD } });
+    target = opened;
+    standIn = opened.standIn;
+    await target.execute(TABLES);
   });
 
   function secretConfig(arn: string): Record<string, string> {
@@ -313,7 +379,7 @@ describe('credentials from Secrets Manager (the real SDK client against a local 
   });
 
   it('loads with credentials fetched from the secret, and caches them across invocations', async () => {
-    const arn = secrets.put('starrocks/sink', JSON.stringify({ username: 'user1', password: PASSWORD }));
+    const arn = secrets.put('starrocks/sink', JSON.stringify({ username: USER, password: PASSWORD }));
     const sink = await startSink(secretConfig(arn), awsEnv());
 
     expect((await sink.invoke(seedQuickstartEvent())).ok).toBe(true);
@@ -321,36 +387,36 @@ describe('credentials from Secrets Manager (the real SDK client against a local 
       (await sink.invoke(mskEvent([kafkaRecord({ offset: 9, value: { id: 4, city: 'Boston' } })]))).ok,
     ).toBe(true);
 
-    expect(starrocks.rows('example_db', 'test_tbl')).toHaveLength(4);
+    expect(await target.rows('test_tbl')).toHaveLength(4);
     expect(secrets.reads.get(arn)).toBe(1);
     expect(sink.logs.join('\n')).not.toContain(PASSWORD);
   });
 
   it('refetches a rotated password once after StarRocks answers 401', async () => {
-    const arn = secrets.put('starrocks/rotating', JSON.stringify({ username: 'user1', password: PASSWORD }));
+    const arn = secrets.put('starrocks/rotating', JSON.stringify({ username: USER, password: PASSWORD }));
     const sink = await startSink(secretConfig(arn), awsEnv());
     expect((await sink.invoke(seedQuickstartEvent())).ok).toBe(true);
 
     // Rotate: StarRocks and the secret get the new password; the warm function still caches the old one.
-    starrocks.setPassword('user1', 'Rotated-Pa55!');
-    secrets.put('starrocks/rotating', JSON.stringify({ username: 'user1', password: 'Rotated-Pa55!' }));
-
+    standIn.setPassword(USER, 'Rotated-Pa55!');
+    secrets.put('starrocks/rotating', JSON.stringify({ username: USER, password: 'Rotated-Pa55!' }));
     const result = await sink.invoke(
       mskEvent([kafkaRecord({ offset: 9, value: { id: 4, city: 'Boston' } })]),
     );
 
     expect(result.ok).toBe(true);
     expect(secrets.reads.get(arn)).toBe(2);
-    expect(starrocks.rows('example_db', 'test_tbl')).toHaveLength(4);
+    expect(await target.rows('test_tbl')).toHaveLength(4);
     expect(sink.logs.join('\n')).not.toContain('Rotated-Pa55!');
   });
 
   it('fails with a clear error when the secret lacks username/password, without echoing it', async () => {
-    const arn = secrets.put('starrocks/bad', JSON.stringify({ user: 'user1', pass: 'Leaky-Pa55' }));
+    const arn = secrets.put('starrocks/bad', JSON.stringify({ user: USER, pass: 'Leaky-Pa55' }));
     const sink = await startSink(secretConfig(arn), awsEnv());
     const result = await sink.invoke(seedQuickstartEvent());
     expect(result.ok).toBe(false);
     if (result.ok) return;
+    expect(result.error.code).toBe('SECRET_INVALID');
     expect(result.error.errorMessage).toContain('must hold JSON {"username": "...", "password": "..."}');
     expect(JSON.stringify(result)).not.toContain('Leaky-Pa55');
   });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type StandIn, startStandIn } from '../../../lib/local/stand-in/index.ts';
-import { basicAuth, getJson, jsonLoad, send } from './http-client.ts';
+import { basicAuth, getJson, jsonLoad, send } from '../../support/http-client.ts';
 
 const ROWS = [{ id: 1, city: 'New York' }];
 const TOO_MANY_VERSIONS =

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type StandIn, startStandIn } from '../../../lib/local/stand-in/index.ts';
-import { jsonLoad, send, streamLoad } from './http-client.ts';
+import { jsonLoad, send, streamLoad } from '../../support/http-client.ts';
 
 const CUSTOMERS_DDL = `
 CREATE TABLE \`customers\` (

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type StandIn, startStandIn } from '../../../lib/local/stand-in/index.ts';
-import { basicAuth, getJson, jsonLoad, send, streamLoad } from './http-client.ts';
+import { basicAuth, getJson, jsonLoad, send, streamLoad } from '../../support/http-client.ts';
 
 const QUICKSTART_ROWS = [
   { id: 1, city: 'New York' },

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type StandIn, startStandIn } from '../../../lib/local/stand-in/index.ts';
-import { basicAuth, getJson, putFollowingRedirect, send, transaction } from './http-client.ts';
+import { basicAuth, getJson, putFollowingRedirect, send, transaction } from '../../support/http-client.ts';
 
 describe('StarRocks stand-in: transaction API', () => {
   let starrocks: StandIn;
