@@ -27,7 +27,8 @@ export interface OffsetRange {
 export interface BatchSummary {
   readonly tables: TableBatch[];
   readonly records: number;
-  readonly skipped: Readonly<Record<'tombstone' | SkipReason, number>>;
+  /** Records that produced no row, by reason (`tombstone`, `delete-dropped`, `heartbeat`, ...). */
+  readonly skipped: Readonly<Record<string, number>>;
 }
 
 /**
@@ -67,7 +68,7 @@ export function resolveTable(record: KafkaRecord, config: SinkConfig): string {
  */
 export function buildTableBatches(records: readonly KafkaRecord[], config: SinkConfig): BatchSummary {
   const byTable = new Map<string, TableBatch>();
-  const skipped = { tombstone: 0, 'delete-dropped': 0, truncate: 0, message: 0 };
+  const skipped: Record<string, number> = {};
   const needObject = config.transforms.length > 0;
   for (const record of records) {
     const table = resolveTable(record, config);
@@ -78,7 +79,7 @@ export function buildTableBatches(records: readonly KafkaRecord[], config: SinkC
     }
     const row = toRow(record, config, needObject);
     if (typeof row !== 'string') {
-      skipped[row.skip]++;
+      skipped[row.skip] = (skipped[row.skip] ?? 0) + 1;
       batch.skipped++;
       continue;
     }
@@ -138,7 +139,7 @@ function rowFromJson(
   config: SinkConfig,
 ): string | { skip: SkipReason } {
   if (config.transforms.length === 0 || converted.kind !== 'object') return toJsonText(converted);
-  const outcome = applyTransforms(record, converted.value, config.transforms);
+  const outcome = applyTransforms(record, converted.value, config.transforms, converted.schemaName);
   if (outcome.kind === 'skip') return { skip: outcome.reason };
   return JSON.stringify(outcome.value);
 }

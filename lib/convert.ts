@@ -1,7 +1,8 @@
 import type { ConverterConfig } from './config.ts';
 import type { KafkaRecord } from './decode.ts';
 import { ErrorCode, RecordError } from './errors.ts';
-import { isRawJson, parseJsonExact, rawJson } from './json.ts';
+import { isRawJson, parseJsonExact } from './json.ts';
+import { LOGICAL_TYPES } from './logical-types.ts';
 
 /**
  * Kafka Connect converters, applied to a record value: JsonConverter (with or without the
@@ -11,7 +12,11 @@ import { isRawJson, parseJsonExact, rawJson } from './json.ts';
 /** A converted value: JSON text kept verbatim, a parsed object, or a plain string. */
 export type ConvertedValue =
   | { readonly kind: 'json-text'; readonly text: string }
-  | { readonly kind: 'object'; readonly value: Record<string, unknown> }
+  | {
+      readonly kind: 'object';
+      readonly value: Record<string, unknown>;
+      readonly schemaName?: string | undefined;
+    }
   | { readonly kind: 'string'; readonly text: string };
 
 /** A Kafka Connect schema as JsonConverter writes it in the envelope. */
@@ -83,7 +88,7 @@ export function convertValue(
   const value =
     schema === null ? payload : fromConnect(record, schema, payload, '', converter.replaceNullWithDefault);
   if (value === null || value === undefined) return null;
-  return { kind: 'object', value: requireObject(record, value, 'the payload') };
+  return { kind: 'object', value: requireObject(record, value, 'the payload'), schemaName: schema?.name };
 }
 
 /** Renders a converted value as one JSON object text. */
@@ -142,18 +147,6 @@ function requireObject(record: KafkaRecord, value: unknown, what: string): Recor
     `${what} is ${kind}, not a JSON object; StarRocks loads one JSON object per row (use StringConverter with sink.properties.format=csv for plain lines)`,
   );
 }
-
-type LogicalConverter = (value: unknown, schema: ConnectSchema) => unknown;
-
-const MS_PER_DAY = 86_400_000;
-
-/** Kafka Connect logical types, rendered as values StarRocks loads into the natural column type. */
-export const LOGICAL_TYPES: ReadonlyMap<string, LogicalConverter> = new Map<string, LogicalConverter>([
-  ['org.apache.kafka.connect.data.Decimal', (v, s) => decimalValue(v, Number(s.parameters?.scale ?? '0'))],
-  ['org.apache.kafka.connect.data.Date', (v) => formatDate(toNumber(v) * MS_PER_DAY)],
-  ['org.apache.kafka.connect.data.Time', (v) => formatTime(toNumber(v))],
-  ['org.apache.kafka.connect.data.Timestamp', (v) => formatDateTime(toNumber(v))],
-]);
 
 function fromConnect(
   record: KafkaRecord,
@@ -221,63 +214,4 @@ function fromConnect(
     default:
       return value;
   }
-}
-
-function toNumber(value: unknown): number {
-  const n = isRawJson(value) ? Number(value.rawJSON) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n))
-    throw new Error(`expected a number, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-/** Decimal as JsonConverter writes it: base64 two's-complement unscaled bytes, or a number. */
-export function decimalValue(value: unknown, scale: number): unknown {
-  if (isRawJson(value) || typeof value === 'number') return value;
-  if (typeof value !== 'string')
-    throw new Error(`expected base64 bytes or a number, got ${JSON.stringify(value)}`);
-  const bytes = Buffer.from(value, 'base64');
-  if (bytes.length === 0) throw new Error('empty decimal bytes');
-  let unscaled = 0n;
-  for (const b of bytes) unscaled = (unscaled << 8n) | BigInt(b);
-  if ((bytes[0] as number) & 0x80) unscaled -= 1n << BigInt(bytes.length * 8);
-  return rawJson(formatUnscaled(unscaled, scale));
-}
-
-export function formatUnscaled(unscaled: bigint, scale: number): string {
-  const negative = unscaled < 0n;
-  let digits = (negative ? -unscaled : unscaled).toString();
-  if (scale > 0) {
-    digits = digits.padStart(scale + 1, '0');
-    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  } else if (scale < 0) {
-    digits = digits + '0'.repeat(-scale);
-  }
-  return negative ? `-${digits}` : digits;
-}
-
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
-/** `YYYY-MM-DD` of a UTC instant. */
-export function formatDate(epochMs: number): string {
-  const d = new Date(epochMs);
-  if (Number.isNaN(d.getTime())) throw new Error(`${epochMs} is out of the date range`);
-  const year = d.getUTCFullYear();
-  const y = year < 0 ? `-${pad(-year, 4)}` : pad(year, 4);
-  return `${y}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-}
-
-/** `HH:MM:SS[.fff]` of milliseconds since midnight. */
-export function formatTime(msOfDay: number): string {
-  const ms = ((msOfDay % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY;
-  const base = `${pad(Math.floor(ms / 3_600_000))}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}`;
-  const frac = ms % 1000;
-  return frac === 0 ? base : `${base}.${pad(frac, 3)}`;
-}
-
-/** `YYYY-MM-DD HH:MM:SS[.fff]` of a UTC instant, the form StarRocks parses into DATETIME. */
-export function formatDateTime(epochMs: number): string {
-  const dayStart = Math.floor(epochMs / MS_PER_DAY) * MS_PER_DAY;
-  return `${formatDate(dayStart)} ${formatTime(epochMs - dayStart)}`;
 }

@@ -19,17 +19,15 @@ interface ReviverContext {
 }
 
 function keepExactNumbers(this: unknown, _key: string, value: unknown, context?: ReviverContext): unknown {
-  if (typeof value === 'number' && context?.source !== undefined && String(value) !== context.source) {
-    // 1e3 and 1.50 round-trip to the same value; only widen what would lose digits.
-    if (!Number.isSafeInteger(value) || /[.eE]/.test(context.source)) {
-      if (!isExactlyRepresentable(context.source, value)) return JSONX.rawJSON(context.source);
-    }
-  }
+  if (typeof value !== 'number' || context?.source === undefined) return value;
+  const source = context.source;
+  if (/^-?\d+$/.test(source)) return Number.isSafeInteger(value) ? value : JSONX.rawJSON(source);
+  // 1e3 and 1.50 round-trip to the same value; only widen what would lose digits.
+  if (String(value) !== source && !isExactlyRepresentable(source)) return JSONX.rawJSON(source);
   return value;
 }
 
-function isExactlyRepresentable(source: string, value: number): boolean {
-  if (/^-?\d+$/.test(source)) return Number.isSafeInteger(value);
+function isExactlyRepresentable(source: string): boolean {
   // A decimal literal with at most 15 significant digits survives a double round trip.
   const digits = source
     .replace(/^-/, '')

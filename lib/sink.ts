@@ -45,10 +45,10 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
   const records = decodeEvent(event);
   const summary = buildTableBatches(records, config);
   const skippedTotal = Object.values(summary.skipped).reduce((a, b) => a + b, 0);
-  if (summary.skipped.truncate > 0 || summary.skipped.message > 0) {
-    log.warn('skipped Debezium truncate/message events, which Stream Load cannot apply', {
-      ...summary.skipped,
-    });
+  const { tombstone: _t, 'delete-dropped': _d, ...notRows } = summary.skipped;
+  if (Object.keys(notRows).length > 0) {
+    // Truncates, logical messages, heartbeats, transaction metadata, schema changes: never rows.
+    log.warn('skipped Debezium events that are not row changes', notRows);
   }
 
   const loads = summary.tables.map(async (batch): Promise<TableLoadReport> => {

@@ -20,6 +20,9 @@ export const SkipReason = {
   deleteDropped: 'delete-dropped',
   truncate: 'truncate',
   message: 'message',
+  heartbeat: 'heartbeat',
+  transactionMetadata: 'transaction-metadata',
+  schemaChange: 'schema-change',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
@@ -42,6 +45,59 @@ function isEnvelope(value: Record<string, unknown>): value is Record<string, unk
   return typeof value.op === 'string' && ('after' in value || 'before' in value);
 }
 
+/** PostgreSQL's placeholder for an unchanged TOASTed value (REPLICA IDENTITY DEFAULT). */
+export const TOAST_PLACEHOLDER = '__debezium_unavailable_value';
+const TOAST_PLACEHOLDER_BASE64 = Buffer.from(TOAST_PLACEHOLDER).toString('base64');
+
+/**
+ * Debezium messages that are not row changes: heartbeats, transaction metadata and schema changes
+ * (other connectors; PostgreSQL has none). Recognised by schema name, or by shape without schemas.
+ */
+function nonDataMessage(
+  record: KafkaRecord,
+  value: Record<string, unknown>,
+  schemaName: string | undefined,
+): SkipReason | undefined {
+  if (
+    schemaName === 'io.debezium.connector.common.Heartbeat' ||
+    record.topic.startsWith('__debezium-heartbeat')
+  ) {
+    return SkipReason.heartbeat;
+  }
+  if (
+    schemaName?.endsWith('TransactionMetadataValue') ||
+    ((value.status === 'BEGIN' || value.status === 'END') && 'event_count' in value)
+  ) {
+    return SkipReason.transactionMetadata;
+  }
+  if (schemaName?.endsWith('SchemaChangeValue') || ('ddl' in value && 'databaseName' in value))
+    return SkipReason.schemaChange;
+  return undefined;
+}
+
+function isToastPlaceholder(value: unknown): boolean {
+  if (value === TOAST_PLACEHOLDER || value === TOAST_PLACEHOLDER_BASE64) return true;
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((v) => v === TOAST_PLACEHOLDER || v === TOAST_PLACEHOLDER_BASE64)
+  );
+}
+
+/**
+ * An UPDATE under REPLICA IDENTITY DEFAULT carries a placeholder for unchanged large values. Loading
+ * it would overwrite real data, so the batch fails and says how to fix the source.
+ */
+function rejectToastPlaceholders(record: KafkaRecord, image: Record<string, unknown>): void {
+  const columns = Object.keys(image).filter((k) => isToastPlaceholder(image[k]));
+  if (columns.length === 0) return;
+  throw new RecordError(
+    ErrorCode.CDC_UNSUPPORTED,
+    record,
+    `column${columns.length > 1 ? 's' : ''} ${columns.map((c) => `"${c}"`).join(', ')} carr${columns.length > 1 ? 'y' : 'ies'} Debezium's ${TOAST_PLACEHOLDER} (an unchanged TOASTed value), which would overwrite the stored value; run ALTER TABLE <table> REPLICA IDENTITY FULL in PostgreSQL so updates carry the full row, then skip or re-send this record`,
+  );
+}
+
 /**
  * Applies the configured transforms, in order, to a converted value.
  *
@@ -55,7 +111,10 @@ export function applyTransforms(
   record: KafkaRecord,
   value: Record<string, unknown>,
   transforms: readonly TransformConfig[],
+  schemaName?: string,
 ): TransformOutcome {
+  const nonData = nonDataMessage(record, value, schemaName);
+  if (nonData !== undefined) return { kind: 'skip', reason: nonData };
   let current = value;
   for (const transform of transforms) {
     if (!isEnvelope(current)) {
@@ -83,6 +142,8 @@ export function applyTransforms(
         `Debezium op "${current.op}" has no "${route.image}" image; a delete needs REPLICA IDENTITY that includes the key (PostgreSQL default) to be applied`,
       );
     }
+    if (route.op === 0 || route.op === null)
+      rejectToastPlaceholders(record, image as Record<string, unknown>);
     if (transform.kind === 'addOpField') {
       if (route.op !== null) {
         current = { ...current, [route.image]: { ...(image as Record<string, unknown>), __op: route.op } };

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ConverterConfig } from '../../lib/config.ts';
-import { convertValue, decimalValue, formatDateTime, toJsonText } from '../../lib/convert.ts';
+import { convertValue, toJsonText } from '../../lib/convert.ts';
 import type { KafkaRecord } from '../../lib/decode.ts';
 import { RecordError } from '../../lib/errors.ts';
+import { decimalValue, formatInstant } from '../../lib/logical-types.ts';
 
 const JSON_SCHEMALESS: ConverterConfig = { kind: 'json', schemasEnable: false, replaceNullWithDefault: true };
 const JSON_ENVELOPE: ConverterConfig = { kind: 'json', schemasEnable: true, replaceNullWithDefault: true };
@@ -203,7 +204,7 @@ describe('convertValue', () => {
   });
 });
 
-describe('decimalValue and formatDateTime', () => {
+describe('decimalValue and formatInstant', () => {
   it.each([
     ['AJw=', 2, '1.56'],
     ['AA==', 0, '0'],
@@ -215,6 +216,6 @@ describe('decimalValue and formatDateTime', () => {
   });
 
   it('formats instants before 1970', () => {
-    expect(formatDateTime(-1)).toBe('1969-12-31 23:59:59.999');
+    expect(formatInstant(-1000n)).toBe('1969-12-31 23:59:59.999');
   });
 });

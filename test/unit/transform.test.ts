@@ -114,3 +114,61 @@ describe('applyTransforms', () => {
     expect(outcome).toMatchObject({ kind: 'row', value: { op: 'c', after: { ...AFTER, __op: 0 } } });
   });
 });
+
+describe('applyTransforms on messages that are not row changes', () => {
+  const SEED = [ADD_OP, unwrap('rewrite')];
+
+  it('skips a heartbeat by its schema name or its topic', () => {
+    expect(applyTransforms(RECORD, { ts_ms: 1 }, SEED, 'io.debezium.connector.common.Heartbeat')).toEqual({
+      kind: 'skip',
+      reason: 'heartbeat',
+    });
+    expect(applyTransforms({ ...RECORD, topic: '__debezium-heartbeat.test' }, { ts_ms: 1 }, SEED)).toEqual({
+      kind: 'skip',
+      reason: 'heartbeat',
+    });
+  });
+
+  it('skips transaction metadata and schema changes', () => {
+    expect(applyTransforms(RECORD, { status: 'BEGIN', id: '571:53195832', event_count: null }, SEED)).toEqual(
+      {
+        kind: 'skip',
+        reason: 'transaction-metadata',
+      },
+    );
+    expect(
+      applyTransforms(
+        RECORD,
+        { source: {}, databaseName: 'inventory', ddl: 'ALTER TABLE t ADD c INT' },
+        SEED,
+      ),
+    ).toEqual({
+      kind: 'skip',
+      reason: 'schema-change',
+    });
+  });
+
+  it('fails an update carrying the TOAST placeholder, naming the column and the fix', () => {
+    const after = { ...AFTER, notes: '__debezium_unavailable_value', tags: ['__debezium_unavailable_value'] };
+    expect(() => applyTransforms(RECORD, debeziumEnvelope('u', null, after), SEED)).toThrow(
+      'offset 4): columns "notes", "tags" carry Debezium\'s __debezium_unavailable_value',
+    );
+    expect(() => applyTransforms(RECORD, debeziumEnvelope('u', null, after), SEED)).toThrow(
+      'REPLICA IDENTITY FULL',
+    );
+  });
+
+  it('fails on the placeholder of a bytea column (base64 of the placeholder bytes)', () => {
+    const after = { ...AFTER, blob: 'X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ==' };
+    expect(() => applyTransforms(RECORD, debeziumEnvelope('u', null, after), SEED)).toThrow(
+      'column "blob" carries',
+    );
+  });
+
+  it('loads a delete whose before image has no placeholder', () => {
+    expect(applyTransforms(RECORD, debeziumEnvelope('d', { id: 1, notes: null }, null), SEED)).toEqual({
+      kind: 'row',
+      value: { id: 1, notes: null, __op: 1, __deleted: 'true' },
+    });
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectSchema } from '../../lib/convert.ts';
+import { isRawJson, parseJsonExact } from '../../lib/json.ts';
+import { LOGICAL_TYPES } from '../../lib/logical-types.ts';
+
+/** Parses the payload as the converter does (exact int64), then applies the logical type. */
+function convert(name: string, payloadJson: string, parameters?: Record<string, string>): unknown {
+  const converter = LOGICAL_TYPES.get(name);
+  if (converter === undefined) throw new Error(`no converter for ${name}`);
+  const schema: ConnectSchema = { type: 'x', name, ...(parameters ? { parameters } : {}) };
+  const out = converter(parseJsonExact(payloadJson), schema);
+  return isRawJson(out) ? { raw: out.rawJSON } : out;
+}
+
+describe('logical types', () => {
+  it.each([
+    ['io.debezium.time.Date', '19000', '2022-01-08'],
+    ['io.debezium.time.Date', '-1', '1969-12-31'],
+    ['io.debezium.time.Time', '64957123', '18:02:37.123'],
+    ['io.debezium.time.MicroTime', '3723000001', '01:02:03.000001'],
+    ['io.debezium.time.MicroTime', '0', '00:00:00'],
+    ['io.debezium.time.NanoTime', '3723000001000', '01:02:03.000001'],
+    ['io.debezium.time.Timestamp', '1714283798721', '2024-04-28 05:56:38.721'],
+    ['io.debezium.time.MicroTimestamp', '1529507596945104', '2018-06-20 15:13:16.945104'],
+    ['io.debezium.time.MicroTimestamp', '-1', '1969-12-31 23:59:59.999999'],
+    ['io.debezium.time.MicroTimestamp', '9223372036825200000', '9999-12-31 23:59:59.999999'],
+    ['io.debezium.time.MicroTimestamp', '-9223372036832400000', '0000-01-01 00:00:00'],
+    ['io.debezium.time.NanoTimestamp', '1717000000123456789', '2024-05-29 16:26:40.123456'],
+    ['io.debezium.time.ZonedTimestamp', '"2024-01-02T03:04:05.123456Z"', '2024-01-02 03:04:05.123456'],
+    ['io.debezium.time.ZonedTimestamp', '"2024-01-02T03:04:05Z"', '2024-01-02 03:04:05'],
+    ['io.debezium.time.ZonedTimestamp', '"2024-01-02T03:04:05.5+02:00"', '2024-01-02 01:04:05.5'],
+    ['io.debezium.time.ZonedTimestamp', '"infinity"', '9999-12-31 23:59:59.999999'],
+    ['io.debezium.time.ZonedTimestamp', '"-infinity"', '0000-01-01 00:00:00'],
+    ['io.debezium.time.ZonedTime', '"10:15:30.123456Z"', '10:15:30.123456'],
+    ['io.debezium.time.IsoDate', '"2017-09-15Z"', '2017-09-15'],
+    ['org.apache.kafka.connect.data.Date', '0', '1970-01-01'],
+    ['org.apache.kafka.connect.data.Time', '86399999', '23:59:59.999'],
+    ['org.apache.kafka.connect.data.Timestamp', '0', '1970-01-01 00:00:00'],
+  ])('renders %s %s as "%s"', (name, payload, expected) => {
+    expect(convert(name, payload)).toBe(expected);
+  });
+
+  it.each([
+    ['"MDk="', '2', '123.45'],
+    ['"z8c="', '2', '-123.45'],
+    ['"BiY="', '2', '15.74'],
+    ['"AA=="', '0', '0'],
+    ['"AJw="', '2', '1.56'],
+    ['12.5', '1', '12.5'],
+  ])('renders Decimal %s at scale %s as the exact number %s', (payload, scale, expected) => {
+    expect(convert('org.apache.kafka.connect.data.Decimal', payload, { scale })).toEqual(
+      typeof expected === 'string' && payload.startsWith('"') ? { raw: expected } : 12.5,
+    );
+  });
+
+  it('renders VariableScaleDecimal {scale, value} as an exact number', () => {
+    expect(convert('io.debezium.data.VariableScaleDecimal', '{"scale":1,"value":"Dw=="}')).toEqual({
+      raw: '1.5',
+    });
+    expect(convert('io.debezium.data.VariableScaleDecimal', '{"scale":0,"value":"AQ=="}')).toEqual({
+      raw: '1',
+    });
+  });
+
+  it('renders a json/jsonb document as JSON, and keeps text that is not JSON as a string', () => {
+    expect(convert('io.debezium.data.Json', '"{\\"a\\": [1, 2], \\"big\\": 12345678901234567890}"')).toEqual({
+      a: [1, 2],
+      big: expect.objectContaining({ rawJSON: '12345678901234567890' }),
+    });
+    expect(convert('io.debezium.data.Json', '"__debezium_unavailable_value"')).toBe(
+      '__debezium_unavailable_value',
+    );
+  });
+
+  it.each([
+    ['io.debezium.time.Date', '"yesterday"', 'expected an integer'],
+    ['io.debezium.time.ZonedTimestamp', '"2024-01-02 03:04"', 'is not an ISO-8601 instant'],
+    ['io.debezium.data.VariableScaleDecimal', '{"scale":1}', 'expected {"scale", "value"}'],
+    ['org.apache.kafka.connect.data.Decimal', 'true', 'expected base64 bytes or a number'],
+  ])('refuses %s %s', (name, payload, message) => {
+    expect(() => convert(name, payload, { scale: '2' })).toThrow(message);
+  });
+});
