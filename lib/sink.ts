@@ -24,6 +24,15 @@ export interface BatchReport {
   readonly records: number;
   readonly tables: readonly TableLoadReport[];
   readonly skipped: Readonly<Record<string, number>>;
+  /** Wall time per stage, in ms: decode, convert/transform/route, serialize, send (all tables). */
+  readonly stages: StageTimings;
+}
+
+export interface StageTimings {
+  readonly decodeMs: number;
+  readonly transformMs: number;
+  readonly serializeMs: number;
+  readonly sendMs: number;
 }
 
 export interface ProcessOptions {
@@ -42,8 +51,11 @@ export interface ProcessOptions {
  */
 export async function processBatch(event: unknown, options: ProcessOptions): Promise<BatchReport> {
   const { config, loader, credentials, deadline, log } = options;
+  const t0 = performance.now();
   const records = decodeEvent(event);
+  const t1 = performance.now();
   const summary = buildTableBatches(records, config);
+  const t2 = performance.now();
   const skippedTotal = Object.values(summary.skipped).reduce((a, b) => a + b, 0);
   const { tombstone: _t, 'delete-dropped': _d, ...notRows } = summary.skipped;
   if (Object.keys(notRows).length > 0) {
@@ -51,9 +63,13 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
     log.warn('skipped Debezium events that are not row changes', notRows);
   }
 
-  const loads = summary.tables.map(async (batch): Promise<TableLoadReport> => {
-    const label = buildLabel(config.database, batch);
-    const body = serializeBody(batch, config);
+  const bodies = summary.tables.map((batch) => ({
+    batch,
+    label: buildLabel(config.database, batch),
+    body: serializeBody(batch, config),
+  }));
+  const t3 = performance.now();
+  const loads = bodies.map(async ({ batch, label, body }): Promise<TableLoadReport> => {
     const started = Date.now();
     const result = await loader.load({
       table: batch.table,
@@ -84,6 +100,7 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
   });
 
   const settled = await Promise.allSettled(loads);
+  const t4 = performance.now();
   const failures: SinkError[] = [];
   const loaded: TableLoadReport[] = [];
   for (const s of settled) {
@@ -101,5 +118,10 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
       failures,
       loaded.map((l) => l.table),
     );
-  return { records: records.length, tables: loaded, skipped: { ...summary.skipped, total: skippedTotal } };
+  return {
+    records: records.length,
+    tables: loaded,
+    skipped: { ...summary.skipped, total: skippedTotal },
+    stages: { decodeMs: t1 - t0, transformMs: t2 - t1, serializeMs: t3 - t2, sendMs: t4 - t3 },
+  };
 }
