@@ -31,6 +31,7 @@ export function renderChart(rows: Row[], machine: string): string {
   const scale = plotH / (Math.ceil(max / 20) * 20);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    '<title>Time per 6 MB batch, median ms per path and event kind</title>',
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${left}" y="22" font-size="15">Time per 6 MB batch (median ms, lower is better)</text>`,
   ];
