@@ -13,6 +13,16 @@ export default defineConfig({
           hookTimeout: 30_000,
         },
       },
+      {
+        // Real Kafka, Connect/Debezium and PostgreSQL (test/e2e/harness): slow to start, one at a time.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
     ],
     coverage: { provider: 'v8', include: ['lib/**/*.ts'], reporter: ['text-summary', 'text'] },
   },

@@ -1,15 +1,21 @@
 import { createHash } from 'node:crypto';
 import { isValidTableName, type SinkConfig } from './config.ts';
-import { convertValue, toJsonText } from './convert.ts';
+import { checkJsonObjectBytes, type ConvertedValue, convertValue, validateJsonValue } from './convert.ts';
 import type { KafkaRecord } from './decode.ts';
 import { ErrorCode, RecordError } from './errors.ts';
 import { applyTransforms, type SkipReason } from './transform.ts';
 
+/**
+ * One row of a body: JSON object or CSV text, JSON bytes copied as they are, or a record whose
+ * base64 value is a schemaless JSON object, decoded straight into the body when it is written.
+ */
+export type RowPart = string | Buffer | KafkaRecord;
+
 /** The rows bound for one table in one invocation, with the offsets they came from. */
 export interface TableBatch {
   readonly table: string;
-  /** One JSON object text (json) or one CSV line (csv) per row, in topic/partition/offset order. */
-  readonly rows: string[];
+  /** One row per record that produced one, in topic/partition/offset order. */
+  readonly rows: RowPart[];
   /** Offsets per topic-partition of the records that became rows. */
   readonly ranges: OffsetRange[];
   /** Records routed here that produced no row (tombstones, dropped deletes). */
@@ -78,7 +84,7 @@ export function buildTableBatches(records: readonly KafkaRecord[], config: SinkC
       byTable.set(table, batch);
     }
     const row = toRow(record, config, needObject);
-    if (typeof row !== 'string') {
+    if (typeof row === 'object' && 'skip' in row) {
       skipped[row.skip] = (skipped[row.skip] ?? 0) + 1;
       batch.skipped++;
       continue;
@@ -101,15 +107,12 @@ export function buildTableBatches(records: readonly KafkaRecord[], config: SinkC
   return { tables: [...byTable.values()].filter((t) => t.rows.length > 0), records: records.length, skipped };
 }
 
-function toRow(
-  record: KafkaRecord,
-  config: SinkConfig,
-  needObject: boolean,
-): string | { skip: 'tombstone' | SkipReason } {
+function toRow(record: KafkaRecord, config: SinkConfig, needObject: boolean): RowPart | { skip: 'tombstone' | SkipReason } {
   const converted = convertValue(record, config.valueConverter, { needObject });
   if (converted === null) return { skip: 'tombstone' };
   if (config.format === 'csv') {
-    let line = converted.kind === 'object' ? JSON.stringify(converted.value) : converted.text;
+    let line = converted.kind === 'string' ? converted.text : jsonRow(converted);
+    if (typeof line !== 'string') line = Buffer.isBuffer(line) ? line.toString('utf8') : (line.value as Buffer).toString('utf8');
     if (line.endsWith(config.rowDelimiter)) line = line.slice(0, -config.rowDelimiter.length);
     if (line.includes(config.rowDelimiter)) {
       throw new RecordError(
@@ -122,36 +125,84 @@ function toRow(
   }
   if (converted.kind === 'string') {
     // StringConverter with format=json: the text must itself be a JSON object, loaded verbatim.
-    const reconverted = convertValue(
-      record,
-      { kind: 'json', schemasEnable: false, replaceNullWithDefault: false },
-      { needObject },
-    );
-    if (reconverted === null) return { skip: 'tombstone' };
-    return rowFromJson(record, reconverted, config);
+    const bytes = record.value as Buffer;
+    checkJsonObjectBytes(record, bytes, 0, bytes.length);
+    return bytes;
   }
-  return rowFromJson(record, converted, config);
-}
-
-function rowFromJson(
-  record: KafkaRecord,
-  converted: Exclude<ReturnType<typeof convertValue>, null>,
-  config: SinkConfig,
-): string | { skip: SkipReason } {
-  if (config.transforms.length === 0 || converted.kind !== 'object') return toJsonText(converted);
+  if (config.transforms.length === 0 || converted.kind !== 'object') return jsonRow(converted);
   const outcome = applyTransforms(record, converted.value, config.transforms, converted.schemaName);
   if (outcome.kind === 'skip') return { skip: outcome.reason };
   return JSON.stringify(outcome.value);
 }
 
-/** The body of one Stream Load: `[r1,r2]`, newline-delimited objects, or CSV lines. */
-export function serializeBody(batch: TableBatch, config: SinkConfig): Buffer {
-  if (config.format === 'csv') {
-    // Every line ends with the delimiter, which the transaction API also requires.
-    return Buffer.from(batch.rows.join(config.rowDelimiter) + config.rowDelimiter, 'utf8');
+function jsonRow(converted: Exclude<ConvertedValue, { kind: 'string' }>): RowPart {
+  switch (converted.kind) {
+    case 'base64-json':
+      return converted.record;
+    case 'json-bytes':
+      return converted.bytes;
+    case 'json-text':
+      return converted.text;
+    case 'object':
+      return JSON.stringify(converted.value);
   }
-  if (!config.stripOuterArray) return Buffer.from(batch.rows.join('\n'), 'utf8');
-  return Buffer.from(`[${batch.rows.join(',')}]`, 'utf8');
+}
+
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+
+/**
+ * The body of one Stream Load, written once into a buffer of the exact size: `[r1,r2]`,
+ * newline-delimited objects, or CSV lines each ending with the row delimiter. Schemaless JSON values
+ * are decoded from base64 into their place and checked there.
+ */
+export function serializeBody(batch: TableBatch, config: SinkConfig): Buffer {
+  const json = config.format === 'json';
+  const separator = json ? (config.stripOuterArray ? ',' : '\n') : config.rowDelimiter;
+  const separatorBytes = Buffer.byteLength(separator);
+  let size = json && config.stripOuterArray ? 2 : 0;
+  for (const row of batch.rows) size += rowLength(row);
+  size += separatorBytes * Math.max(0, batch.rows.length - (json ? 1 : 0));
+  const body = Buffer.allocUnsafe(size);
+  let pos = 0;
+  if (json && config.stripOuterArray) body[pos++] = 0x5b;
+  batch.rows.forEach((row, i) => {
+    if (i > 0 && json) {
+      if (separatorBytes === 1) body[pos++] = config.stripOuterArray ? COMMA : NEWLINE;
+      else pos += body.write(separator, pos);
+    }
+    pos += writeRow(body, pos, row);
+    if (!json) pos += body.write(separator, pos);
+  });
+  if (json && config.stripOuterArray) body[pos++] = 0x5d;
+  return pos === size ? body : body.subarray(0, pos);
+}
+
+function rowLength(row: RowPart): number {
+  if (typeof row === 'string') return Buffer.byteLength(row);
+  if (Buffer.isBuffer(row)) return row.length;
+  return row.valueLength;
+}
+
+function writeRow(body: Buffer, pos: number, row: RowPart): number {
+  if (typeof row === 'string') return body.write(row, pos);
+  if (Buffer.isBuffer(row)) return row.copy(body, pos);
+  const written = body.write(row.valueBase64 as string, pos, 'base64');
+  if (written !== row.valueLength) {
+    throw new RecordError(ErrorCode.DECODE_VALUE, row, 'the value is not base64 text');
+  }
+  checkJsonObjectBytes(row, body, pos, pos + written);
+  return written;
+}
+
+/**
+ * After StarRocks refused a body built on the fast path, checks its schemaless values strictly
+ * (JSON.parse) and throws the first bad record's error, naming its offset.
+ */
+export function findInvalidRow(batch: TableBatch): void {
+  for (const row of batch.rows) {
+    if (typeof row !== 'string' && !Buffer.isBuffer(row)) validateJsonValue(row);
+  }
 }
 
 const LABEL_PREFIX = 'kl';

@@ -1,22 +1,29 @@
+import { isUtf8 } from 'node:buffer';
 import type { ConverterConfig } from './config.ts';
 import type { KafkaRecord } from './decode.ts';
 import { ErrorCode, RecordError } from './errors.ts';
+import { checkObjectSpan, isNullLiteral, type MemberSpan, scanMembers } from './json-bytes.ts';
 import { isRawJson, parseJsonExact } from './json.ts';
 import { LOGICAL_TYPES } from './logical-types.ts';
 
 /**
  * Kafka Connect converters, applied to a record value: JsonConverter (with or without the
  * `{schema, payload}` envelope) and StringConverter.
+ *
+ * Two fast paths keep bytes as bytes when nothing in them changes: schemaless JSON objects are
+ * written from the event's base64 straight into the body (`base64-json`), and envelope payloads
+ * whose schema needs no conversion are copied out of the envelope (`json-bytes`). The schema of an
+ * envelope is parsed once per topic and reused while its bytes stay the same.
  */
 
-/** A converted value: JSON text kept verbatim, a parsed object, or a plain string. */
 export type ConvertedValue =
+  /** A schemaless JSON object, still base64; checked when it is written into the body. */
+  | { readonly kind: 'base64-json'; readonly record: KafkaRecord }
+  /** JSON object bytes that go into the body unchanged (already checked). */
+  | { readonly kind: 'json-bytes'; readonly bytes: Buffer }
+  /** JSON object text that goes into the body unchanged (already checked). */
   | { readonly kind: 'json-text'; readonly text: string }
-  | {
-      readonly kind: 'object';
-      readonly value: Record<string, unknown>;
-      readonly schemaName?: string | undefined;
-    }
+  | { readonly kind: 'object'; readonly value: Record<string, unknown>; readonly schemaName?: string | undefined }
   | { readonly kind: 'string'; readonly text: string };
 
 /** A Kafka Connect schema as JsonConverter writes it in the envelope. */
@@ -35,7 +42,7 @@ export interface ConnectSchema {
 }
 
 export interface ConvertOptions {
-  /** Whether the caller needs an object (transforms run next) or JSON text is enough. */
+  /** Whether the caller needs an object (transforms run next) or JSON bytes are enough. */
   readonly needObject: boolean;
 }
 
@@ -45,55 +52,62 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Converts a record's value. Returns `null` for a tombstone (no value, or JSON `null`), which the
  * sink skips as the Java connector does.
  */
-export function convertValue(
-  record: KafkaRecord,
-  converter: ConverterConfig,
-  options: ConvertOptions,
-): ConvertedValue | null {
-  if (record.value === null) return null;
-  const text = decodeUtf8(record);
-  if (converter.kind === 'string') return { kind: 'string', text };
+export function convertValue(record: KafkaRecord, converter: ConverterConfig, options: ConvertOptions): ConvertedValue | null {
+  if (record.valueBase64 === null) return null;
+  if (converter.kind === 'string') return { kind: 'string', text: decodeUtf8(record) };
   if (!converter.schemasEnable) {
-    if (!options.needObject && firstNonSpace(text) === '{') {
-      validateJson(record, text);
-      return { kind: 'json-text', text };
-    }
-    const parsed = parseValue(record, text);
+    if (!options.needObject) return isJsonNull(record) ? null : { kind: 'base64-json', record };
+    const parsed = parseValue(record, decodeUtf8(record));
     if (parsed === null) return null;
     return { kind: 'object', value: requireObject(record, parsed, 'the value') };
   }
-  const envelope = parseValue(record, text);
-  if (envelope === null) return null;
-  if (
-    typeof envelope !== 'object' ||
-    Array.isArray(envelope) ||
-    !('schema' in envelope) ||
-    !('payload' in envelope)
-  ) {
-    throw new RecordError(
-      ErrorCode.DECODE_VALUE,
-      record,
-      'value.converter.schemas.enable=true needs a {"schema": ..., "payload": ...} envelope, and this value has none; set value.converter.schemas.enable=false for plain JSON',
-    );
-  }
-  const extra = Object.keys(envelope).filter((k) => k !== 'schema' && k !== 'payload');
-  if (extra.length > 0) {
-    throw new RecordError(
-      ErrorCode.DECODE_VALUE,
-      record,
-      `the {"schema","payload"} envelope has extra fields (${extra.join(', ')}), which JsonConverter does not allow`,
-    );
-  }
-  const { schema, payload } = envelope as { schema: ConnectSchema | null; payload: unknown };
-  const value =
-    schema === null ? payload : fromConnect(record, schema, payload, '', converter.replaceNullWithDefault);
-  if (value === null || value === undefined) return null;
-  return { kind: 'object', value: requireObject(record, value, 'the payload'), schemaName: schema?.name };
+  return convertEnvelope(record, converter.replaceNullWithDefault, options);
 }
 
-/** Renders a converted value as one JSON object text. */
+/** Renders a converted value as one JSON object text (tests and the CSV path). */
 export function toJsonText(value: ConvertedValue): string {
-  return value.kind === 'object' ? JSON.stringify(value.value) : value.text;
+  switch (value.kind) {
+    case 'object':
+      return JSON.stringify(value.value);
+    case 'base64-json': {
+      const bytes = value.record.value as Buffer;
+      checkJsonObjectBytes(value.record, bytes, 0, bytes.length);
+      return decodeUtf8(value.record);
+    }
+    case 'json-bytes':
+      return value.bytes.toString('utf8');
+    default:
+      return value.text;
+  }
+}
+
+/**
+ * Throws the record's error when `bytes[start, end)` is not one JSON object in UTF-8. Structural
+ * only (see json-bytes.ts): StarRocks rejects other syntax errors, and the sink then re-checks the
+ * table's records strictly to name the offset.
+ */
+export function checkJsonObjectBytes(record: KafkaRecord, bytes: Buffer, start: number, end: number): void {
+  const view = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
+  if (!isUtf8(view)) throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
+  const reason = checkObjectSpan(bytes, start, end);
+  if (reason !== undefined) {
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      reason.includes('not a JSON object') ? `${reason}; StarRocks loads one JSON object per row` : reason,
+    );
+  }
+}
+
+/** Strict check of one schemaless value (JSON.parse), used to name the record behind a failed load. */
+export function validateJsonValue(record: KafkaRecord): void {
+  const parsed = parseValue(record, decodeUtf8(record));
+  if (parsed !== null) requireObject(record, parsed, 'the value');
+}
+
+/** A schemaless value that is the JSON literal `null` is a tombstone, as JsonConverter reads it. */
+function isJsonNull(record: KafkaRecord): boolean {
+  return record.valueLength <= 16 && (record.value as Buffer).toString('latin1').trim() === 'null';
 }
 
 function decodeUtf8(record: KafkaRecord): string {
@@ -104,35 +118,11 @@ function decodeUtf8(record: KafkaRecord): string {
   }
 }
 
-function firstNonSpace(text: string): string {
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t' && c !== '\uFEFF') return c;
-  }
-  return '';
-}
-
-function validateJson(record: KafkaRecord, text: string): void {
-  try {
-    JSON.parse(text);
-  } catch (error) {
-    throw new RecordError(
-      ErrorCode.DECODE_VALUE,
-      record,
-      `the value is not valid JSON (${(error as Error).message})`,
-    );
-  }
-}
-
 function parseValue(record: KafkaRecord, text: string): unknown {
   try {
     return parseJsonExact(text);
   } catch (error) {
-    throw new RecordError(
-      ErrorCode.DECODE_VALUE,
-      record,
-      `the value is not valid JSON (${(error as Error).message})`,
-    );
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, `the value is not valid JSON (${(error as Error).message})`);
   }
 }
 
@@ -148,28 +138,156 @@ function requireObject(record: KafkaRecord, value: unknown, what: string): Recor
   );
 }
 
+const NO_ENVELOPE =
+  'value.converter.schemas.enable=true needs a {"schema": ..., "payload": ...} envelope, and this value has none; set value.converter.schemas.enable=false for plain JSON';
+
+/** A parsed envelope schema and what converting its payload takes. */
+interface SchemaPlan {
+  readonly schema: ConnectSchema | null;
+  /** No logical type and no default anywhere: the payload bytes can be loaded as they are. */
+  readonly verbatim: boolean;
+}
+
+/** The last schema seen per topic, compared byte for byte: Connect writes the same text each time. */
+const planCache = new Map<string, { bytes: Buffer; plan: SchemaPlan }>();
+
+function schemaPlan(record: KafkaRecord, bytes: Buffer, span: MemberSpan, replaceNullWithDefault: boolean): SchemaPlan {
+  const length = span.end - span.start;
+  const cached = planCache.get(record.topic);
+  if (cached !== undefined && cached.bytes.length === length && bytes.compare(cached.bytes, 0, length, span.start, span.end) === 0) {
+    return cached.plan;
+  }
+  let schema: ConnectSchema | null;
+  try {
+    schema = JSON.parse(bytes.toString('utf8', span.start, span.end)) as ConnectSchema | null;
+  } catch (error) {
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, `the envelope's schema is not valid JSON (${(error as Error).message})`);
+  }
+  const plan = { schema, verbatim: schema !== null && schema.type === 'struct' && isVerbatim(schema, replaceNullWithDefault) };
+  planCache.set(record.topic, { bytes: Buffer.from(bytes.subarray(span.start, span.end)), plan });
+  return plan;
+}
+
+function isVerbatim(schema: ConnectSchema, replaceNullWithDefault: boolean): boolean {
+  if (schema.name !== undefined && LOGICAL_TYPES.has(schema.name)) return false;
+  if (replaceNullWithDefault && schema.default !== undefined && schema.default !== null) return false;
+  // int64 text is copied exactly; floats and strings need nothing.
+  for (const child of [...(schema.fields ?? []), schema.items, schema.keys, schema.values]) {
+    if (child !== undefined && !isVerbatim(child, replaceNullWithDefault)) return false;
+  }
+  return true;
+}
+
+function convertEnvelope(record: KafkaRecord, replaceNullWithDefault: boolean, options: ConvertOptions): ConvertedValue | null {
+  const bytes = record.value as Buffer;
+  if (!isUtf8(bytes)) throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
+  const members = scanMembers(bytes, 0, bytes.length);
+  if (members === undefined) return convertEnvelopeText(record, replaceNullWithDefault);
+  const schemaSpan = members.get('schema');
+  const payloadSpan = members.get('payload');
+  if (schemaSpan === undefined || payloadSpan === undefined) throw new RecordError(ErrorCode.DECODE_VALUE, record, NO_ENVELOPE);
+  rejectExtraMembers(record, [...members.keys()]);
+  if (isNullLiteral(bytes, payloadSpan)) return null;
+  const plan = schemaPlan(record, bytes, schemaSpan, replaceNullWithDefault);
+  if (plan.verbatim && !options.needObject) {
+    checkJsonObjectBytes(record, bytes, payloadSpan.start, payloadSpan.end);
+    return { kind: 'json-bytes', bytes: bytes.subarray(payloadSpan.start, payloadSpan.end) };
+  }
+  const text = bytes.toString('utf8', payloadSpan.start, payloadSpan.end);
+  return convertPayload(record, plan.schema, text, replaceNullWithDefault);
+}
+
+/** The general path: the whole envelope parsed at once (also gives the precise error messages). */
+function convertEnvelopeText(record: KafkaRecord, replaceNullWithDefault: boolean): ConvertedValue | null {
+  const envelope = parseValue(record, decodeUtf8(record));
+  if (envelope === null) return null;
+  if (typeof envelope !== 'object' || Array.isArray(envelope) || !('schema' in envelope) || !('payload' in envelope)) {
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, NO_ENVELOPE);
+  }
+  rejectExtraMembers(record, Object.keys(envelope));
+  const { schema, payload } = envelope as { schema: ConnectSchema | null; payload: unknown };
+  return toObject(record, schema === null ? payload : convertExact(record, schema, payload, replaceNullWithDefault), schema?.name);
+}
+
+function rejectExtraMembers(record: KafkaRecord, names: string[]): void {
+  const extra = names.filter((k) => k !== 'schema' && k !== 'payload');
+  if (extra.length > 0) {
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `the {"schema","payload"} envelope has extra fields (${extra.join(', ')}), which JsonConverter does not allow`,
+    );
+  }
+}
+
+/**
+ * Parses a payload with plain JSON.parse (fast), then converts it with its schema. If an int64 or
+ * numeric decimal lost digits to the double, the payload is parsed again keeping every digit. In a
+ * Debezium change event only the before/after images are converted: the rest is thrown away.
+ */
+function convertPayload(record: KafkaRecord, schema: ConnectSchema | null, text: string, replaceNullWithDefault: boolean): ConvertedValue | null {
+  if (schema === null) return toObject(record, parseValue(record, text));
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch (error) {
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, `the value is not valid JSON (${(error as Error).message})`);
+  }
+  const state = { lossy: false };
+  let converted = convertKept(record, schema, payload, replaceNullWithDefault, state);
+  if (state.lossy) converted = convertKept(record, schema, parseJsonExact(text), replaceNullWithDefault, { lossy: false });
+  return toObject(record, converted, schema.name);
+}
+
+function convertExact(record: KafkaRecord, schema: ConnectSchema, payload: unknown, replaceNullWithDefault: boolean): unknown {
+  return convertKept(record, schema, payload, replaceNullWithDefault, { lossy: false });
+}
+
+function convertKept(record: KafkaRecord, schema: ConnectSchema, payload: unknown, replaceNullWithDefault: boolean, state: { lossy: boolean }): unknown {
+  const envelope = payload as Record<string, unknown> | null;
+  if (schema.name?.endsWith('.Envelope') && envelope !== null && typeof envelope === 'object' && typeof envelope.op === 'string') {
+    // A Debezium change event: convert the row images only; source and timings are dropped by unwrap.
+    const out: Record<string, unknown> = { ...envelope };
+    for (const field of schema.fields ?? []) {
+      if (field.field === 'before' || field.field === 'after') {
+        out[field.field] = fromConnect(record, field, envelope[field.field], field.field, replaceNullWithDefault, state);
+      }
+    }
+    return out;
+  }
+  return fromConnect(record, schema, payload, '', replaceNullWithDefault, state);
+}
+
+function toObject(record: KafkaRecord, value: unknown, schemaName?: string): ConvertedValue | null {
+  if (value === null || value === undefined) return null;
+  return { kind: 'object', value: requireObject(record, value, 'the payload'), schemaName };
+}
+
+/**
+ * A Connect value with its schema → the JSON StarRocks loads. Struct fields come out in schema
+ * order, followed by any payload field the schema does not declare (the byte-copy path keeps them
+ * too, so both paths load the same row). A null stays null: StarRocks enforces NOT NULL.
+ */
 function fromConnect(
   record: KafkaRecord,
   schema: ConnectSchema,
   value: unknown,
   path: string,
   replaceNullWithDefault: boolean,
+  state: { lossy: boolean },
 ): unknown {
   if (value === null || value === undefined) {
     if (replaceNullWithDefault && schema.default !== undefined && schema.default !== null) {
-      return fromConnect(record, schema, schema.default, path, false);
-    }
-    if (schema.optional === false && path !== '') {
-      throw new RecordError(
-        ErrorCode.DECODE_VALUE,
-        record,
-        `field "${path}" is null, but its schema (${schema.type}) is not optional and has no default`,
-      );
+      return fromConnect(record, schema, schema.default, path, false, state);
     }
     return null;
   }
+  if (typeof value === 'number' && !Number.isSafeInteger(value) && (schema.type === 'int64' || Number.isInteger(value))) {
+    state.lossy = true;
+  }
   const logical = schema.name === undefined ? undefined : LOGICAL_TYPES.get(schema.name);
   if (logical !== undefined) {
+    if (typeof value === 'number' && schema.name === 'org.apache.kafka.connect.data.Decimal') state.lossy = true;
     try {
       return logical(value, schema);
     } catch (error) {
@@ -183,33 +301,23 @@ function fromConnect(
   switch (schema.type) {
     case 'struct': {
       if (typeof value !== 'object' || Array.isArray(value) || isRawJson(value)) {
-        throw new RecordError(
-          ErrorCode.DECODE_VALUE,
-          record,
-          `field "${path || '(value)'}" should be a struct (JSON object)`,
-        );
+        throw new RecordError(ErrorCode.DECODE_VALUE, record, `field "${path || '(value)'}" should be a struct (JSON object)`);
       }
       const source = value as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       for (const field of schema.fields ?? []) {
         const name = field.field ?? '';
-        out[name] = fromConnect(
-          record,
-          field,
-          source[name],
-          path ? `${path}.${name}` : name,
-          replaceNullWithDefault,
-        );
+        out[name] = fromConnect(record, field, source[name], path ? `${path}.${name}` : name, replaceNullWithDefault, state);
       }
+      for (const name of Object.keys(source)) if (!(name in out)) out[name] = source[name];
       return out;
     }
     case 'array': {
-      if (!Array.isArray(value))
-        throw new RecordError(ErrorCode.DECODE_VALUE, record, `field "${path}" should be an array`);
+      if (!Array.isArray(value)) throw new RecordError(ErrorCode.DECODE_VALUE, record, `field "${path}" should be an array`);
       const items = schema.items;
       return items === undefined
         ? value
-        : value.map((v, i) => fromConnect(record, items, v, `${path}[${i}]`, replaceNullWithDefault));
+        : value.map((v, i) => fromConnect(record, items, v, `${path}[${i}]`, replaceNullWithDefault, state));
     }
     default:
       return value;

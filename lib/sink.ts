@@ -1,7 +1,7 @@
-import { buildLabel, buildTableBatches, describeRanges, serializeBody } from './batch.ts';
+import { buildLabel, buildTableBatches, describeRanges, findInvalidRow, serializeBody } from './batch.ts';
 import type { SinkConfig } from './config.ts';
 import { decodeEvent } from './decode.ts';
-import { BatchLoadError, SinkError } from './errors.ts';
+import { BatchLoadError, LoadError, SinkError } from './errors.ts';
 import type { CredentialsProvider, LoadResult, StreamLoader } from './stream-load.ts';
 
 /** What the pipeline reports; the handler turns it into logs and metrics. */
@@ -71,14 +71,21 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
   const t3 = performance.now();
   const loads = bodies.map(async ({ batch, label, body }): Promise<TableLoadReport> => {
     const started = Date.now();
-    const result = await loader.load({
-      table: batch.table,
-      label,
-      body,
-      headers: config.loadHeaders,
-      deadline,
-      credentials,
-    });
+    const result = await loader
+      .load({
+        table: batch.table,
+        label,
+        body,
+        headers: config.loadHeaders,
+        deadline,
+        credentials,
+      })
+      .catch((error: unknown) => {
+        // Values copied without parsing are checked only structurally; if StarRocks refused the
+        // body, name the record that is not JSON rather than only the load.
+        if (error instanceof LoadError && !error.retryable) findInvalidRow(batch);
+        throw error;
+      });
     const report: TableLoadReport = {
       table: batch.table,
       label,

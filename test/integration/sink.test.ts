@@ -236,6 +236,22 @@ describe(`the built bundle against ${REAL_STARROCKS ? 'StarRocks from STARROCKS_
     expect(await target.rows('test_tbl')).toEqual([]);
   });
 
+  it('names the record when StarRocks refuses JSON that only its parser can tell is broken', async () => {
+    const sink = await startSink(sinkConfig());
+    const event = mskEvent([
+      kafkaRecord({ offset: 3, value: { id: 1, city: 'ok' } }),
+      kafkaRecord({ offset: 4, value: '{"id":2,"city":}' }),
+    ]);
+
+    const result = await sink.invoke(event);
+
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.errorMessage).toContain('topic "test", partition 0, offset 4): the value is not valid JSON');
+    expect(result.error.code).toBe('DECODE_VALUE');
+    expect(await target.rows('test_tbl')).toEqual([]);
+  });
+
   it('loads CSV lines with StringConverter', async () => {
     const sink = await startSink(
       sinkConfig({

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { buildLabel, buildTableBatches, resolveTable, serializeBody } from '../../lib/batch.ts';
+import { type BatchSummary, buildLabel, buildTableBatches, findInvalidRow, resolveTable, serializeBody } from '../../lib/batch.ts';
+import type { SinkConfig } from '../../lib/config.ts';
+import { convertValue, toJsonText } from '../../lib/convert.ts';
 import { parseSinkConfig } from '../../lib/config.ts';
 import { decodeEvent } from '../../lib/decode.ts';
 import { RecordError } from '../../lib/errors.ts';
 import { kafkaRecord, mskEvent, seedConfig, seedQuickstartEvent } from '../fixtures/events.ts';
 
 const LABEL_PATTERN = /^[-\w]{1,128}$/;
+
+function bodyOf(summary: BatchSummary, config: SinkConfig): string {
+  expect(summary.tables).toHaveLength(1);
+  return serializeBody(summary.tables[0]!, config).toString('utf8');
+}
 
 describe('resolveTable', () => {
   const config = parseSinkConfig(seedConfig({ topics: 'test,orders' }));
@@ -46,15 +53,14 @@ describe('resolveTable', () => {
 
 describe('buildTableBatches', () => {
   it('builds one table batch from the seed quickstart, rows in offset order', () => {
-    const summary = buildTableBatches(decodeEvent(seedQuickstartEvent()), parseSinkConfig(seedConfig()));
+    const config = parseSinkConfig(seedConfig());
+    const summary = buildTableBatches(decodeEvent(seedQuickstartEvent()), config);
 
     expect(summary.tables).toHaveLength(1);
     expect(summary.tables[0]?.table).toBe('test_tbl');
-    expect(summary.tables[0]?.rows).toEqual([
-      '{"id":1,"city":"New York"}',
-      '{"id":2,"city":"Los Angeles"}',
-      '{"id":3,"city":"Chicago"}',
-    ]);
+    expect(bodyOf(summary, config)).toBe(
+      '[{"id":1,"city":"New York"},{"id":2,"city":"Los Angeles"},{"id":3,"city":"Chicago"}]',
+    );
     expect(summary.tables[0]?.ranges).toEqual([{ topic: 'test', partition: 0, first: 0, last: 2, count: 3 }]);
   });
 
@@ -105,13 +111,36 @@ describe('buildTableBatches', () => {
     expect(buildTableBatches(records, parseSinkConfig(seedConfig())).tables).toEqual([]);
   });
 
-  it('fails the whole batch on one non-JSON record, naming its offset', () => {
-    const records = decodeEvent(
-      mskEvent([kafkaRecord({ offset: 0, value: { id: 1 } }), kafkaRecord({ offset: 1, value: 'id=2' })]),
-    );
-    const act = () => buildTableBatches(records, parseSinkConfig(seedConfig()));
+  it.each([
+    ['text that is not JSON', 'id=2', 'the value is not valid JSON'],
+    ['an unclosed object', '{"id":2', 'the value is not valid JSON (an object, string or array is not closed)'],
+    ['two objects in one value', '{"id":2},{"id":3}', 'the value is not valid JSON (more text follows the object)'],
+    ['an unclosed string', '{"id":"2}', 'the value is not valid JSON (an object, string or array is not closed)'],
+    ['an array', '[{"id":2}]', 'the value is an array, not a JSON object'],
+  ])('fails the whole batch on %s, naming its offset, before the body is sent', (_case, value, message) => {
+    const config = parseSinkConfig(seedConfig());
+    const records = decodeEvent(mskEvent([kafkaRecord({ offset: 0, value: { id: 1 } }), kafkaRecord({ offset: 1, value })]));
+    const act = () => bodyOf(buildTableBatches(records, config), config);
     expect(act).toThrow(RecordError);
-    expect(act).toThrow('offset 1): the value is not valid JSON');
+    expect(act).toThrow(`offset 1): ${message}`);
+  });
+
+  it('names the record behind a syntax error that only StarRocks would catch', () => {
+    const config = parseSinkConfig(seedConfig());
+    const records = decodeEvent(mskEvent([kafkaRecord({ offset: 0, value: { id: 1 } }), kafkaRecord({ offset: 5, value: '{"id":}' })]));
+    const summary = buildTableBatches(records, config);
+    expect(bodyOf(summary, config)).toBe('[{"id":1},{"id":}]');
+    expect(() => findInvalidRow(summary.tables[0]!)).toThrow('offset 5): the value is not valid JSON');
+  });
+
+  it('loads the same rows on the fast path and the parsing path', () => {
+    const values = [{ id: 1, city: 'Zürich', n: 12345678901234567890 }, { nested: { a: [1, 2] } }, { s: 'quote " and \\ backslash' }];
+    const records = decodeEvent(mskEvent(values.map((value, offset) => kafkaRecord({ offset, value: JSON.stringify(value).replace('12345678901234567000', '12345678901234567890') }))));
+    const config = parseSinkConfig(seedConfig());
+    const fast = bodyOf(buildTableBatches(records, config), config);
+    const parsed = records.map((r) => convertValue(r, { kind: 'json', schemasEnable: false, replaceNullWithDefault: true }, { needObject: true }));
+    expect(fast).toBe(`[${parsed.map((p) => toJsonText(p!)).join(',')}]`);
+    expect(fast).toContain('12345678901234567890');
   });
 
   it('loads StringConverter JSON text verbatim with format=json', () => {
@@ -119,7 +148,7 @@ describe('buildTableBatches', () => {
       seedConfig({ 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' }),
     );
     const records = decodeEvent(mskEvent([kafkaRecord({ value: '{"id":1,"city":"x"}' })]));
-    expect(buildTableBatches(records, config).tables[0]?.rows).toEqual(['{"id":1,"city":"x"}']);
+    expect(bodyOf(buildTableBatches(records, config), config)).toBe('[{"id":1,"city":"x"}]');
   });
 
   it('rejects a CSV value that spans lines', () => {
@@ -162,10 +191,9 @@ describe('buildTableBatches', () => {
       ]),
     );
     const summary = buildTableBatches(records, config);
-    expect(summary.tables[0]?.rows).toEqual([
-      '{"id":2,"email":"b@b.com","__op":0,"__deleted":"false"}',
-      '{"id":1,"email":null,"__op":1,"__deleted":"true"}',
-    ]);
+    expect(bodyOf(summary, config)).toBe(
+      '[{"id":2,"email":"b@b.com","__op":0,"__deleted":"false"},{"id":1,"email":null,"__op":1,"__deleted":"true"}]',
+    );
     expect(summary.skipped.tombstone).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConverterConfig } from '../../lib/config.ts';
 import { convertValue, toJsonText } from '../../lib/convert.ts';
-import type { KafkaRecord } from '../../lib/decode.ts';
+import { decodeRecord, type KafkaRecord } from '../../lib/decode.ts';
 import { RecordError } from '../../lib/errors.ts';
 import { decimalValue, formatInstant } from '../../lib/logical-types.ts';
 
@@ -10,18 +10,11 @@ const JSON_ENVELOPE: ConverterConfig = { kind: 'json', schemasEnable: true, repl
 const STRING: ConverterConfig = { kind: 'string' };
 
 function record(value: string | Buffer | null, offset = 7): KafkaRecord {
-  return {
-    topic: 'orders.v1',
-    partition: 3,
-    offset,
-    timestamp: 0,
-    key: null,
-    value: value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8'),
-    headers: [],
-  };
+  const base64 = value === null ? null : (Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')).toString('base64');
+  return decodeRecord({ topic: 'orders.v1', partition: 3, offset, timestamp: 0, key: null, value: base64, headers: [] });
 }
 
-function convertText(value: string, converter: ConverterConfig, needObject = false): string | null {
+function convertText(value: string | Buffer, converter: ConverterConfig, needObject = false): string | null {
   const converted = convertValue(record(value), converter, { needObject });
   return converted === null ? null : toJsonText(converted);
 }
@@ -54,15 +47,14 @@ describe('convertValue', () => {
     ['a JSON string', '"hello"', 'the value is a string, not a JSON object'],
     ['a JSON number', '42', 'the value is a number, not a JSON object'],
   ])('fails on %s, naming topic, partition and offset', (_case, input, reason) => {
-    const act = () => convertValue(record(input), JSON_SCHEMALESS, { needObject: false });
+    const act = () => convertText(input, JSON_SCHEMALESS);
     expect(act).toThrow(RecordError);
     expect(act).toThrow(`record orders.v1-3@7 (topic "orders.v1", partition 3, offset 7): ${reason}`);
   });
 
   it('fails on bytes that are not UTF-8', () => {
-    expect(() =>
-      convertValue(record(Buffer.from([0x7b, 0xff, 0x7d])), JSON_SCHEMALESS, { needObject: false }),
-    ).toThrow('the value is not valid UTF-8 text');
+    expect(() => convertText(Buffer.from([0x7b, 0xff, 0x7d]), JSON_SCHEMALESS)).toThrow('the value is not valid UTF-8 text');
+    expect(() => convertText(Buffer.from([0x7b, 0xff, 0x7d]), JSON_SCHEMALESS, true)).toThrow('the value is not valid UTF-8 text');
   });
 
   it.each([['a null value', null]])('returns null (skip) for %s', (_case, value) => {
@@ -76,15 +68,27 @@ describe('convertValue', () => {
     ).toBeNull();
   });
 
-  it('unwraps the {schema, payload} envelope in schema field order', () => {
+  it('unwraps the {schema, payload} envelope to the same row on the byte-copy and the parsing path', () => {
     const envelope = {
       schema: struct([
         { type: 'int32', optional: false, field: 'id' },
         { type: 'string', optional: true, field: 'city' },
       ]),
-      payload: { city: 'Chicago', id: 3, extra: 'ignored' },
+      payload: { city: 'Chicago', id: 3, extra: 'kept' },
     };
-    expect(convertText(JSON.stringify(envelope), JSON_ENVELOPE)).toBe('{"id":3,"city":"Chicago"}');
+    const copied = convertText(JSON.stringify(envelope), JSON_ENVELOPE);
+    const parsed = convertText(JSON.stringify(envelope), JSON_ENVELOPE, true);
+    expect(copied).toBe('{"city":"Chicago","id":3,"extra":"kept"}');
+    expect(parsed).toBe('{"id":3,"city":"Chicago","extra":"kept"}');
+    expect(JSON.parse(parsed as string)).toEqual(JSON.parse(copied as string));
+  });
+
+  it('reuses the parsed schema while its bytes stay the same, and re-reads a changed schema', () => {
+    const v1 = struct([{ type: 'int32', optional: true, name: 'io.debezium.time.Date', field: 'd' }]);
+    const v2 = struct([{ type: 'int32', optional: true, field: 'd' }]);
+    expect(convertText(JSON.stringify({ schema: v1, payload: { d: 1 } }), JSON_ENVELOPE)).toBe('{"d":"1970-01-02"}');
+    expect(convertText(JSON.stringify({ schema: v1, payload: { d: 2 } }), JSON_ENVELOPE)).toBe('{"d":"1970-01-03"}');
+    expect(convertText(JSON.stringify({ schema: v2, payload: { d: 2 } }), JSON_ENVELOPE)).toBe('{"d":2}');
   });
 
   it('takes a schemaless envelope payload as is', () => {
@@ -156,13 +160,12 @@ describe('convertValue', () => {
     );
   });
 
-  it('fails on null in a required field without default, naming the field', () => {
-    const schema = struct([{ type: 'int32', optional: false, field: 'id' }]);
-    expect(() =>
-      convertValue(record(JSON.stringify({ schema, payload: { id: null } })), JSON_ENVELOPE, {
-        needObject: false,
-      }),
-    ).toThrow('field "id" is null, but its schema (int32) is not optional');
+  it('loads null in a required field as NULL, leaving NOT NULL to StarRocks', () => {
+    const schema = struct([
+      { type: 'int32', optional: false, field: 'id' },
+      { type: 'int32', optional: true, name: 'io.debezium.time.Date', field: 'd' },
+    ]);
+    expect(convertText(JSON.stringify({ schema, payload: { id: null, d: null } }), JSON_ENVELOPE)).toBe('{"id":null,"d":null}');
   });
 
   it('converts nested structs and arrays', () => {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { TransformConfig } from '../../lib/config.ts';
-import type { KafkaRecord } from '../../lib/decode.ts';
+import { decodeRecord, type KafkaRecord } from '../../lib/decode.ts';
 import { applyTransforms } from '../../lib/transform.ts';
 
-const RECORD: KafkaRecord = {
-  topic: 'test.public.customers',
-  partition: 0,
-  offset: 4,
-  timestamp: 0,
-  key: null,
-  value: null,
-  headers: [],
-};
+const RECORD: KafkaRecord = decodeRecord({ topic: 'test.public.customers', partition: 0, offset: 4, value: null });
 const ADD_OP: TransformConfig = { name: 'addfield', kind: 'addOpField' };
 const unwrap = (deleteHandlingMode: 'drop' | 'rewrite' | 'none'): TransformConfig => ({
   name: 'unwrap',

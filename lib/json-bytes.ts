@@ -1,0 +1,138 @@
+/**
+ * Structural scanning of JSON bytes, for the fast paths that copy values into the Stream Load body
+ * instead of parsing and re-serialising them. The scanner checks what could make one Kafka record
+ * load as a different number of rows (one top-level object, balanced, strings closed); StarRocks'
+ * own parser rejects any other syntax error, and the sink then finds the record by offset.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+function isSpace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+export function skipSpace(buf: Uint8Array, i: number, end: number): number {
+  while (i < end && isSpace(buf[i])) i++;
+  return i;
+}
+
+/** Index just past the string starting at `i` (a quote), or -1 when it never closes. */
+function skipString(buf: Buffer, i: number, end: number): number {
+  let j = i + 1;
+  for (;;) {
+    const q = buf.indexOf(QUOTE, j);
+    if (q < 0 || q >= end) return -1;
+    // A quote preceded by an odd number of backslashes is escaped.
+    let backslashes = 0;
+    for (let k = q - 1; k > i && buf[k] === BACKSLASH; k--) backslashes++;
+    if (backslashes % 2 === 0) return q + 1;
+    j = q + 1;
+  }
+}
+
+/**
+ * Index just past the JSON value starting at `i`, or -1 when it is not a complete value. Objects and
+ * arrays are matched bracket by bracket, skipping strings; scalars run to the next delimiter.
+ */
+export function skipValue(buf: Buffer, i: number, end: number): number {
+  const first = buf[i];
+  if (first === QUOTE) return skipString(buf, i, end);
+  if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
+    let j = i;
+    while (j < end) {
+      const c = buf[j];
+      if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || isSpace(c)) break;
+      j++;
+    }
+    return j > i ? j : -1;
+  }
+  let depth = 0;
+  let j = i;
+  while (j < end) {
+    const c = buf[j] as number;
+    if (c === QUOTE) {
+      j = skipString(buf, j, end);
+      if (j < 0) return -1;
+      continue;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+    j++;
+  }
+  return -1;
+}
+
+/**
+ * Why `buf[start, end)` is not a single JSON object, or undefined when it is one (structurally).
+ */
+export function checkObjectSpan(buf: Buffer, start: number, end: number): string | undefined {
+  const i = skipSpace(buf, start, end);
+  if (i >= end) return 'the value is empty';
+  if (buf[i] !== OPEN_BRACE) {
+    const kind = describeStart(buf[i] as number);
+    return kind === undefined ? 'the value is not valid JSON' : `the value is ${kind}, not a JSON object`;
+  }
+  const next = skipValue(buf, i, end);
+  if (next < 0) return 'the value is not valid JSON (an object, string or array is not closed)';
+  if (skipSpace(buf, next, end) !== end) return 'the value is not valid JSON (more text follows the object)';
+  return undefined;
+}
+
+function describeStart(c: number): string | undefined {
+  if (c === OPEN_BRACKET) return 'an array';
+  if (c === QUOTE) return 'a string';
+  if ((c >= 0x30 && c <= 0x39) || c === 0x2d) return 'a number';
+  if (c === 0x74 || c === 0x66) return 'a boolean';
+  return undefined;
+}
+
+export interface MemberSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * The top-level members of an object, name → value span, or undefined when the bytes are not an
+ * object of that shape. Names are compared as written (Kafka Connect writes them unescaped).
+ */
+export function scanMembers(buf: Buffer, start: number, end: number): Map<string, MemberSpan> | undefined {
+  let i = skipSpace(buf, start, end);
+  if (buf[i] !== OPEN_BRACE) return undefined;
+  const members = new Map<string, MemberSpan>();
+  i = skipSpace(buf, i + 1, end);
+  if (buf[i] === CLOSE_BRACE) return skipSpace(buf, i + 1, end) === end ? members : undefined;
+  for (;;) {
+    if (buf[i] !== QUOTE) return undefined;
+    const nameEnd = skipString(buf, i, end);
+    if (nameEnd < 0) return undefined;
+    const name = buf.toString('utf8', i + 1, nameEnd - 1);
+    i = skipSpace(buf, nameEnd, end);
+    if (buf[i] !== COLON) return undefined;
+    i = skipSpace(buf, i + 1, end);
+    const valueEnd = skipValue(buf, i, end);
+    if (valueEnd < 0) return undefined;
+    members.set(name, { start: i, end: valueEnd });
+    i = skipSpace(buf, valueEnd, end);
+    if (buf[i] === COMMA) {
+      i = skipSpace(buf, i + 1, end);
+      continue;
+    }
+    if (buf[i] === CLOSE_BRACE) return skipSpace(buf, i + 1, end) === end ? members : undefined;
+    return undefined;
+  }
+}
+
+/** Whether the span holds exactly the literal `null`. */
+export function isNullLiteral(buf: Buffer, span: MemberSpan): boolean {
+  return span.end - span.start === 4 && buf.toString('latin1', span.start, span.end) === 'null';
+}
