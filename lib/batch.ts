@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isValidTableName, type SinkConfig } from './config.ts';
-import { checkJsonObjectBytes, type ConvertedValue, convertValue, validateJsonValue } from './convert.ts';
+import { type ConvertedValue, checkJsonObjectBytes, convertValue, validateJsonValue } from './convert.ts';
 import type { KafkaRecord } from './decode.ts';
 import { ErrorCode, RecordError } from './errors.ts';
 import { applyTransforms, type SkipReason } from './transform.ts';
@@ -107,12 +107,17 @@ export function buildTableBatches(records: readonly KafkaRecord[], config: SinkC
   return { tables: [...byTable.values()].filter((t) => t.rows.length > 0), records: records.length, skipped };
 }
 
-function toRow(record: KafkaRecord, config: SinkConfig, needObject: boolean): RowPart | { skip: 'tombstone' | SkipReason } {
+function toRow(
+  record: KafkaRecord,
+  config: SinkConfig,
+  needObject: boolean,
+): RowPart | { skip: 'tombstone' | SkipReason } {
   const converted = convertValue(record, config.valueConverter, { needObject });
   if (converted === null) return { skip: 'tombstone' };
   if (config.format === 'csv') {
     let line = converted.kind === 'string' ? converted.text : jsonRow(converted);
-    if (typeof line !== 'string') line = Buffer.isBuffer(line) ? line.toString('utf8') : (line.value as Buffer).toString('utf8');
+    if (typeof line !== 'string')
+      line = Buffer.isBuffer(line) ? line.toString('utf8') : (line.value as Buffer).toString('utf8');
     if (line.endsWith(config.rowDelimiter)) line = line.slice(0, -config.rowDelimiter.length);
     if (line.includes(config.rowDelimiter)) {
       throw new RecordError(

@@ -2,8 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import type { ConverterConfig } from './config.ts';
 import type { KafkaRecord } from './decode.ts';
 import { ErrorCode, RecordError } from './errors.ts';
-import { checkObjectSpan, isNullLiteral, type MemberSpan, scanMembers } from './json-bytes.ts';
 import { isRawJson, parseJsonExact } from './json.ts';
+import { checkObjectSpan, isNullLiteral, type MemberSpan, scanMembers } from './json-bytes.ts';
 import { LOGICAL_TYPES } from './logical-types.ts';
 
 /**
@@ -23,7 +23,11 @@ export type ConvertedValue =
   | { readonly kind: 'json-bytes'; readonly bytes: Buffer }
   /** JSON object text that goes into the body unchanged (already checked). */
   | { readonly kind: 'json-text'; readonly text: string }
-  | { readonly kind: 'object'; readonly value: Record<string, unknown>; readonly schemaName?: string | undefined }
+  | {
+      readonly kind: 'object';
+      readonly value: Record<string, unknown>;
+      readonly schemaName?: string | undefined;
+    }
   | { readonly kind: 'string'; readonly text: string };
 
 /** A Kafka Connect schema as JsonConverter writes it in the envelope. */
@@ -52,7 +56,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Converts a record's value. Returns `null` for a tombstone (no value, or JSON `null`), which the
  * sink skips as the Java connector does.
  */
-export function convertValue(record: KafkaRecord, converter: ConverterConfig, options: ConvertOptions): ConvertedValue | null {
+export function convertValue(
+  record: KafkaRecord,
+  converter: ConverterConfig,
+  options: ConvertOptions,
+): ConvertedValue | null {
   if (record.valueBase64 === null) return null;
   if (converter.kind === 'string') return { kind: 'string', text: decodeUtf8(record) };
   if (!converter.schemasEnable) {
@@ -88,7 +96,8 @@ export function toJsonText(value: ConvertedValue): string {
  */
 export function checkJsonObjectBytes(record: KafkaRecord, bytes: Buffer, start: number, end: number): void {
   const view = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
-  if (!isUtf8(view)) throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
+  if (!isUtf8(view))
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
   const reason = checkObjectSpan(bytes, start, end);
   if (reason !== undefined) {
     throw new RecordError(
@@ -122,7 +131,11 @@ function parseValue(record: KafkaRecord, text: string): unknown {
   try {
     return parseJsonExact(text);
   } catch (error) {
-    throw new RecordError(ErrorCode.DECODE_VALUE, record, `the value is not valid JSON (${(error as Error).message})`);
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `the value is not valid JSON (${(error as Error).message})`,
+    );
   }
 }
 
@@ -151,19 +164,35 @@ interface SchemaPlan {
 /** The last schema seen per topic, compared byte for byte: Connect writes the same text each time. */
 const planCache = new Map<string, { bytes: Buffer; plan: SchemaPlan }>();
 
-function schemaPlan(record: KafkaRecord, bytes: Buffer, span: MemberSpan, replaceNullWithDefault: boolean): SchemaPlan {
+function schemaPlan(
+  record: KafkaRecord,
+  bytes: Buffer,
+  span: MemberSpan,
+  replaceNullWithDefault: boolean,
+): SchemaPlan {
   const length = span.end - span.start;
   const cached = planCache.get(record.topic);
-  if (cached !== undefined && cached.bytes.length === length && bytes.compare(cached.bytes, 0, length, span.start, span.end) === 0) {
+  if (
+    cached !== undefined &&
+    cached.bytes.length === length &&
+    bytes.compare(cached.bytes, 0, length, span.start, span.end) === 0
+  ) {
     return cached.plan;
   }
   let schema: ConnectSchema | null;
   try {
     schema = JSON.parse(bytes.toString('utf8', span.start, span.end)) as ConnectSchema | null;
   } catch (error) {
-    throw new RecordError(ErrorCode.DECODE_VALUE, record, `the envelope's schema is not valid JSON (${(error as Error).message})`);
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `the envelope's schema is not valid JSON (${(error as Error).message})`,
+    );
   }
-  const plan = { schema, verbatim: schema !== null && schema.type === 'struct' && isVerbatim(schema, replaceNullWithDefault) };
+  const plan = {
+    schema,
+    verbatim: schema !== null && schema.type === 'struct' && isVerbatim(schema, replaceNullWithDefault),
+  };
   planCache.set(record.topic, { bytes: Buffer.from(bytes.subarray(span.start, span.end)), plan });
   return plan;
 }
@@ -178,14 +207,20 @@ function isVerbatim(schema: ConnectSchema, replaceNullWithDefault: boolean): boo
   return true;
 }
 
-function convertEnvelope(record: KafkaRecord, replaceNullWithDefault: boolean, options: ConvertOptions): ConvertedValue | null {
+function convertEnvelope(
+  record: KafkaRecord,
+  replaceNullWithDefault: boolean,
+  options: ConvertOptions,
+): ConvertedValue | null {
   const bytes = record.value as Buffer;
-  if (!isUtf8(bytes)) throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
+  if (!isUtf8(bytes))
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
   const members = scanMembers(bytes, 0, bytes.length);
   if (members === undefined) return convertEnvelopeText(record, replaceNullWithDefault);
   const schemaSpan = members.get('schema');
   const payloadSpan = members.get('payload');
-  if (schemaSpan === undefined || payloadSpan === undefined) throw new RecordError(ErrorCode.DECODE_VALUE, record, NO_ENVELOPE);
+  if (schemaSpan === undefined || payloadSpan === undefined)
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, NO_ENVELOPE);
   rejectExtraMembers(record, [...members.keys()]);
   if (isNullLiteral(bytes, payloadSpan)) return null;
   const plan = schemaPlan(record, bytes, schemaSpan, replaceNullWithDefault);
@@ -201,12 +236,21 @@ function convertEnvelope(record: KafkaRecord, replaceNullWithDefault: boolean, o
 function convertEnvelopeText(record: KafkaRecord, replaceNullWithDefault: boolean): ConvertedValue | null {
   const envelope = parseValue(record, decodeUtf8(record));
   if (envelope === null) return null;
-  if (typeof envelope !== 'object' || Array.isArray(envelope) || !('schema' in envelope) || !('payload' in envelope)) {
+  if (
+    typeof envelope !== 'object' ||
+    Array.isArray(envelope) ||
+    !('schema' in envelope) ||
+    !('payload' in envelope)
+  ) {
     throw new RecordError(ErrorCode.DECODE_VALUE, record, NO_ENVELOPE);
   }
   rejectExtraMembers(record, Object.keys(envelope));
   const { schema, payload } = envelope as { schema: ConnectSchema | null; payload: unknown };
-  return toObject(record, schema === null ? payload : convertExact(record, schema, payload, replaceNullWithDefault), schema?.name);
+  return toObject(
+    record,
+    schema === null ? payload : convertExact(record, schema, payload, replaceNullWithDefault),
+    schema?.name,
+  );
 }
 
 function rejectExtraMembers(record: KafkaRecord, names: string[]): void {
@@ -225,32 +269,65 @@ function rejectExtraMembers(record: KafkaRecord, names: string[]): void {
  * numeric decimal lost digits to the double, the payload is parsed again keeping every digit. In a
  * Debezium change event only the before/after images are converted: the rest is thrown away.
  */
-function convertPayload(record: KafkaRecord, schema: ConnectSchema | null, text: string, replaceNullWithDefault: boolean): ConvertedValue | null {
+function convertPayload(
+  record: KafkaRecord,
+  schema: ConnectSchema | null,
+  text: string,
+  replaceNullWithDefault: boolean,
+): ConvertedValue | null {
   if (schema === null) return toObject(record, parseValue(record, text));
   let payload: unknown;
   try {
     payload = JSON.parse(text);
   } catch (error) {
-    throw new RecordError(ErrorCode.DECODE_VALUE, record, `the value is not valid JSON (${(error as Error).message})`);
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `the value is not valid JSON (${(error as Error).message})`,
+    );
   }
   const state = { lossy: false };
   let converted = convertKept(record, schema, payload, replaceNullWithDefault, state);
-  if (state.lossy) converted = convertKept(record, schema, parseJsonExact(text), replaceNullWithDefault, { lossy: false });
+  if (state.lossy)
+    converted = convertKept(record, schema, parseJsonExact(text), replaceNullWithDefault, { lossy: false });
   return toObject(record, converted, schema.name);
 }
 
-function convertExact(record: KafkaRecord, schema: ConnectSchema, payload: unknown, replaceNullWithDefault: boolean): unknown {
+function convertExact(
+  record: KafkaRecord,
+  schema: ConnectSchema,
+  payload: unknown,
+  replaceNullWithDefault: boolean,
+): unknown {
   return convertKept(record, schema, payload, replaceNullWithDefault, { lossy: false });
 }
 
-function convertKept(record: KafkaRecord, schema: ConnectSchema, payload: unknown, replaceNullWithDefault: boolean, state: { lossy: boolean }): unknown {
+function convertKept(
+  record: KafkaRecord,
+  schema: ConnectSchema,
+  payload: unknown,
+  replaceNullWithDefault: boolean,
+  state: { lossy: boolean },
+): unknown {
   const envelope = payload as Record<string, unknown> | null;
-  if (schema.name?.endsWith('.Envelope') && envelope !== null && typeof envelope === 'object' && typeof envelope.op === 'string') {
+  if (
+    schema.name?.endsWith('.Envelope') &&
+    envelope !== null &&
+    typeof envelope === 'object' &&
+    typeof envelope.op === 'string'
+  ) {
     // A Debezium change event: convert the row images only; source and timings are dropped by unwrap.
     const out: Record<string, unknown> = { ...envelope };
     for (const field of schema.fields ?? []) {
       if (field.field === 'before' || field.field === 'after') {
-        out[field.field] = fromConnect(record, field, envelope[field.field], field.field, replaceNullWithDefault, state);
+        out[field.field] = fromConnect(
+          record,
+          field,
+          envelope[field.field],
+          field.field,
+          replaceNullWithDefault,
+          state,
+        );
       }
     }
     return out;
@@ -282,12 +359,17 @@ function fromConnect(
     }
     return null;
   }
-  if (typeof value === 'number' && !Number.isSafeInteger(value) && (schema.type === 'int64' || Number.isInteger(value))) {
+  if (
+    typeof value === 'number' &&
+    !Number.isSafeInteger(value) &&
+    (schema.type === 'int64' || Number.isInteger(value))
+  ) {
     state.lossy = true;
   }
   const logical = schema.name === undefined ? undefined : LOGICAL_TYPES.get(schema.name);
   if (logical !== undefined) {
-    if (typeof value === 'number' && schema.name === 'org.apache.kafka.connect.data.Decimal') state.lossy = true;
+    if (typeof value === 'number' && schema.name === 'org.apache.kafka.connect.data.Decimal')
+      state.lossy = true;
     try {
       return logical(value, schema);
     } catch (error) {
@@ -301,19 +383,31 @@ function fromConnect(
   switch (schema.type) {
     case 'struct': {
       if (typeof value !== 'object' || Array.isArray(value) || isRawJson(value)) {
-        throw new RecordError(ErrorCode.DECODE_VALUE, record, `field "${path || '(value)'}" should be a struct (JSON object)`);
+        throw new RecordError(
+          ErrorCode.DECODE_VALUE,
+          record,
+          `field "${path || '(value)'}" should be a struct (JSON object)`,
+        );
       }
       const source = value as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       for (const field of schema.fields ?? []) {
         const name = field.field ?? '';
-        out[name] = fromConnect(record, field, source[name], path ? `${path}.${name}` : name, replaceNullWithDefault, state);
+        out[name] = fromConnect(
+          record,
+          field,
+          source[name],
+          path ? `${path}.${name}` : name,
+          replaceNullWithDefault,
+          state,
+        );
       }
       for (const name of Object.keys(source)) if (!(name in out)) out[name] = source[name];
       return out;
     }
     case 'array': {
-      if (!Array.isArray(value)) throw new RecordError(ErrorCode.DECODE_VALUE, record, `field "${path}" should be an array`);
+      if (!Array.isArray(value))
+        throw new RecordError(ErrorCode.DECODE_VALUE, record, `field "${path}" should be an array`);
       const items = schema.items;
       return items === undefined
         ? value

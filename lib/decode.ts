@@ -57,7 +57,12 @@ class DecodedRecord implements KafkaRecord {
   readonly #headers: KafkaEventRecord['headers'];
   #value: Buffer | null | undefined;
 
-  constructor(source: KafkaEventRecord, valueBase64: string | null, valueLength: number, keyBase64: string | null) {
+  constructor(
+    source: KafkaEventRecord,
+    valueBase64: string | null,
+    valueLength: number,
+    keyBase64: string | null,
+  ) {
     this.topic = source.topic;
     this.partition = source.partition;
     this.offset = source.offset;
@@ -69,7 +74,8 @@ class DecodedRecord implements KafkaRecord {
   }
 
   get value(): Buffer | null {
-    if (this.#value === undefined) this.#value = this.valueBase64 === null ? null : Buffer.from(this.valueBase64, 'base64');
+    if (this.#value === undefined)
+      this.#value = this.valueBase64 === null ? null : Buffer.from(this.valueBase64, 'base64');
     return this.#value;
   }
 
@@ -78,7 +84,10 @@ class DecodedRecord implements KafkaRecord {
   }
 
   get headers(): KafkaHeader[] {
-    return decodeHeaders(this.#headers, `topic "${this.topic}", partition ${this.partition}, offset ${this.offset}`);
+    return decodeHeaders(
+      this.#headers,
+      `topic "${this.topic}", partition ${this.partition}, offset ${this.offset}`,
+    );
   }
 }
 

@@ -247,7 +247,9 @@ describe(`the built bundle against ${REAL_STARROCKS ? 'StarRocks from STARROCKS_
 
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error.errorMessage).toContain('topic "test", partition 0, offset 4): the value is not valid JSON');
+    expect(result.error.errorMessage).toContain(
+      'topic "test", partition 0, offset 4): the value is not valid JSON',
+    );
     expect(result.error.code).toBe('DECODE_VALUE');
     expect(await target.rows('test_tbl')).toEqual([]);
   });

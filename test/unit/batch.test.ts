@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { type BatchSummary, buildLabel, buildTableBatches, findInvalidRow, resolveTable, serializeBody } from '../../lib/batch.ts';
+import {
+  type BatchSummary,
+  buildLabel,
+  buildTableBatches,
+  findInvalidRow,
+  resolveTable,
+  serializeBody,
+} from '../../lib/batch.ts';
 import type { SinkConfig } from '../../lib/config.ts';
-import { convertValue, toJsonText } from '../../lib/convert.ts';
 import { parseSinkConfig } from '../../lib/config.ts';
+import { convertValue, toJsonText } from '../../lib/convert.ts';
 import { decodeEvent } from '../../lib/decode.ts';
 import { RecordError } from '../../lib/errors.ts';
 import { kafkaRecord, mskEvent, seedConfig, seedQuickstartEvent } from '../fixtures/events.ts';
@@ -113,13 +120,27 @@ describe('buildTableBatches', () => {
 
   it.each([
     ['text that is not JSON', 'id=2', 'the value is not valid JSON'],
-    ['an unclosed object', '{"id":2', 'the value is not valid JSON (an object, string or array is not closed)'],
-    ['two objects in one value', '{"id":2},{"id":3}', 'the value is not valid JSON (more text follows the object)'],
-    ['an unclosed string', '{"id":"2}', 'the value is not valid JSON (an object, string or array is not closed)'],
+    [
+      'an unclosed object',
+      '{"id":2',
+      'the value is not valid JSON (an object, string or array is not closed)',
+    ],
+    [
+      'two objects in one value',
+      '{"id":2},{"id":3}',
+      'the value is not valid JSON (more text follows the object)',
+    ],
+    [
+      'an unclosed string',
+      '{"id":"2}',
+      'the value is not valid JSON (an object, string or array is not closed)',
+    ],
     ['an array', '[{"id":2}]', 'the value is an array, not a JSON object'],
   ])('fails the whole batch on %s, naming its offset, before the body is sent', (_case, value, message) => {
     const config = parseSinkConfig(seedConfig());
-    const records = decodeEvent(mskEvent([kafkaRecord({ offset: 0, value: { id: 1 } }), kafkaRecord({ offset: 1, value })]));
+    const records = decodeEvent(
+      mskEvent([kafkaRecord({ offset: 0, value: { id: 1 } }), kafkaRecord({ offset: 1, value })]),
+    );
     const act = () => bodyOf(buildTableBatches(records, config), config);
     expect(act).toThrow(RecordError);
     expect(act).toThrow(`offset 1): ${message}`);
@@ -127,18 +148,39 @@ describe('buildTableBatches', () => {
 
   it('names the record behind a syntax error that only StarRocks would catch', () => {
     const config = parseSinkConfig(seedConfig());
-    const records = decodeEvent(mskEvent([kafkaRecord({ offset: 0, value: { id: 1 } }), kafkaRecord({ offset: 5, value: '{"id":}' })]));
+    const records = decodeEvent(
+      mskEvent([kafkaRecord({ offset: 0, value: { id: 1 } }), kafkaRecord({ offset: 5, value: '{"id":}' })]),
+    );
     const summary = buildTableBatches(records, config);
     expect(bodyOf(summary, config)).toBe('[{"id":1},{"id":}]');
     expect(() => findInvalidRow(summary.tables[0]!)).toThrow('offset 5): the value is not valid JSON');
   });
 
   it('loads the same rows on the fast path and the parsing path', () => {
-    const values = [{ id: 1, city: 'Zürich', n: 12345678901234567890 }, { nested: { a: [1, 2] } }, { s: 'quote " and \\ backslash' }];
-    const records = decodeEvent(mskEvent(values.map((value, offset) => kafkaRecord({ offset, value: JSON.stringify(value).replace('12345678901234567000', '12345678901234567890') }))));
+    const values = [
+      { id: 1, city: 'Zürich', n: 12345678901234567890 },
+      { nested: { a: [1, 2] } },
+      { s: 'quote " and \\ backslash' },
+    ];
+    const records = decodeEvent(
+      mskEvent(
+        values.map((value, offset) =>
+          kafkaRecord({
+            offset,
+            value: JSON.stringify(value).replace('12345678901234567000', '12345678901234567890'),
+          }),
+        ),
+      ),
+    );
     const config = parseSinkConfig(seedConfig());
     const fast = bodyOf(buildTableBatches(records, config), config);
-    const parsed = records.map((r) => convertValue(r, { kind: 'json', schemasEnable: false, replaceNullWithDefault: true }, { needObject: true }));
+    const parsed = records.map((r) =>
+      convertValue(
+        r,
+        { kind: 'json', schemasEnable: false, replaceNullWithDefault: true },
+        { needObject: true },
+      ),
+    );
     expect(fast).toBe(`[${parsed.map((p) => toJsonText(p!)).join(',')}]`);
     expect(fast).toContain('12345678901234567890');
   });

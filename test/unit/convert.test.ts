@@ -10,8 +10,17 @@ const JSON_ENVELOPE: ConverterConfig = { kind: 'json', schemasEnable: true, repl
 const STRING: ConverterConfig = { kind: 'string' };
 
 function record(value: string | Buffer | null, offset = 7): KafkaRecord {
-  const base64 = value === null ? null : (Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')).toString('base64');
-  return decodeRecord({ topic: 'orders.v1', partition: 3, offset, timestamp: 0, key: null, value: base64, headers: [] });
+  const base64 =
+    value === null ? null : (Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')).toString('base64');
+  return decodeRecord({
+    topic: 'orders.v1',
+    partition: 3,
+    offset,
+    timestamp: 0,
+    key: null,
+    value: base64,
+    headers: [],
+  });
 }
 
 function convertText(value: string | Buffer, converter: ConverterConfig, needObject = false): string | null {
@@ -53,8 +62,12 @@ describe('convertValue', () => {
   });
 
   it('fails on bytes that are not UTF-8', () => {
-    expect(() => convertText(Buffer.from([0x7b, 0xff, 0x7d]), JSON_SCHEMALESS)).toThrow('the value is not valid UTF-8 text');
-    expect(() => convertText(Buffer.from([0x7b, 0xff, 0x7d]), JSON_SCHEMALESS, true)).toThrow('the value is not valid UTF-8 text');
+    expect(() => convertText(Buffer.from([0x7b, 0xff, 0x7d]), JSON_SCHEMALESS)).toThrow(
+      'the value is not valid UTF-8 text',
+    );
+    expect(() => convertText(Buffer.from([0x7b, 0xff, 0x7d]), JSON_SCHEMALESS, true)).toThrow(
+      'the value is not valid UTF-8 text',
+    );
   });
 
   it.each([['a null value', null]])('returns null (skip) for %s', (_case, value) => {
@@ -86,8 +99,12 @@ describe('convertValue', () => {
   it('reuses the parsed schema while its bytes stay the same, and re-reads a changed schema', () => {
     const v1 = struct([{ type: 'int32', optional: true, name: 'io.debezium.time.Date', field: 'd' }]);
     const v2 = struct([{ type: 'int32', optional: true, field: 'd' }]);
-    expect(convertText(JSON.stringify({ schema: v1, payload: { d: 1 } }), JSON_ENVELOPE)).toBe('{"d":"1970-01-02"}');
-    expect(convertText(JSON.stringify({ schema: v1, payload: { d: 2 } }), JSON_ENVELOPE)).toBe('{"d":"1970-01-03"}');
+    expect(convertText(JSON.stringify({ schema: v1, payload: { d: 1 } }), JSON_ENVELOPE)).toBe(
+      '{"d":"1970-01-02"}',
+    );
+    expect(convertText(JSON.stringify({ schema: v1, payload: { d: 2 } }), JSON_ENVELOPE)).toBe(
+      '{"d":"1970-01-03"}',
+    );
     expect(convertText(JSON.stringify({ schema: v2, payload: { d: 2 } }), JSON_ENVELOPE)).toBe('{"d":2}');
   });
 
@@ -165,7 +182,9 @@ describe('convertValue', () => {
       { type: 'int32', optional: false, field: 'id' },
       { type: 'int32', optional: true, name: 'io.debezium.time.Date', field: 'd' },
     ]);
-    expect(convertText(JSON.stringify({ schema, payload: { id: null, d: null } }), JSON_ENVELOPE)).toBe('{"id":null,"d":null}');
+    expect(convertText(JSON.stringify({ schema, payload: { id: null, d: null } }), JSON_ENVELOPE)).toBe(
+      '{"id":null,"d":null}',
+    );
   });
 
   it('converts nested structs and arrays', () => {

@@ -3,7 +3,12 @@ import type { TransformConfig } from '../../lib/config.ts';
 import { decodeRecord, type KafkaRecord } from '../../lib/decode.ts';
 import { applyTransforms } from '../../lib/transform.ts';
 
-const RECORD: KafkaRecord = decodeRecord({ topic: 'test.public.customers', partition: 0, offset: 4, value: null });
+const RECORD: KafkaRecord = decodeRecord({
+  topic: 'test.public.customers',
+  partition: 0,
+  offset: 4,
+  value: null,
+});
 const ADD_OP: TransformConfig = { name: 'addfield', kind: 'addOpField' };
 const unwrap = (deleteHandlingMode: 'drop' | 'rewrite' | 'none'): TransformConfig => ({
   name: 'unwrap',
