@@ -1,6 +1,13 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { isValidTableName, type SinkConfig } from './config.ts';
-import { type ConvertedValue, checkJsonObjectBytes, convertValue, validateJsonValue } from './convert.ts';
+import {
+  type ConvertedValue,
+  checkJsonObjectBytes,
+  checkJsonObjectStructure,
+  convertValue,
+  validateJsonValue,
+} from './convert.ts';
 import type { KafkaRecord } from './decode.ts';
 import { ErrorCode, RecordError } from './errors.ts';
 import { applyTransforms, type SkipReason } from './transform.ts';
@@ -169,17 +176,32 @@ export function serializeBody(batch: TableBatch, config: SinkConfig): Buffer {
   for (const row of batch.rows) size += rowLength(row);
   size += separatorBytes * Math.max(0, batch.rows.length - (json ? 1 : 0));
   const body = Buffer.allocUnsafe(size);
+  // Where each base64 value landed, to find the record if the body is not UTF-8.
+  const written: { record: KafkaRecord; start: number; end: number }[] = [];
   let pos = 0;
   if (json && config.stripOuterArray) body[pos++] = 0x5b;
-  batch.rows.forEach((row, i) => {
+  for (let i = 0; i < batch.rows.length; i++) {
+    const row = batch.rows[i] as RowPart;
     if (i > 0 && json) {
       if (separatorBytes === 1) body[pos++] = config.stripOuterArray ? COMMA : NEWLINE;
       else pos += body.write(separator, pos);
     }
-    pos += writeRow(body, pos, row);
+    if (typeof row === 'string') pos += body.write(row, pos);
+    else if (Buffer.isBuffer(row)) pos += row.copy(body, pos);
+    else {
+      const start = pos;
+      pos += body.write(row.valueBase64 as string, pos, 'base64');
+      if (pos - start !== row.valueLength)
+        throw new RecordError(ErrorCode.DECODE_EVENT, row, 'the value is not base64 text');
+      checkJsonObjectStructure(row, body, start, pos);
+      written.push({ record: row, start, end: pos });
+    }
     if (!json) pos += body.write(separator, pos);
-  });
+  }
   if (json && config.stripOuterArray) body[pos++] = 0x5d;
+  if (written.length > 0 && !isUtf8(body.subarray(0, pos))) {
+    for (const w of written) checkJsonObjectBytes(w.record, body, w.start, w.end);
+  }
   return pos === size ? body : body.subarray(0, pos);
 }
 
@@ -187,17 +209,6 @@ function rowLength(row: RowPart): number {
   if (typeof row === 'string') return Buffer.byteLength(row);
   if (Buffer.isBuffer(row)) return row.length;
   return row.valueLength;
-}
-
-function writeRow(body: Buffer, pos: number, row: RowPart): number {
-  if (typeof row === 'string') return body.write(row, pos);
-  if (Buffer.isBuffer(row)) return row.copy(body, pos);
-  const written = body.write(row.valueBase64 as string, pos, 'base64');
-  if (written !== row.valueLength) {
-    throw new RecordError(ErrorCode.DECODE_VALUE, row, 'the value is not base64 text');
-  }
-  checkJsonObjectBytes(row, body, pos, pos + written);
-  return written;
 }
 
 /**

@@ -3,7 +3,14 @@ import type { ConverterConfig } from './config.ts';
 import type { KafkaRecord } from './decode.ts';
 import { ErrorCode, RecordError } from './errors.ts';
 import { isRawJson, parseJsonExact } from './json.ts';
-import { checkObjectSpan, isNullLiteral, type MemberSpan, scanMembers } from './json-bytes.ts';
+import {
+  checkObjectSpan,
+  isNullLiteral,
+  type MemberSpan,
+  scanMembers,
+  skipSpace,
+  skipValue,
+} from './json-bytes.ts';
 import { LOGICAL_TYPES } from './logical-types.ts';
 
 /**
@@ -96,8 +103,19 @@ export function toJsonText(value: ConvertedValue): string {
  */
 export function checkJsonObjectBytes(record: KafkaRecord, bytes: Buffer, start: number, end: number): void {
   const view = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
-  if (!isUtf8(view))
+  if (!isUtf8(view)) {
     throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
+  }
+  checkJsonObjectStructure(record, bytes, start, end);
+}
+
+/** The structural half of {@link checkJsonObjectBytes}, for callers that check UTF-8 in bulk. */
+export function checkJsonObjectStructure(
+  record: KafkaRecord,
+  bytes: Buffer,
+  start: number,
+  end: number,
+): void {
   const reason = checkObjectSpan(bytes, start, end);
   if (reason !== undefined) {
     throw new RecordError(
@@ -164,6 +182,11 @@ interface SchemaPlan {
 /** The last schema seen per topic, compared byte for byte: Connect writes the same text each time. */
 const planCache = new Map<string, { bytes: Buffer; plan: SchemaPlan }>();
 
+/** Plans depend on the topic's schema and on whether nulls take schema defaults. */
+function planKey(record: KafkaRecord, replaceNullWithDefault: boolean): string {
+  return replaceNullWithDefault ? `d:${record.topic}` : `n:${record.topic}`;
+}
+
 function schemaPlan(
   record: KafkaRecord,
   bytes: Buffer,
@@ -171,7 +194,7 @@ function schemaPlan(
   replaceNullWithDefault: boolean,
 ): SchemaPlan {
   const length = span.end - span.start;
-  const cached = planCache.get(record.topic);
+  const cached = planCache.get(planKey(record, replaceNullWithDefault));
   if (
     cached !== undefined &&
     cached.bytes.length === length &&
@@ -193,7 +216,10 @@ function schemaPlan(
     schema,
     verbatim: schema !== null && schema.type === 'struct' && isVerbatim(schema, replaceNullWithDefault),
   };
-  planCache.set(record.topic, { bytes: Buffer.from(bytes.subarray(span.start, span.end)), plan });
+  planCache.set(planKey(record, replaceNullWithDefault), {
+    bytes: Buffer.from(bytes.subarray(span.start, span.end)),
+    plan,
+  });
   return plan;
 }
 
@@ -207,6 +233,35 @@ function isVerbatim(schema: ConnectSchema, replaceNullWithDefault: boolean): boo
   return true;
 }
 
+const SCHEMA_PREFIX = Buffer.from('{"schema":');
+const PAYLOAD_MEMBER = Buffer.from(',"payload":');
+
+/**
+ * When the value starts with the schema last seen on this topic (as JsonConverter writes it:
+ * compact, schema first), the payload is found by comparing bytes, without scanning the schema.
+ */
+function splitKnownEnvelope(
+  record: KafkaRecord,
+  bytes: Buffer,
+  replaceNullWithDefault: boolean,
+): { plan: SchemaPlan; payload: MemberSpan } | undefined {
+  const cached = planCache.get(planKey(record, replaceNullWithDefault));
+  if (cached === undefined) return undefined;
+  const schemaEnd = SCHEMA_PREFIX.length + cached.bytes.length;
+  const payloadStart = schemaEnd + PAYLOAD_MEMBER.length;
+  if (bytes.length <= payloadStart + 1) return undefined;
+  if (bytes.compare(SCHEMA_PREFIX, 0, SCHEMA_PREFIX.length, 0, SCHEMA_PREFIX.length) !== 0) return undefined;
+  if (bytes.compare(cached.bytes, 0, cached.bytes.length, SCHEMA_PREFIX.length, schemaEnd) !== 0)
+    return undefined;
+  if (bytes.compare(PAYLOAD_MEMBER, 0, PAYLOAD_MEMBER.length, schemaEnd, payloadStart) !== 0)
+    return undefined;
+  const payloadEnd = skipValue(bytes, payloadStart, bytes.length);
+  if (payloadEnd < 0) return undefined;
+  const close = skipSpace(bytes, payloadEnd, bytes.length);
+  if (bytes[close] !== 0x7d || skipSpace(bytes, close + 1, bytes.length) !== bytes.length) return undefined;
+  return { plan: cached.plan, payload: { start: payloadStart, end: payloadEnd } };
+}
+
 function convertEnvelope(
   record: KafkaRecord,
   replaceNullWithDefault: boolean,
@@ -215,17 +270,28 @@ function convertEnvelope(
   const bytes = record.value as Buffer;
   if (!isUtf8(bytes))
     throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
-  const members = scanMembers(bytes, 0, bytes.length);
-  if (members === undefined) return convertEnvelopeText(record, replaceNullWithDefault);
-  const schemaSpan = members.get('schema');
-  const payloadSpan = members.get('payload');
-  if (schemaSpan === undefined || payloadSpan === undefined)
-    throw new RecordError(ErrorCode.DECODE_VALUE, record, NO_ENVELOPE);
-  rejectExtraMembers(record, [...members.keys()]);
+  let plan: SchemaPlan;
+  let payloadSpan: MemberSpan;
+  const known = splitKnownEnvelope(record, bytes, replaceNullWithDefault);
+  if (known !== undefined) {
+    plan = known.plan;
+    payloadSpan = known.payload;
+  } else {
+    const members = scanMembers(bytes, 0, bytes.length);
+    if (members === undefined) return convertEnvelopeText(record, replaceNullWithDefault);
+    const schemaSpan = members.get('schema');
+    const payload = members.get('payload');
+    if (schemaSpan === undefined || payload === undefined)
+      throw new RecordError(ErrorCode.DECODE_VALUE, record, NO_ENVELOPE);
+    rejectExtraMembers(record, [...members.keys()]);
+    plan = schemaPlan(record, bytes, schemaSpan, replaceNullWithDefault);
+    payloadSpan = payload;
+  }
   if (isNullLiteral(bytes, payloadSpan)) return null;
-  const plan = schemaPlan(record, bytes, schemaSpan, replaceNullWithDefault);
   if (plan.verbatim && !options.needObject) {
-    checkJsonObjectBytes(record, bytes, payloadSpan.start, payloadSpan.end);
+    // UTF-8 was checked and the payload's brackets matched: an object is one row.
+    if (bytes[payloadSpan.start] !== 0x7b)
+      checkJsonObjectStructure(record, bytes, payloadSpan.start, payloadSpan.end);
     return { kind: 'json-bytes', bytes: bytes.subarray(payloadSpan.start, payloadSpan.end) };
   }
   const text = bytes.toString('utf8', payloadSpan.start, payloadSpan.end);

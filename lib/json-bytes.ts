@@ -24,24 +24,22 @@ export function skipSpace(buf: Uint8Array, i: number, end: number): number {
 }
 
 /** Index just past the string starting at `i` (a quote), or -1 when it never closes. */
-function skipString(buf: Buffer, i: number, end: number): number {
+function skipString(buf: Uint8Array, i: number, end: number): number {
   let j = i + 1;
-  for (;;) {
-    const q = buf.indexOf(QUOTE, j);
-    if (q < 0 || q >= end) return -1;
-    // A quote preceded by an odd number of backslashes is escaped.
-    let backslashes = 0;
-    for (let k = q - 1; k > i && buf[k] === BACKSLASH; k--) backslashes++;
-    if (backslashes % 2 === 0) return q + 1;
-    j = q + 1;
+  while (j < end) {
+    const c = buf[j++];
+    if (c === QUOTE) return j;
+    if (c === BACKSLASH) j++;
   }
+  return -1;
 }
 
 /**
  * Index just past the JSON value starting at `i`, or -1 when it is not a complete value. Objects and
- * arrays are matched bracket by bracket, skipping strings; scalars run to the next delimiter.
+ * arrays are matched bracket by bracket, skipping strings; scalars run to the next delimiter. One
+ * tight loop over the bytes: this runs on every byte of a 6 MB batch.
  */
-export function skipValue(buf: Buffer, i: number, end: number): number {
+export function skipValue(buf: Uint8Array, i: number, end: number): number {
   const first = buf[i];
   if (first === QUOTE) return skipString(buf, i, end);
   if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
@@ -56,18 +54,19 @@ export function skipValue(buf: Buffer, i: number, end: number): number {
   let depth = 0;
   let j = i;
   while (j < end) {
-    const c = buf[j] as number;
+    const c = buf[j++];
     if (c === QUOTE) {
-      j = skipString(buf, j, end);
-      if (j < 0) return -1;
-      continue;
+      for (;;) {
+        if (j >= end) return -1;
+        const d = buf[j++];
+        if (d === QUOTE) break;
+        if (d === BACKSLASH) j++;
+      }
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      depth++;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      if (--depth === 0) return j;
     }
-    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      depth--;
-      if (depth === 0) return j + 1;
-    }
-    j++;
   }
   return -1;
 }

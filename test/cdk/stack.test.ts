@@ -1,57 +1,122 @@
-import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { StarRocksKafkaSink } from '../../cdk/starrocks-kafka-sink.ts';
+import { parseSinkConfig } from '../../lib/config.ts';
+import { CODE_PATH, SINK_CONFIG, synthSink } from './sink-fixture.ts';
 
-const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:starrocks-sink-AbCdEf';
-const SINK_CONFIG = {
-  topics: 'test',
-  'value.converter.schemas.enable': 'false',
-  'starrocks.http.url': '10.0.1.10:8030',
-  'starrocks.database.name': 'example_db',
-  'starrocks.topic2table.map': 'test:test_tbl',
-  'starrocks.secret.arn': SECRET_ARN,
-};
-
-function synth(sinkConfig: Record<string, string>): Template {
-  const stack = new Stack(new App(), 'Test');
-  new StarRocksKafkaSink(stack, 'Sink', {
-    sinkConfig,
-    starrocksSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', SECRET_ARN),
-    msk: { clusterArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd', topics: ['test'] },
-  });
-  return Template.fromStack(stack);
-}
-
-describe('StarRocksKafkaSink', () => {
-  it('deploys the built bundle on nodejs24.x arm64 with SINK_CONFIG and one ESM per topic', () => {
-    const template = synth(SINK_CONFIG);
+describe('StarRocksKafkaSink function', () => {
+  it('deploys the bundle on nodejs24.x arm64 with SINK_CONFIG and source maps', () => {
+    const { template } = synthSink();
 
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
+      MemorySize: 1024,
+      Timeout: 300,
       Environment: {
-        Variables: Match.objectLike({
+        Variables: {
           SINK_CONFIG: JSON.stringify(SINK_CONFIG),
           NODE_OPTIONS: '--enable-source-maps',
-        }),
+          POWERTOOLS_SERVICE_NAME: 'starrocks-lambda-sink',
+          POWERTOOLS_METRICS_NAMESPACE: 'StarRocksLambdaSink',
+        },
       },
     });
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { Topics: ['test'] });
   });
 
-  it('fails synth with the function parser message for a bad config', () => {
-    expect(() => synth({ ...SINK_CONFIG, 'starrocks.topic2table.map': 'broken' })).toThrow(
-      'starrocks.topic2table.map: entry "broken" is not "topic:table"',
+  it('writes to its own log group with a one-month retention by default', () => {
+    const { template } = synthSink();
+
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^SinkLogs') } },
+    });
+  });
+
+  it('applies memory, timeout, reserved concurrency and retention props', () => {
+    const { template } = synthSink(() => ({
+      memorySize: 2048,
+      timeout: Duration.minutes(14),
+      reservedConcurrentExecutions: 4,
+      logRetention: 7,
+    }));
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 2048,
+      Timeout: 840,
+      ReservedConcurrentExecutions: 4,
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+
+  it('refuses a timeout over the 14 minutes Kafka mappings allow', () => {
+    expect(() => synthSink(() => ({ timeout: Duration.minutes(15) }))).toThrow(
+      'over 14 minutes, the limit for functions behind Kafka event-source mappings',
+    );
+  });
+
+  it('asks for npm run build when the bundle is missing', () => {
+    expect(() => synthSink(() => ({ codePath: `${CODE_PATH}-missing` }))).toThrow(
+      'does not exist: run `npm run build` first',
+    );
+  });
+});
+
+describe('StarRocksKafkaSink config validation', () => {
+  it('fails synth with exactly the message the function parser gives', () => {
+    const bad = { ...SINK_CONFIG, 'starrocks.topic2table.map': 'orders:orders_tbl,broken' };
+    const functionMessage = messageOf(() => parseSinkConfig(bad));
+
+    expect(functionMessage).toContain('entry "broken" is not "topic:table"');
+    expect(() => synthSink(() => ({ sinkConfig: bad }))).toThrow(functionMessage);
+  });
+
+  it('fails synth listing every problem the parser finds', () => {
+    const bad = { ...SINK_CONFIG, 'starrocks.http.url': 'fe', 'tasks.maxx': '1' };
+
+    expect(() => synthSink(() => ({ sinkConfig: bad }))).toThrow(
+      /SINK_CONFIG has 2 problems:[\s\S]*tasks\.maxx[\s\S]*"fe" has no port/,
     );
   });
 
   it('refuses a plain password in the config', () => {
-    expect(() => synth({ ...SINK_CONFIG, 'starrocks.password': 'x' })).toThrow(
-      'must not contain starrocks.password',
+    expect(() => synthSink(() => ({ sinkConfig: { ...SINK_CONFIG, 'starrocks.password': 'x' } }))).toThrow(
+      'sinkConfig must not contain starrocks.password',
     );
   });
+
+  it('refuses a user name in the config next to the secret, with the parser message', () => {
+    expect(() => synthSink(() => ({ sinkConfig: { ...SINK_CONFIG, 'starrocks.username': 'root' } }))).toThrow(
+      'starrocks.secret.arn: is set together with starrocks.username/starrocks.password',
+    );
+  });
+
+  it('refuses a source topic the config does not accept', () => {
+    expect(() =>
+      synthSink(() => ({
+        sources: [
+          {
+            kind: 'msk',
+            clusterArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/a/b',
+            topics: ['payments'],
+            auth: { method: 'iam' },
+          },
+        ],
+      })),
+    ).toThrow('source topic "payments" is not accepted by sinkConfig');
+  });
+
+  it('refuses sources without topics', () => {
+    expect(() => synthSink(() => ({ sources: [] }))).toThrow('sources must name at least one Kafka topic');
+  });
 });
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected the call to throw');
+}

@@ -1,0 +1,105 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import type { StarRocksKafkaSinkProps } from '../../cdk/starrocks-kafka-sink.ts';
+import { buildSink, CONFLUENT_BOOTSTRAP, importedVpc, kafkaSecret, SINK_CONFIG } from './sink-fixture.ts';
+
+const { 'starrocks.secret.arn': _arn, ...CONFIG_WITHOUT_SECRET } = SINK_CONFIG;
+
+function nagApp(): App {
+  const app = new App();
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app;
+}
+
+/** Synthesizes with cdk-nag; returns the validation failure text, or '' when clean. */
+function nagErrors(app: App): string {
+  try {
+    app.synth();
+    return '';
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function acknowledgments(root: IConstruct): Array<{ id: string; reason: string }> {
+  return root.node
+    .findAll()
+    .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+    .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason })));
+}
+
+const VARIANTS: Array<[string, (stack: Stack) => Partial<StarRocksKafkaSinkProps>]> = [
+  ['MSK with IAM in a VPC, SQS destination', (stack) => ({ network: { vpc: importedVpc(stack) } })],
+  [
+    'MSK with SCRAM, Secrets Manager endpoint, created secret',
+    (stack) => ({
+      sinkConfig: CONFIG_WITHOUT_SECRET,
+      network: { vpc: importedVpc(stack), secretsManagerEndpoint: true },
+    }),
+  ],
+  [
+    'Confluent with BASIC_AUTH, provisioned mode, S3 destination',
+    (stack) => ({
+      sources: [
+        {
+          kind: 'self-managed',
+          bootstrapServers: [CONFLUENT_BOOTSTRAP],
+          topics: ['orders', 'dbserver1.public.customers'],
+          auth: { method: 'basic', secret: kafkaSecret(stack) },
+        },
+      ],
+      provisionedMode: { minimumPollers: 1, retryAttempts: 3 },
+      failureDestination: { type: 's3' },
+    }),
+  ],
+];
+
+describe('cdk-nag AwsSolutions', () => {
+  it.each(VARIANTS)('passes with no unacknowledged findings: %s', (_name, props) => {
+    const app = nagApp();
+    buildSink(props, app);
+
+    expect(nagErrors(app)).toBe('');
+  });
+
+  it('reports findings in this setup (the check above can fail)', () => {
+    const app = nagApp();
+    new sqs.Queue(new Stack(app, 'Bad'), 'Queue');
+
+    expect(nagErrors(app)).toContain("Acknowledge with 'AwsSolutions::AwsSolutions-SQS4'");
+  });
+
+  it.each(VARIANTS)('justifies every acknowledgment with a reason: %s', (_name, props) => {
+    const { sink } = buildSink(props);
+    const acks = acknowledgments(sink);
+
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.id).toMatch(/^AwsSolutions::AwsSolutions-(IAM5\[Resource::.+\]|S1|SQS3|SMG4)$/);
+      expect(ack.reason.length).toBeGreaterThan(60);
+    }
+  });
+
+  it.each([
+    [0, ['AwsSolutions::AwsSolutions-IAM5[Resource::*]']],
+    [
+      2,
+      [
+        expect.stringMatching(
+          /^AwsSolutions::AwsSolutions-IAM5\[Resource::<SinkFailedBatches[0-9A-F]+\.Arn>\/\*\]$/,
+        ),
+      ],
+    ],
+  ] as const)(
+    'acknowledges wildcards only for network interfaces and failure bucket objects (variant %i)',
+    (index, expected) => {
+      const { sink } = buildSink(VARIANTS[index]?.[1]);
+      const ids = acknowledgments(sink).map((a) => a.id);
+
+      expect([...new Set(ids.filter((id) => id.includes('IAM5')))]).toEqual(expected);
+    },
+  );
+});

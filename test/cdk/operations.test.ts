@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { SINK_METRICS } from '../../cdk/sink-operations.ts';
+import { synthSink } from './sink-fixture.ts';
+
+function dashboardBody(template: ReturnType<typeof synthSink>['template']): string {
+  const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+  return JSON.stringify(dashboard?.Properties.DashboardBody);
+}
+
+describe('alarms', () => {
+  it('alarms on function errors and throttles', () => {
+    const { template } = synthSink();
+
+    for (const metric of ['Errors', 'Throttles']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: metric,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^SinkFunction') } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('alarms on the mappings offset lag above the threshold for 15 minutes', () => {
+    const { template } = synthSink(() => ({ offsetLagAlarmThreshold: 50_000 }));
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'OffsetLag',
+      Statistic: 'Maximum',
+      Threshold: 50_000,
+      Period: 300,
+      EvaluationPeriods: 3,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('notifies the alarm topic on alarm and on recovery', () => {
+    const topicArn = 'arn:aws:sns:us-east-1:123456789012:oncall';
+    const { template } = synthSink((stack) => ({ alarmTopic: sns.Topic.fromTopicArn(stack, 'T', topicArn) }));
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+
+    expect(alarms).toHaveLength(3);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+      expect(alarm.Properties.OKActions).toEqual([topicArn]);
+    }
+  });
+});
+
+describe('dashboard', () => {
+  it('shows rows, bytes and latency for every table of the config', () => {
+    const { template, sink } = synthSink();
+    const body = dashboardBody(template);
+
+    expect(sink.tables).toEqual(['customers', 'orders_tbl']);
+    for (const metric of SINK_METRICS.perTable) {
+      for (const table of sink.tables) {
+        expect(body).toContain(
+          `[\\"StarRocksLambdaSink\\",\\"${metric}\\",\\"service\\",\\"starrocks-lambda-sink\\",\\"table\\",\\"${table}\\"`,
+        );
+      }
+    }
+  });
+
+  it('shows errors, failed batches and consumer lag', () => {
+    const body = dashboardBody(synthSink().template);
+
+    expect(body).toContain('[\\"AWS/Lambda\\",\\"Errors\\"');
+    expect(body).toContain(
+      '[\\"StarRocksLambdaSink\\",\\"BatchesFailed\\",\\"service\\",\\"starrocks-lambda-sink\\"',
+    );
+    expect(body).toContain('[\\"AWS/Lambda\\",\\"OffsetLag\\"');
+  });
+
+  it('adds a table for a topic without a map entry under the topic name', () => {
+    const { sink } = synthSink(() => ({
+      sinkConfig: {
+        'starrocks.http.url': 'fe:8030',
+        'starrocks.database.name': 'db',
+        'starrocks.secret.arn': 'starrocks-sink',
+        'starrocks.topic2table.map': 'orders:orders_tbl',
+      },
+      sources: [
+        {
+          kind: 'msk',
+          clusterArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/a/b',
+          topics: ['orders', 'payments'],
+          auth: { method: 'iam' },
+        },
+      ],
+    }));
+
+    expect(sink.tables).toEqual(['orders_tbl', 'payments']);
+  });
+});
+
+describe('metric names', () => {
+  it('match what the function emits', () => {
+    const handler = readFileSync('functions/sink/handler.ts', 'utf8');
+    const metrics = readFileSync('functions/sink/metrics.ts', 'utf8');
+
+    expect(handler).toContain(`namespace: '${SINK_METRICS.namespace}'`);
+    expect(handler).toContain(`serviceName: '${SINK_METRICS.service}'`);
+    for (const name of SINK_METRICS.perBatch) expect(handler + metrics).toContain(`'${name}'`);
+    for (const name of SINK_METRICS.perTable) expect(metrics).toContain(`'${name}'`);
+    expect(metrics).toContain("addDimension('table'");
+  });
+});
