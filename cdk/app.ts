@@ -1,27 +1,23 @@
-import { readFileSync } from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { StarRocksKafkaSink } from './starrocks-kafka-sink.ts';
+import { existsSync } from 'node:fs';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadDeployConfig } from './deploy-config.ts';
+import { StarRocksSinkStack } from './sink-stack.ts';
 
 /**
- * `cdk deploy` reads the deployment file named by SINK_DEPLOY_CONFIG (default
- * config/sink.example.json): the connector config plus where the Kafka topics come from.
+ * `cdk synth` / `cdk deploy` entry point (cdk.json). The deployment file is SINK_DEPLOY_CONFIG,
+ * else config/sink.json when the user made one, else the documented example.
  */
-interface DeployConfig {
-  readonly stackName: string;
-  readonly sinkConfig: Record<string, string>;
-  readonly msk?: { clusterArn: string; topics: string[] };
-}
-
-const file = process.env.SINK_DEPLOY_CONFIG ?? 'config/sink.example.json';
-const deploy = JSON.parse(readFileSync(file, 'utf8')) as DeployConfig;
+const file =
+  process.env.SINK_DEPLOY_CONFIG ??
+  (existsSync('config/sink.json') ? 'config/sink.json' : 'config/sink.example.json');
+const deploy = loadDeployConfig(file);
 const app = new App();
-const stack = new Stack(app, deploy.stackName);
-const secretArn = deploy.sinkConfig['starrocks.secret.arn'];
-if (secretArn === undefined)
-  throw new Error(`${file}: sinkConfig needs starrocks.secret.arn (credentials never go into the template)`);
-new StarRocksKafkaSink(stack, 'Sink', {
-  sinkConfig: deploy.sinkConfig,
-  starrocksSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'StarRocksSecret', secretArn),
-  ...(deploy.msk ? { msk: deploy.msk } : {}),
+// cdk-nag runs on every synth, so a change that weakens the stack fails before it deploys.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+new StarRocksSinkStack(app, deploy.stackName, {
+  deploy,
+  description:
+    deploy.description ??
+    'StarRocks Lambda Sink: Kafka to StarRocks with one Stream Load per table per batch',
 });

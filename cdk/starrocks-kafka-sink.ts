@@ -1,113 +1,479 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ManagedKafkaEventSource, SelfManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { parseSinkConfig } from '../lib/config.ts';
+import { parseSinkConfig, type SinkConfig } from '../lib/config.ts';
+import { createFailureDestination, type FailureDestination } from './failure-destination.ts';
+import {
+  addKafkaSources,
+  KAFKA_MAX_FUNCTION_TIMEOUT,
+  type KafkaSource,
+  type ProvisionedModeProps,
+} from './kafka-sources.ts';
+import { SINK_METRICS, SinkOperations } from './sink-operations.ts';
 
-/** Topics of an Amazon MSK cluster. */
-export interface MskSourceProps {
-  readonly clusterArn: string;
-  readonly topics: readonly string[];
-  /** @default - `starrocks-sink-<construct id>` */
-  readonly consumerGroupId?: string;
-}
+/** The bundle `npm run build` writes: the file the tests ran is the file deployed. */
+export const DEFAULT_CODE_PATH = path.join(import.meta.dirname, '..', 'dist', 'sink');
 
-/** Topics of a self-managed or Confluent Cloud cluster. */
-export interface SelfManagedSourceProps {
-  readonly bootstrapServers: readonly string[];
-  readonly topics: readonly string[];
-  /** SASL credentials of the Kafka cluster (BASIC_AUTH for Confluent Cloud). */
-  readonly secret: secretsmanager.ISecret;
-  /** @default - `starrocks-sink-<construct id>` */
-  readonly consumerGroupId?: string;
+/** Where the function runs, and what it may reach. */
+export interface SinkNetworkProps {
+  /** The VPC in which StarRocks' FEs and BEs are reachable. */
+  readonly vpc: ec2.IVpc;
+  /**
+   * Subnets for the function's network interfaces. They need a route to Secrets Manager: a NAT
+   * gateway, or `secretsManagerEndpoint: true`.
+   *
+   * @default - the VPC's private subnets
+   */
+  readonly subnets?: ec2.SubnetSelection;
+  /**
+   * Where StarRocks' FEs and BEs are; the function's security group opens the FE and BE HTTP
+   * ports to these peers and nothing else.
+   *
+   * @default - the VPC's CIDR block
+   */
+  readonly starrocksPeers?: readonly ec2.IPeer[];
+  /**
+   * FE HTTP ports (Stream Load is sent to an FE first).
+   *
+   * @default - the ports in `starrocks.http.url` (8030 in the usual setup)
+   */
+  readonly feHttpPorts?: readonly number[];
+  /**
+   * BE HTTP port: the FE redirects each Stream Load to a BE on this port (`be_http_port`).
+   *
+   * @default 8040
+   */
+  readonly beHttpPort?: number;
+  /**
+   * Create a Secrets Manager interface endpoint in the function's subnets, and open 443 only to
+   * it. Without it, 443 is open to any IPv4 address so the public endpoint is reachable through
+   * a NAT gateway.
+   *
+   * @default false
+   */
+  readonly secretsManagerEndpoint?: boolean;
 }
 
 export interface StarRocksKafkaSinkProps {
-  /** The connector config (`SINK_CONFIG`); credentials only through `starrocks.secret.arn`. */
+  /**
+   * The connector config, deployed as `SINK_CONFIG`. Validated at synth time with the function's
+   * own parser, so a bad config fails `cdk synth` with the message the function would give.
+   * `starrocks.password` is refused: credentials live only in Secrets Manager.
+   * `starrocks.secret.arn` may name the secret (imported), or be left out (see `starrocksSecret`).
+   *
+   * @see README.md "Configuration reference"
+   */
   readonly sinkConfig: Readonly<Record<string, string>>;
-  /** The secret named by `starrocks.secret.arn`; the function may read it and nothing else. */
-  readonly starrocksSecret: secretsmanager.ISecret;
-  /** Directory holding the built bundle (`npm run build`). @default dist/sink */
+  /**
+   * The secret holding `{"username","password"}` of the StarRocks user. The function may read
+   * this secret and no other.
+   *
+   * @default - the secret named by `starrocks.secret.arn`; without that key, a new secret with
+   * `starrocksUsername` and a generated password, to set in StarRocks or to overwrite
+   */
+  readonly starrocksSecret?: secretsmanager.ISecret;
+  /**
+   * User name written into a secret the construct creates.
+   *
+   * @default 'lambda_sink'
+   */
+  readonly starrocksUsername?: string;
+  /** Kafka clusters and topics; one event-source mapping per topic, all invoking the function. */
+  readonly sources: readonly KafkaSource[];
+  /**
+   * Directory holding the built bundle (`index.mjs`). Synth fails, asking for `npm run build`,
+   * when it is missing: the construct never builds, so what is deployed is what was tested.
+   *
+   * @default dist/sink
+   */
   readonly codePath?: string;
-  /** @default 512 */
+  /** @default 1024 (memory also buys CPU and network for decoding and loading 6 MB batches) */
   readonly memorySize?: number;
-  /** @default Duration.minutes(2) */
+  /**
+   * At most 14 minutes, Lambda's limit behind Kafka mappings. Loads are retried inside the
+   * invocation while time is left.
+   *
+   * @default Duration.minutes(5)
+   */
   readonly timeout?: Duration;
-  readonly msk?: MskSourceProps;
-  readonly selfManaged?: SelfManagedSourceProps;
-  /** Records per invocation. @default 1000 */
+  /** @default - unreserved (the mappings scale to one concurrent batch per partition) */
+  readonly reservedConcurrentExecutions?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default - the function is not in a VPC (StarRocks must be reachable from the internet) */
+  readonly network?: SinkNetworkProps;
+  /**
+   * Records per invocation; the 6 MB invocation payload usually binds first.
+   *
+   * @default 10_000 (fewer, larger Stream Loads are what StarRocks prefers)
+   */
   readonly batchSize?: number;
-  /** @default Duration.seconds(1) */
+  /**
+   * How long the pollers gather records before invoking. Once changed from Lambda's 500 ms it
+   * cannot go back without recreating the mappings.
+   *
+   * @default Duration.seconds(5)
+   */
   readonly maxBatchingWindow?: Duration;
+  /** @default lambda.StartingPosition.TRIM_HORIZON (load what the topics already hold) */
+  readonly startingPosition?: lambda.StartingPosition;
+  /** Unix seconds, with `StartingPosition.AT_TIMESTAMP` only. @default - none */
+  readonly startingPositionTimestamp?: number;
+  /**
+   * Consumer groups are `<prefix>.<topic>`, one per mapping, fixed at creation: changing the
+   * prefix creates new groups that start from `startingPosition`.
+   *
+   * @default - `starrocks-sink-` and a hash of this construct's path (stable across deploys)
+   */
+  readonly consumerGroupPrefix?: string;
+  /**
+   * Provisioned pollers, and the retry, record-age, bisect and partial-batch controls that
+   * aws-cdk-lib offers in provisioned mode only.
+   *
+   * @default - on-demand mode: a failing batch is retried until it loads or its records expire
+   */
+  readonly provisionedMode?: ProvisionedModeProps;
+  /** @default { type: 'sqs' } (a new encrypted queue) */
+  readonly failureDestination?: FailureDestination;
+  /** @default - alarms notify nobody */
+  readonly alarmTopic?: sns.ITopic;
+  /** @default 10_000 */
+  readonly offsetLagAlarmThreshold?: number;
 }
 
 /**
- * The sink function, fed by one event-source mapping per topic. The config is validated at synth
- * time with the function's own parser, so a bad config fails `cdk synth` with the same message.
+ * The StarRocks sink: the function (the bundle from `npm run build`, `nodejs24.x` on arm64) fed
+ * by one Kafka event-source mapping per topic, its StarRocks secret, failure destination,
+ * network and least-privilege role, and alarms and a dashboard.
+ *
+ * @example
+ * new StarRocksKafkaSink(stack, 'Sink', {
+ *   sinkConfig: { 'starrocks.http.url': '10.0.1.10:8030', 'starrocks.database.name': 'example_db',
+ *     'starrocks.topic2table.map': 'orders:orders_tbl' },
+ *   sources: [{ kind: 'msk', clusterArn, topics: ['orders'], auth: { method: 'iam' } }],
+ *   network: { vpc },
+ * });
  */
 export class StarRocksKafkaSink extends Construct {
   readonly function: lambda.Function;
+  readonly role: iam.Role;
+  readonly starrocksSecret: secretsmanager.ISecret;
+  readonly securityGroup: ec2.SecurityGroup | undefined;
+  readonly operations: SinkOperations;
+  /** The tables the dashboard shows, from the config and the topics of the sources. */
+  readonly tables: readonly string[];
 
   constructor(scope: Construct, id: string, props: StarRocksKafkaSinkProps) {
     super(scope, id);
     if ('starrocks.password' in props.sinkConfig) {
       throw new Error(
-        'sinkConfig must not contain starrocks.password: it would be stored in the CloudFormation template. Put {"username","password"} in a Secrets Manager secret and set starrocks.secret.arn',
+        'sinkConfig must not contain starrocks.password: it would be stored in the CloudFormation template. Put {"username","password"} in a Secrets Manager secret and set starrocks.secret.arn (or leave it out to have the stack create the secret)',
       );
     }
-    parseSinkConfig(props.sinkConfig);
+    const timeout = props.timeout ?? Duration.minutes(5);
+    if (timeout.toSeconds() > KAFKA_MAX_FUNCTION_TIMEOUT.toSeconds()) {
+      throw new Error(
+        `timeout ${timeout.toHumanString()} is over 14 minutes, the limit for functions behind Kafka event-source mappings`,
+      );
+    }
+    if (props.sources.length === 0 || props.sources.every((s) => s.topics.length === 0)) {
+      throw new Error('sources must name at least one Kafka topic');
+    }
+    rejectDuplicateMskTopics(props.sources);
 
+    this.starrocksSecret = this.resolveSecret(props);
+    const sinkConfig = { ...props.sinkConfig, 'starrocks.secret.arn': this.starrocksSecret.secretArn };
+    const parsed = validateSinkConfig(sinkConfig);
+    checkTopicsAccepted(parsed, props.sources);
+
+    const codePath = props.codePath ?? DEFAULT_CODE_PATH;
+    if (!existsSync(path.join(codePath, 'index.mjs'))) {
+      throw new Error(
+        `${path.join(codePath, 'index.mjs')} does not exist: run \`npm run build\` first (the stack deploys the bundle the tests ran; the construct never builds it)`,
+      );
+    }
+
+    this.role = new InlineOnlyRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'StarRocks sink: its log group, its StarRocks secret, its Kafka sources and failure destination',
+    });
     const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    logGroup.grantWrite(this.role);
+
+    this.securityGroup = props.network ? this.createSecurityGroup(props.network, parsed) : undefined;
+    const network = props.network;
     this.function = new lambda.Function(this, 'Function', {
+      description: 'Loads Kafka batches into StarRocks, one Stream Load per table per invocation',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(props.codePath ?? path.join(import.meta.dirname, '..', 'dist', 'sink')),
-      memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.minutes(2),
+      code: lambda.Code.fromAsset(codePath),
+      memorySize: props.memorySize ?? 1024,
+      timeout,
+      role: this.role,
       logGroup,
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
+      ...(network && this.securityGroup
+        ? {
+            vpc: network.vpc,
+            vpcSubnets: network.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+            securityGroups: [this.securityGroup],
+          }
+        : {}),
       environment: {
-        SINK_CONFIG: JSON.stringify(props.sinkConfig),
+        SINK_CONFIG: Stack.of(this).toJsonString(sinkConfig),
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'starrocks-lambda-sink',
+        POWERTOOLS_SERVICE_NAME: SINK_METRICS.service,
+        POWERTOOLS_METRICS_NAMESPACE: SINK_METRICS.namespace,
       },
     });
-    props.starrocksSecret.grantRead(this.function);
+    this.starrocksSecret.grantRead(this.function);
 
-    const common = {
-      batchSize: props.batchSize ?? 1000,
-      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
-      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-    };
-    const { msk, selfManaged } = props;
-    for (const topic of msk?.topics ?? []) {
-      this.function.addEventSource(
-        new ManagedKafkaEventSource({
-          ...common,
-          clusterArn: msk?.clusterArn ?? '',
-          topic,
-          consumerGroupId: msk?.consumerGroupId ?? `starrocks-sink-${id}`,
-        }),
-      );
-    }
-    if (selfManaged !== undefined) {
-      for (const topic of selfManaged.topics) {
-        this.function.addEventSource(
-          new SelfManagedKafkaEventSource({
-            ...common,
-            bootstrapServers: [...selfManaged.bootstrapServers],
-            topic,
-            secret: selfManaged.secret,
-            consumerGroupId: selfManaged.consumerGroupId ?? `starrocks-sink-${id}`,
-          }),
+    const needsEnis =
+      network !== undefined ||
+      props.sources.some((s) => s.kind === 'msk' || (s.kind === 'self-managed' && s.network !== undefined));
+    if (needsEnis) this.grantNetworkInterfaces();
+
+    const destination = createFailureDestination(this, props.failureDestination ?? { type: 'sqs' });
+    const prefix =
+      props.consumerGroupPrefix ?? `starrocks-sink-${Names.uniqueId(this).slice(-8).toLowerCase()}`;
+    addKafkaSources(this.function, props.sources, {
+      batchSize: props.batchSize ?? 10_000,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(5),
+      startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
+      ...(props.startingPositionTimestamp !== undefined
+        ? { startingPositionTimestamp: props.startingPositionTimestamp }
+        : {}),
+      consumerGroupId: (topic) => consumerGroupId(prefix, topic),
+      ...(props.provisionedMode ? { provisioned: props.provisionedMode } : {}),
+      ...(destination.dlq ? { onFailure: destination.dlq } : {}),
+    });
+
+    this.tables = tablesOf(parsed, props.sources);
+    this.operations = new SinkOperations(this, 'Operations', {
+      function: this.function,
+      tables: this.tables,
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      ...(props.offsetLagAlarmThreshold !== undefined
+        ? { offsetLagThreshold: props.offsetLagAlarmThreshold }
+        : {}),
+    });
+  }
+
+  private resolveSecret(props: StarRocksKafkaSinkProps): secretsmanager.ISecret {
+    const arn = props.sinkConfig['starrocks.secret.arn'];
+    if (props.starrocksSecret) {
+      if (arn !== undefined && arn !== props.starrocksSecret.secretArn) {
+        throw new Error(
+          `sinkConfig starrocks.secret.arn "${arn}" is not the starrocksSecret passed to the construct; give one of them`,
         );
       }
+      return props.starrocksSecret;
+    }
+    if (arn !== undefined) return importSecret(this, 'StarRocksSecret', arn);
+    const secret = new secretsmanager.Secret(this, 'StarRocksSecret', {
+      description:
+        'StarRocks credentials of the Lambda sink: {"username","password"}. Create the user with this password or put your own.',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username: props.starrocksUsername ?? 'lambda_sink' }),
+        generateStringKey: 'password',
+        excludePunctuation: true,
+        passwordLength: 32,
+      },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason:
+        'Rotating a StarRocks password needs a rotation function that can ALTER USER in StarRocks, which this project does not ship; the function re-reads the secret on 401, so a manual rotation is picked up without a deploy.',
+    });
+    // Widened explicitly: see failure-destination.ts (exactOptionalPropertyTypes vs aws-cdk-lib).
+    return secret as secretsmanager.ISecret;
+  }
+
+  /** Egress only to StarRocks' FE and BE HTTP ports, and 443 for Secrets Manager. */
+  private createSecurityGroup(network: SinkNetworkProps, config: SinkConfig): ec2.SecurityGroup {
+    const sg = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: network.vpc,
+      allowAllOutbound: false,
+      description: 'StarRocks sink function: Stream Load to FEs and BEs, Secrets Manager over 443',
+    });
+    const peers = network.starrocksPeers ?? [ec2.Peer.ipv4(vpcCidr(network.vpc))];
+    const fePorts = network.feHttpPorts ?? config.feUrls.map(portOf);
+    const ports = new Set([...fePorts, network.beHttpPort ?? 8040]);
+    for (const peer of peers) {
+      for (const port of ports) {
+        sg.addEgressRule(peer, ec2.Port.tcp(port), `StarRocks HTTP ${port} (Stream Load)`);
+      }
+    }
+    if (network.secretsManagerEndpoint) {
+      // An endpoint only answers; its group needs no egress at all.
+      const endpointSg = new ec2.SecurityGroup(this, 'SecretsManagerEndpointSecurityGroup', {
+        vpc: network.vpc,
+        allowAllOutbound: false,
+        description: 'Secrets Manager endpoint of the StarRocks sink: 443 from the function only',
+      });
+      new ec2.InterfaceVpcEndpoint(this, 'SecretsManagerEndpoint', {
+        vpc: network.vpc,
+        service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+        subnets: network.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        securityGroups: [endpointSg],
+        open: false,
+      });
+      // One call opens both sides: the function's egress and the endpoint's ingress on 443.
+      sg.connections.allowTo(endpointSg, ec2.Port.tcp(443), 'Secrets Manager endpoint');
+    } else {
+      sg.addEgressRule(
+        ec2.Peer.anyIpv4(),
+        ec2.Port.tcp(443),
+        'Secrets Manager (public endpoint through NAT)',
+      );
+    }
+    return sg;
+  }
+
+  /** What AWSLambdaVPCAccessExecutionRole and AWSLambdaMSKExecutionRole would grant for ENIs. */
+  private grantNetworkInterfaces(): void {
+    const statement = new iam.PolicyStatement({
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeSecurityGroups',
+        'ec2:DescribeVpcs',
+      ],
+      resources: ['*'],
+    });
+    this.role.addToPolicy(statement);
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Lambda creates and describes the network interfaces of the function and of the Kafka pollers with the execution role; the ec2 Describe* actions have no resource-level permissions and AWS documents these actions on "*" (AWSLambdaVPCAccessExecutionRole, AWSLambdaMSKExecutionRole).',
+    });
+  }
+}
+
+/**
+ * The execution role. It takes no AWS managed policy: `ManagedKafkaEventSource` attaches
+ * AWSLambdaMSKExecutionRole (kafka, ec2 and logs actions on "*"), and the construct grants the
+ * same actions as scoped inline statements instead. Other managed policies are kept.
+ */
+class InlineOnlyRole extends iam.Role {
+  override addManagedPolicy(policy: iam.IManagedPolicy): void {
+    const arn = JSON.stringify(Stack.of(this).resolve(policy.managedPolicyArn));
+    if (arn.includes(':iam::aws:policy/service-role/AWSLambdaMSKExecutionRole')) return;
+    super.addManagedPolicy(policy);
+  }
+}
+
+/** The function's own parser, so synth fails with the same message the function would give. */
+function validateSinkConfig(config: Record<string, string>): SinkConfig {
+  const arn = config['starrocks.secret.arn'];
+  // A secret created by this stack has no ARN before deployment; any well-formed ARN stands in.
+  const checked =
+    arn !== undefined && Token.isUnresolved(arn)
+      ? {
+          ...config,
+          'starrocks.secret.arn':
+            'arn:aws:secretsmanager:us-east-1:123456789012:secret:created-by-stack-AbCdEf',
+        }
+      : config;
+  return parseSinkConfig(checked);
+}
+
+/** A topic the config does not accept would fail every batch at run time; say so now. */
+function checkTopicsAccepted(config: SinkConfig, sources: readonly KafkaSource[]): void {
+  for (const topic of sources.flatMap((s) => s.topics)) {
+    const accepted =
+      (config.topics === undefined && config.topicsRegex === undefined) ||
+      config.topics?.has(topic) === true ||
+      config.topicsRegex?.test(topic) === true;
+    if (!accepted) {
+      throw new Error(
+        `source topic "${topic}" is not accepted by sinkConfig ("topics"/"topics.regex"): every batch from it would fail; add it to "topics"`,
+      );
     }
   }
+}
+
+function rejectDuplicateMskTopics(sources: readonly KafkaSource[]): void {
+  // ManagedKafkaEventSource names its mapping after the topic alone.
+  const seen = new Set<string>();
+  for (const topic of sources.flatMap((s) => (s.kind === 'msk' ? s.topics : []))) {
+    if (seen.has(topic)) throw new Error(`MSK topic "${topic}" appears twice; one mapping per topic`);
+    seen.add(topic);
+  }
+}
+
+function consumerGroupId(prefix: string, topic: string): string {
+  const id = `${prefix}.${topic}`;
+  if (id.length > 200) {
+    throw new Error(
+      `consumer group id "${id}" is longer than 200 characters; set a shorter consumerGroupPrefix`,
+    );
+  }
+  return id;
+}
+
+function tablesOf(config: SinkConfig, sources: readonly KafkaSource[]): string[] {
+  const tables = new Set(config.topicToTable.values());
+  for (const topic of sources.flatMap((s) => s.topics)) tables.add(config.topicToTable.get(topic) ?? topic);
+  return [...tables].sort();
+}
+
+function portOf(origin: string): number {
+  const url = new URL(origin);
+  if (url.port !== '') return Number(url.port);
+  return url.protocol === 'https:' ? 443 : 80;
+}
+
+function vpcCidr(vpc: ec2.IVpc): string {
+  try {
+    return vpc.vpcCidrBlock;
+  } catch {
+    throw new Error(
+      'network.starrocksPeers is not set and the VPC has no CIDR block (imported without vpcCidrBlock): give the StarRocks CIDRs or the VPC CIDR',
+    );
+  }
+}
+
+/**
+ * Imports a secret by complete ARN (with the 6-character suffix), partial ARN or name, so the
+ * IAM grant names exactly that secret.
+ */
+export function importSecret(
+  scope: Construct,
+  id: string,
+  arnOrName: string,
+  encryptionKeyArn?: string,
+): secretsmanager.ISecret {
+  const isArn = arnOrName.startsWith('arn:');
+  const complete = isArn && /-[A-Za-z0-9]{6}$/.test(arnOrName);
+  if (encryptionKeyArn !== undefined) {
+    if (!isArn) throw new Error(`secret "${arnOrName}" with an encryption key must be given by ARN`);
+    const encryptionKey = kms.Key.fromKeyArn(scope, `${id}Key`, encryptionKeyArn);
+    return secretsmanager.Secret.fromSecretAttributes(scope, id, {
+      ...(complete ? { secretCompleteArn: arnOrName } : { secretPartialArn: arnOrName }),
+      encryptionKey,
+    });
+  }
+  if (complete) return secretsmanager.Secret.fromSecretCompleteArn(scope, id, arnOrName);
+  if (isArn) return secretsmanager.Secret.fromSecretPartialArn(scope, id, arnOrName);
+  return secretsmanager.Secret.fromSecretNameV2(scope, id, arnOrName);
 }

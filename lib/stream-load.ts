@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request as undiciRequest } from 'undici';
 import { classifyResponse, type StreamLoadResponse } from './classify.ts';
 import { ErrorCode, LoadError, SinkError } from './errors.ts';
 import { putWithContinue, TransportError } from './http.ts';
@@ -375,14 +374,16 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
     let url = new URL(`/api/${encodeURIComponent(options.database)}/get_load_state`, fe);
     url.searchParams.set('label', request.label);
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      let res: Awaited<ReturnType<typeof undiciRequest>>;
+      let res: Response;
+      let text: string;
       try {
-        res = await undiciRequest(url, {
-          method: 'GET',
+        // Node's fetch is undici; redirects are followed here so Authorization goes along.
+        res = await fetch(url, {
           headers: { Authorization: authHeader(credentials) },
-          headersTimeout: Math.max(1, request.deadline - Date.now()),
-          bodyTimeout: Math.max(1, request.deadline - Date.now()),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(Math.max(1, request.deadline - Date.now())),
         });
+        text = await res.text();
       } catch (error) {
         throw new AttemptFailure(
           new LoadError(
@@ -397,9 +398,9 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
           true,
         );
       }
-      const text = await res.body.text();
-      if (res.statusCode >= 300 && res.statusCode < 400 && typeof res.headers.location === 'string') {
-        url = new URL(res.headers.location, url);
+      const location = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && location !== null) {
+        url = new URL(location, url);
         continue;
       }
       let parsed: { state?: unknown } | undefined;
@@ -408,11 +409,11 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
       } catch {
         parsed = undefined;
       }
-      if (res.statusCode !== 200 || typeof parsed?.state !== 'string') {
+      if (res.status !== 200 || typeof parsed?.state !== 'string') {
         throw new AttemptFailure(
           new LoadError(
             ErrorCode.LOAD_TRANSPORT,
-            `could not read its label state (HTTP ${res.statusCode})`,
+            `could not read its label state (HTTP ${res.status})`,
             {
               table: request.table,
               label: request.label,
@@ -447,13 +448,9 @@ async function fetchErrorLog(errorUrl: string, deadline: number): Promise<string
   const timeout = Math.min(3000, deadline - Date.now());
   if (timeout <= 0) return undefined;
   try {
-    const res = await undiciRequest(errorUrl, {
-      method: 'GET',
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) return undefined;
+    const res = await fetch(errorUrl, { signal: AbortSignal.timeout(timeout) });
+    const text = await res.text();
+    if (res.status !== 200) return undefined;
     return text.split('\n').slice(0, ERROR_LOG_LINES).join('\n').slice(0, ERROR_LOG_CHARS).trimEnd();
   } catch {
     return undefined;

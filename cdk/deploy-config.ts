@@ -1,0 +1,308 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The deployment file `cdk deploy` reads (config/sink.example.json is the documented example):
+ * the connector config plus where the topics come from, the network and the operations settings.
+ * Everything is a plain value (ARNs and IDs), so `cdk synth` needs no AWS credentials and no
+ * context lookups. Keys starting with `$` (e.g. `"$comment"`) are ignored: JSON has no comments.
+ */
+export interface DeployConfig {
+  readonly stackName: string;
+  readonly description?: string;
+  readonly sinkConfig: Readonly<Record<string, string>>;
+  /** User name for a secret the stack creates (when sinkConfig has no starrocks.secret.arn). */
+  readonly starrocksUsername?: string;
+  readonly function?: FunctionConfig;
+  readonly network?: NetworkConfig;
+  readonly msk?: MskConfig;
+  readonly selfManaged?: SelfManagedConfig;
+  readonly eventSource?: EventSourceConfig;
+  readonly failureDestination?: FailureDestinationConfig;
+  readonly alarms?: AlarmsConfig;
+}
+
+export interface FunctionConfig {
+  readonly memorySize?: number;
+  readonly timeoutSeconds?: number;
+  readonly reservedConcurrency?: number;
+  readonly logRetentionDays?: number;
+}
+
+export interface VpcConfig {
+  readonly vpcId: string;
+  readonly availabilityZones: readonly string[];
+  readonly vpcCidrBlock?: string;
+}
+
+export interface NetworkConfig extends VpcConfig {
+  /** Private subnets for the function (with a NAT route, or use secretsManagerEndpoint). */
+  readonly privateSubnetIds: readonly string[];
+  readonly starrocksCidrs?: readonly string[];
+  readonly feHttpPorts?: readonly number[];
+  readonly beHttpPort?: number;
+  readonly secretsManagerEndpoint?: boolean;
+}
+
+export const MSK_AUTH = ['iam', 'sasl-scram-512', 'mtls', 'unauthenticated'] as const;
+export const SELF_MANAGED_AUTH = ['basic', 'sasl-scram-256', 'sasl-scram-512', 'mtls', 'none'] as const;
+
+export interface MskConfig {
+  readonly clusterArn: string;
+  readonly topics: readonly string[];
+  /** @default 'iam' */
+  readonly auth?: (typeof MSK_AUTH)[number];
+  /** SCRAM or mTLS secret. */
+  readonly secretArn?: string;
+  /** The customer managed key of an MSK SCRAM secret (MSK requires one). */
+  readonly secretKmsKeyArn?: string;
+}
+
+export interface SelfManagedConfig {
+  readonly bootstrapServers: readonly string[];
+  readonly topics: readonly string[];
+  /** @default 'basic' (Confluent Cloud API key) */
+  readonly auth?: (typeof SELF_MANAGED_AUTH)[number];
+  readonly secretArn?: string;
+  readonly rootCaSecretArn?: string;
+  readonly network?: VpcConfig & { readonly subnetIds: readonly string[]; readonly securityGroupId: string };
+}
+
+export interface EventSourceConfig {
+  readonly batchSize?: number;
+  readonly maxBatchingWindowSeconds?: number;
+  readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+  readonly startingPositionTimestamp?: number;
+  readonly consumerGroupPrefix?: string;
+  readonly provisioned?: {
+    readonly minimumPollers?: number;
+    readonly maximumPollers?: number;
+    readonly pollerGroupName?: string;
+    readonly retryAttempts?: number;
+    readonly maxRecordAgeSeconds?: number;
+    readonly bisectBatchOnError?: boolean;
+    readonly reportBatchItemFailures?: boolean;
+  };
+}
+
+export type FailureDestinationConfig =
+  | { readonly type: 'sqs'; readonly queueArn?: string }
+  | { readonly type: 's3'; readonly bucketName?: string }
+  | { readonly type: 'none' };
+
+export interface AlarmsConfig {
+  readonly snsTopicArn?: string;
+  readonly offsetLagThreshold?: number;
+  readonly dashboardName?: string;
+}
+
+type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'numbers' | 'object' | 'stringMap';
+
+/** Allowed keys and their kinds, per section; anything else is reported with the valid keys. */
+const SCHEMA: Record<string, Record<string, Kind>> = {
+  '': {
+    stackName: 'string',
+    description: 'string',
+    sinkConfig: 'stringMap',
+    starrocksUsername: 'string',
+    function: 'object',
+    network: 'object',
+    msk: 'object',
+    selfManaged: 'object',
+    eventSource: 'object',
+    failureDestination: 'object',
+    alarms: 'object',
+  },
+  function: {
+    memorySize: 'number',
+    timeoutSeconds: 'number',
+    reservedConcurrency: 'number',
+    logRetentionDays: 'number',
+  },
+  network: {
+    vpcId: 'string',
+    availabilityZones: 'strings',
+    vpcCidrBlock: 'string',
+    privateSubnetIds: 'strings',
+    starrocksCidrs: 'strings',
+    feHttpPorts: 'numbers',
+    beHttpPort: 'number',
+    secretsManagerEndpoint: 'boolean',
+  },
+  msk: {
+    clusterArn: 'string',
+    topics: 'strings',
+    auth: 'string',
+    secretArn: 'string',
+    secretKmsKeyArn: 'string',
+  },
+  selfManaged: {
+    bootstrapServers: 'strings',
+    topics: 'strings',
+    auth: 'string',
+    secretArn: 'string',
+    rootCaSecretArn: 'string',
+    network: 'object',
+  },
+  'selfManaged.network': {
+    vpcId: 'string',
+    availabilityZones: 'strings',
+    vpcCidrBlock: 'string',
+    subnetIds: 'strings',
+    securityGroupId: 'string',
+  },
+  eventSource: {
+    batchSize: 'number',
+    maxBatchingWindowSeconds: 'number',
+    startingPosition: 'string',
+    startingPositionTimestamp: 'number',
+    consumerGroupPrefix: 'string',
+    provisioned: 'object',
+  },
+  'eventSource.provisioned': {
+    minimumPollers: 'number',
+    maximumPollers: 'number',
+    pollerGroupName: 'string',
+    retryAttempts: 'number',
+    maxRecordAgeSeconds: 'number',
+    bisectBatchOnError: 'boolean',
+    reportBatchItemFailures: 'boolean',
+  },
+  failureDestination: { type: 'string', queueArn: 'string', bucketName: 'string' },
+  alarms: { snsTopicArn: 'string', offsetLagThreshold: 'number', dashboardName: 'string' },
+};
+
+const REQUIRED: Record<string, readonly string[]> = {
+  '': ['stackName', 'sinkConfig'],
+  network: ['vpcId', 'availabilityZones', 'privateSubnetIds'],
+  msk: ['clusterArn', 'topics'],
+  selfManaged: ['bootstrapServers', 'topics'],
+  'selfManaged.network': ['vpcId', 'availabilityZones', 'subnetIds', 'securityGroupId'],
+  failureDestination: ['type'],
+};
+
+/** Reads and checks a deployment file; throws one error listing every problem. */
+export function loadDeployConfig(file: string): DeployConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
+  return parseDeployConfig(parsed, file);
+}
+
+/** Checks the shape of a deployment config object (`source` names it in messages). */
+export function parseDeployConfig(input: unknown, source = 'deployment config'): DeployConfig {
+  const problems: string[] = [];
+  checkSection(input, '', problems);
+  // Value checks run even when the shape has problems, so one run reports everything.
+  if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
+    const config = input as DeployConfig;
+    if (!config.msk && !config.selfManaged)
+      problems.push('give "msk" or "selfManaged" (or both): where the topics come from');
+    checkChoice(config.msk?.auth, MSK_AUTH, 'msk.auth', problems);
+    checkChoice(config.selfManaged?.auth, SELF_MANAGED_AUTH, 'selfManaged.auth', problems);
+    checkChoice(
+      config.eventSource?.startingPosition,
+      ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'],
+      'eventSource.startingPosition',
+      problems,
+    );
+    checkChoice(config.failureDestination?.type, ['sqs', 's3', 'none'], 'failureDestination.type', problems);
+    const mskAuth = config.msk?.auth ?? 'iam';
+    if (config.msk && (mskAuth === 'sasl-scram-512' || mskAuth === 'mtls') && !config.msk.secretArn) {
+      problems.push(`msk.secretArn: is required with msk.auth "${mskAuth}"`);
+    }
+    const smAuth = config.selfManaged?.auth ?? 'basic';
+    if (config.selfManaged && smAuth !== 'none' && !config.selfManaged.secretArn) {
+      problems.push(`selfManaged.secretArn: is required with selfManaged.auth "${smAuth}"`);
+    }
+    if (config.selfManaged && smAuth === 'none' && !config.selfManaged.network) {
+      problems.push('selfManaged.auth "none" is only possible for brokers in a VPC (selfManaged.network)');
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+  const config = input as DeployConfig;
+  // "$comment" keys document the file; the function's parser would refuse them as unknown keys.
+  const sinkConfig = Object.fromEntries(
+    Object.entries(config.sinkConfig).filter(([k]) => !k.startsWith('$')),
+  );
+  return { ...config, sinkConfig };
+}
+
+function checkSection(value: unknown, section: string, problems: string[]): void {
+  const where = section === '' ? '' : `${section}.`;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(`${section || 'the file'}: must be a JSON object`);
+    return;
+  }
+  const schema = SCHEMA[section] ?? {};
+  const record = value as Record<string, unknown>;
+  for (const key of REQUIRED[section] ?? []) {
+    if (record[key] === undefined) problems.push(`${where}${key}: is required`);
+  }
+  for (const [key, v] of Object.entries(record)) {
+    if (key.startsWith('$')) continue;
+    const kind = schema[key];
+    if (kind === undefined) {
+      problems.push(`${where}${key}: is not a known key; valid keys: ${Object.keys(schema).join(', ')}`);
+      continue;
+    }
+    if (!hasKind(v, kind)) {
+      problems.push(`${where}${key}: must be ${describe(kind)}, got ${JSON.stringify(v)}`);
+      continue;
+    }
+    if (kind === 'object' && SCHEMA[`${where}${key}`]) checkSection(v, `${where}${key}`, problems);
+  }
+}
+
+function hasKind(v: unknown, kind: Kind): boolean {
+  switch (kind) {
+    case 'string':
+      return typeof v === 'string' && v !== '';
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'strings':
+      return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x !== '');
+    case 'numbers':
+      return Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x));
+    case 'object':
+      return v !== null && typeof v === 'object' && !Array.isArray(v);
+    case 'stringMap':
+      return (
+        v !== null &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        Object.values(v).every((x) => typeof x === 'string')
+      );
+  }
+}
+
+function describe(kind: Kind): string {
+  return {
+    string: 'a non-empty string',
+    number: 'a number',
+    boolean: 'true or false',
+    strings: 'a non-empty array of strings',
+    numbers: 'a non-empty array of integers',
+    object: 'an object',
+    stringMap: 'an object of string values (the connector config)',
+  }[kind];
+}
+
+function checkChoice(
+  value: string | undefined,
+  valid: readonly string[],
+  key: string,
+  problems: string[],
+): void {
+  if (value !== undefined && !valid.includes(value)) {
+    problems.push(`${key}: "${value}" is not valid; valid values: ${valid.join(', ')}`);
+  }
+}

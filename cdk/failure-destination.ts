@@ -1,0 +1,113 @@
+import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+
+/**
+ * Where the event-source mapping sends a batch it gives up on (retries exhausted or records too
+ * old; in on-demand mode retries are infinite, so only records that expire from Kafka get there).
+ * An SQS destination receives the batch's metadata (topic, partitions, offsets) to replay from;
+ * an S3 destination also receives the whole invocation payload.
+ *
+ * - `{ type: 'sqs' }` / `{ type: 's3' }`: the construct creates an encrypted queue or bucket.
+ * - `{ type: 'sqs', queue }` / `{ type: 's3', bucket }`: use an existing one.
+ * - `{ type: 'none' }`: discarded batches are only visible in the function's logs.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html
+ */
+export type FailureDestination =
+  | { readonly type: 'sqs'; readonly queue?: sqs.IQueue }
+  | { readonly type: 's3'; readonly bucket?: s3.IBucket }
+  | { readonly type: 'none' };
+
+export interface CreatedDestination {
+  readonly dlq: lambda.IEventSourceDlq | undefined;
+  readonly queue?: sqs.IQueue;
+  readonly bucket?: s3.IBucket;
+}
+
+/** Creates or wraps the failure destination. Created ones are kept on stack deletion (they hold data). */
+export function createFailureDestination(scope: Construct, spec: FailureDestination): CreatedDestination {
+  if (spec.type === 'none') return { dlq: undefined };
+  if (spec.type === 'sqs') {
+    const queue = spec.queue ?? createQueue(scope);
+    return { dlq: new SqsDlq(queue), queue };
+  }
+  // aws-cdk-lib's classes declare optional members its interfaces do not: under
+  // exactOptionalPropertyTypes a Bucket needs an explicit widening to IBucket.
+  const bucket: s3.IBucket = spec.bucket ?? (createBucket(scope) as s3.IBucket);
+  return { dlq: new S3PutOnlyDestination(bucket), bucket };
+}
+
+function createQueue(scope: Construct): sqs.Queue {
+  const queue = new sqs.Queue(scope, 'FailedBatches', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-SQS3',
+    reason:
+      'This queue is itself the dead-letter destination of the Kafka event-source mapping; a DLQ behind it would only move the same records again.',
+  });
+  return queue;
+}
+
+function createBucket(scope: Construct): s3.Bucket {
+  const bucket = new s3.Bucket(scope, 'FailedBatches', {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [{ expiration: Duration.days(90) }],
+  });
+  Validations.of(bucket).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-S1',
+    reason:
+      'Only the Lambda service writes failed batches here; server access logs would need a second bucket and add nothing that CloudTrail data events cannot give when wanted.',
+  });
+  return bucket;
+}
+
+/**
+ * S3 on-failure destination that grants only what Lambda needs (`s3:PutObject`, `s3:ListBucket`),
+ * where aws-cdk-lib's `S3OnFailureDestination` grants read, write and delete on the bucket.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html
+ */
+export class S3PutOnlyDestination implements lambda.IEventSourceDlq {
+  readonly bucket: s3.IBucket;
+
+  constructor(bucket: s3.IBucket) {
+    this.bucket = bucket;
+  }
+
+  bind(_target: lambda.IEventSourceMapping, targetHandler: lambda.IFunction): lambda.DlqDestinationConfig {
+    targetHandler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
+    );
+    targetHandler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('*')] }),
+    );
+    this.bucket.encryptionKey?.grantEncrypt(targetHandler);
+    if (targetHandler.role) {
+      Validations.of(targetHandler.role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagResourceName(this.bucket)}/*]`,
+        reason:
+          'Lambda names the objects of failed batches itself, so s3:PutObject needs every key of this one bucket; no other bucket and no read or delete are granted.',
+      });
+    }
+    return { destination: this.bucket.bucketArn };
+  }
+}
+
+/** How cdk-nag prints a bucket ARN in a finding: `<LogicalId.Arn>` for a bucket of this stack. */
+function nagResourceName(bucket: s3.IBucket): string {
+  const cfn = bucket.node.defaultChild;
+  if (cfn instanceof CfnElement) return `<${Stack.of(bucket).getLogicalId(cfn)}.Arn>`;
+  return `arn:<AWS::Partition>:s3:::${bucket.bucketName}`;
+}
