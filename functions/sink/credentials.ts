@@ -1,6 +1,4 @@
 import type { MiddlewareObj, Request } from '@middy/core';
-import secretsManager from '@middy/secrets-manager';
-import { clearCache } from '@middy/util';
 import type { CredentialsSource } from '../../lib/config.ts';
 import { ErrorCode, SinkError } from '../../lib/errors.ts';
 import type { Credentials, CredentialsProvider } from '../../lib/stream-load.ts';
@@ -34,12 +32,20 @@ export interface CredentialsWiring {
   provider(context: object): CredentialsProvider;
 }
 
-/** Static credentials, or Secrets Manager through the middy middleware with a finite cache. */
-export function wireCredentials(source: CredentialsSource): CredentialsWiring {
+/**
+ * Static credentials, or Secrets Manager through the middy middleware with a finite cache. The
+ * middleware and the AWS SDK are imported only when a secret is configured, so a function with
+ * static credentials does not pay for loading them at cold start.
+ */
+export async function wireCredentials(source: CredentialsSource): Promise<CredentialsWiring> {
   if (source.kind === 'static') {
     const creds = { username: source.username, password: source.password };
     return { middleware: undefined, provider: () => ({ get: async () => creds }) };
   }
+  const [{ default: secretsManager }, { clearCache }] = await Promise.all([
+    import('@middy/secrets-manager'),
+    import('@middy/util'),
+  ]);
   const middleware = secretsManager({
     fetchData: { [INTERNAL_KEY]: source.secretArn },
     cacheKey: CACHE_KEY,

@@ -18,7 +18,7 @@ const metrics = new Metrics({ namespace: 'StarRocksLambdaSink', serviceName: 'st
 const config = parseSinkConfigJson(process.env.SINK_CONFIG);
 if (config.ignoredKeys.length > 0)
   logger.info('ignoring Kafka Connect keys that have no meaning in Lambda', { keys: config.ignoredKeys });
-const credentials = wireCredentials(config.credentials);
+const credentials = await wireCredentials(config.credentials);
 const loader = createStreamLoader(config);
 
 const sink = middy<unknown, void, Error, Context>().use(injectLambdaContext(logger)).use(logMetrics(metrics));
