@@ -262,12 +262,27 @@ function splitKnownEnvelope(
   return { plan: cached.plan, payload: { start: payloadStart, end: payloadEnd } };
 }
 
+/**
+ * Envelope values are decoded into one reused buffer: only the payload outlives the call (copied,
+ * or parsed), so a 6 MB batch does not leave 6 MB of per-record buffers to the garbage collector.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+function decodeToScratch(record: KafkaRecord): Buffer {
+  if (scratch.length < record.valueLength)
+    scratch = Buffer.allocUnsafe(Math.max(record.valueLength, scratch.length * 2));
+  const written = scratch.write(record.valueBase64 as string, 0, 'base64');
+  if (written !== record.valueLength)
+    throw new RecordError(ErrorCode.DECODE_EVENT, record, 'the value is not base64 text');
+  return scratch.subarray(0, written);
+}
+
 function convertEnvelope(
   record: KafkaRecord,
   replaceNullWithDefault: boolean,
   options: ConvertOptions,
 ): ConvertedValue | null {
-  const bytes = record.value as Buffer;
+  const bytes = decodeToScratch(record);
   if (!isUtf8(bytes))
     throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
   let plan: SchemaPlan;
@@ -281,8 +296,9 @@ function convertEnvelope(
     if (members === undefined) return convertEnvelopeText(record, replaceNullWithDefault);
     const schemaSpan = members.get('schema');
     const payload = members.get('payload');
-    if (schemaSpan === undefined || payload === undefined)
+    if (schemaSpan === undefined || payload === undefined) {
       throw new RecordError(ErrorCode.DECODE_VALUE, record, NO_ENVELOPE);
+    }
     rejectExtraMembers(record, [...members.keys()]);
     plan = schemaPlan(record, bytes, schemaSpan, replaceNullWithDefault);
     payloadSpan = payload;
@@ -290,12 +306,57 @@ function convertEnvelope(
   if (isNullLiteral(bytes, payloadSpan)) return null;
   if (plan.verbatim && !options.needObject) {
     // UTF-8 was checked and the payload's brackets matched: an object is one row.
-    if (bytes[payloadSpan.start] !== 0x7b)
+    if (bytes[payloadSpan.start] !== 0x7b) {
       checkJsonObjectStructure(record, bytes, payloadSpan.start, payloadSpan.end);
-    return { kind: 'json-bytes', bytes: bytes.subarray(payloadSpan.start, payloadSpan.end) };
+    }
+    return { kind: 'json-bytes', bytes: Buffer.from(bytes.subarray(payloadSpan.start, payloadSpan.end)) };
+  }
+  if (plan.schema?.name?.endsWith('.Envelope')) {
+    const change = convertChangeEvent(record, plan.schema, bytes, payloadSpan, replaceNullWithDefault);
+    if (change !== undefined) return change;
   }
   const text = bytes.toString('utf8', payloadSpan.start, payloadSpan.end);
   return convertPayload(record, plan.schema, text, replaceNullWithDefault);
+}
+
+/**
+ * A Debezium change event: only `op`, `before` and `after` are read from the payload; `source`,
+ * the timings and the transaction block are never parsed (the unwrap drops them).
+ */
+function convertChangeEvent(
+  record: KafkaRecord,
+  schema: ConnectSchema,
+  bytes: Buffer,
+  span: MemberSpan,
+  replaceNullWithDefault: boolean,
+): ConvertedValue | undefined {
+  const members = scanMembers(bytes, span.start, span.end);
+  const op = members?.get('op');
+  if (members === undefined || op === undefined) return undefined;
+  const read = (name: string, exact: boolean, into: Record<string, unknown>) => {
+    const m = members.get(name);
+    if (m === undefined) return;
+    const text = bytes.toString('utf8', m.start, m.end);
+    try {
+      into[name] = exact ? parseJsonExact(text) : JSON.parse(text);
+    } catch (error) {
+      throw new RecordError(
+        ErrorCode.DECODE_VALUE,
+        record,
+        `the value is not valid JSON (${(error as Error).message})`,
+      );
+    }
+  };
+  const build = (exact: boolean) => {
+    const payload: Record<string, unknown> = {};
+    for (const name of ['op', 'before', 'after']) read(name, exact, payload);
+    return payload;
+  };
+  const state = { lossy: false };
+  let converted = convertKept(record, schema, build(false), replaceNullWithDefault, state);
+  if (state.lossy)
+    converted = convertKept(record, schema, build(true), replaceNullWithDefault, { lossy: false });
+  return toObject(record, converted, schema.name) ?? undefined;
 }
 
 /** The general path: the whole envelope parsed at once (also gives the precise error messages). */

@@ -72,6 +72,18 @@ export function skipValue(buf: Uint8Array, i: number, end: number): number {
 }
 
 /**
+ * A quick pass for flat objects: the bytes start with `{`, end with `}`, and hold no other `}` (found
+ * with a native search). Such a value cannot split into several rows, so the byte-by-byte scan is
+ * needed only when this says false (nested objects, or a brace inside a string).
+ */
+export function isFlatObjectSpan(buf: Buffer, start: number, end: number): boolean {
+  let last = end - 1;
+  while (last > start && isSpace(buf[last])) last--;
+  const first = skipSpace(buf, start, end);
+  return buf[first] === OPEN_BRACE && buf[last] === CLOSE_BRACE && buf.indexOf(CLOSE_BRACE, first) === last;
+}
+
+/**
  * Why `buf[start, end)` is not a single JSON object, or undefined when it is one (structurally).
  */
 export function checkObjectSpan(buf: Buffer, start: number, end: number): string | undefined {
