@@ -1,3 +1,5 @@
+import { seedDebeziumSettings } from '../lib/local/seed.ts';
+
 /**
  * Realistic events near the ESM's 6 MB invoke limit: small JSON rows without schemas, the same rows
  * in JsonConverter's {schema, payload} envelope, and Debezium change events with schemas (the seed's
@@ -259,13 +261,5 @@ export function sinkConfigFor(kind: EventKind, feHost: string): Record<string, s
   };
   if (kind === 'small-json') return { ...base, 'value.converter.schemas.enable': 'false' };
   if (kind === 'envelope') return { ...base, 'value.converter.schemas.enable': 'true' };
-  return {
-    ...base,
-    'starrocks.topic2table.map': 'test.public.customers:customers',
-    transforms: 'addfield,unwrap',
-    'transforms.addfield.type': 'com.starrocks.connector.kafka.transforms.AddOpFieldForDebeziumRecord',
-    'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
-    'transforms.unwrap.drop.tombstones': 'true',
-    'transforms.unwrap.delete.handling.mode': 'rewrite',
-  };
+  return { ...base, ...seedDebeziumSettings('test.public.customers', 'customers') };
 }

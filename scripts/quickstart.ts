@@ -9,27 +9,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readConnectorConfig } from '../lib/local/connector-config.ts';
 import { startLocalFunction } from '../lib/local/lambda-runtime.ts';
+import { SEED_CONNECTOR_CONFIG, SEED_DDL } from '../lib/local/seed.ts';
 import { type StandIn, startStandIn } from '../lib/local/stand-in/index.ts';
-
-const SEED_DDL = `CREATE DATABASE example_db;
-USE example_db;
-CREATE TABLE test_tbl (id INT, city STRING);`;
-
-/** The seed connector's config; the FE address is filled in below. */
-const SEED_CONFIG: Record<string, string> = {
-  name: 'starrocks-kafka-connector',
-  'connector.class': 'com.starrocks.connector.kafka.StarRocksSinkConnector',
-  topics: 'test',
-  'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
-  'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-  'key.converter.schemas.enable': 'true',
-  'value.converter.schemas.enable': 'false',
-  'starrocks.topic2table.map': 'test:test_tbl',
-  'starrocks.username': 'user1',
-  'starrocks.password': '123456',
-  'starrocks.database.name': 'example_db',
-  'sink.properties.strip_outer_array': 'true',
-};
 
 const { values: args } = parseArgs({
   options: {
@@ -45,7 +26,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const config = args.config ? readConnectorConfig(args.config) : { ...SEED_CONFIG };
+const config = args.config ? readConnectorConfig(args.config) : { ...SEED_CONNECTOR_CONFIG };
 if (args.database) config['starrocks.database.name'] = args.database;
 let standIn: StandIn | undefined;
 if (args.starrocks) {
