@@ -119,7 +119,8 @@ function toRow(
   config: SinkConfig,
   needObject: boolean,
 ): RowPart | { skip: 'tombstone' | SkipReason } {
-  const converted = convertValue(record, config.valueConverter, { needObject });
+  const unwrap = needObject && config.transforms.some((t) => t.kind === 'extractNewRecordState');
+  const converted = convertValue(record, config.valueConverter, { needObject, unwrap });
   if (converted === null) return { skip: 'tombstone' };
   if (config.format === 'csv') {
     let line = converted.kind === 'string' ? converted.text : jsonRow(converted);

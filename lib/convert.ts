@@ -55,6 +55,11 @@ export interface ConnectSchema {
 export interface ConvertOptions {
   /** Whether the caller needs an object (transforms run next) or JSON bytes are enough. */
   readonly needObject: boolean;
+  /**
+   * Debezium's ExtractNewRecordState runs next: of a change event only `op` and the image it keeps
+   * (after, or before for a delete) are read.
+   */
+  readonly unwrap?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -311,7 +316,7 @@ function convertEnvelope(
     }
     return { kind: 'json-bytes', bytes: Buffer.from(bytes.subarray(payloadSpan.start, payloadSpan.end)) };
   }
-  if (plan.schema?.name?.endsWith('.Envelope')) {
+  if (options.unwrap && plan.schema?.name?.endsWith('.Envelope')) {
     const change = convertChangeEvent(record, plan.schema, bytes, payloadSpan, replaceNullWithDefault);
     if (change !== undefined) return change;
   }
@@ -320,9 +325,21 @@ function convertEnvelope(
 }
 
 /**
- * A Debezium change event: only `op`, `before` and `after` are read from the payload; `source`,
- * the timings and the transaction block are never parsed (the unwrap drops them).
+ * A Debezium change event about to be unwrapped: only `op` and the image the unwrap keeps are
+ * parsed; the other image, `source`, the timings and the transaction block are not.
  */
+function parseMember(record: KafkaRecord, text: string, exact: boolean): unknown {
+  try {
+    return exact ? parseJsonExact(text) : JSON.parse(text);
+  } catch (error) {
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `the value is not valid JSON (${(error as Error).message})`,
+    );
+  }
+}
+
 function convertChangeEvent(
   record: KafkaRecord,
   schema: ConnectSchema,
@@ -333,23 +350,17 @@ function convertChangeEvent(
   const members = scanMembers(bytes, span.start, span.end);
   const op = members?.get('op');
   if (members === undefined || op === undefined) return undefined;
-  const read = (name: string, exact: boolean, into: Record<string, unknown>) => {
-    const m = members.get(name);
-    if (m === undefined) return;
-    const text = bytes.toString('utf8', m.start, m.end);
-    try {
-      into[name] = exact ? parseJsonExact(text) : JSON.parse(text);
-    } catch (error) {
-      throw new RecordError(
-        ErrorCode.DECODE_VALUE,
-        record,
-        `the value is not valid JSON (${(error as Error).message})`,
-      );
-    }
-  };
+  const opText = bytes.toString('utf8', op.start, op.end);
+  // `op` is a one-letter string; JSON.parse only if it is written some other way.
+  const opValue: unknown = /^"[a-z]"$/.test(opText)
+    ? opText.slice(1, -1)
+    : parseMember(record, opText, false);
+  const image = opValue === 'd' ? 'before' : 'after';
   const build = (exact: boolean) => {
-    const payload: Record<string, unknown> = {};
-    for (const name of ['op', 'before', 'after']) read(name, exact, payload);
+    const payload: Record<string, unknown> = { op: opValue };
+    const span = members.get(image);
+    if (span !== undefined)
+      payload[image] = parseMember(record, bytes.toString('utf8', span.start, span.end), exact);
     return payload;
   };
   const state = { lossy: false };

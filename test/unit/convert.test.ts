@@ -241,3 +241,66 @@ describe('decimalValue and formatInstant', () => {
     expect(formatInstant(-1000n)).toBe('1969-12-31 23:59:59.999');
   });
 });
+
+describe('convertValue on Debezium change events (schemas.enable=true)', () => {
+  const image = (name: string) => ({
+    type: 'struct',
+    optional: true,
+    name: 'test.public.customers.Value',
+    field: name,
+    fields: [
+      { type: 'int64', optional: false, field: 'id' },
+      { type: 'int32', optional: true, name: 'io.debezium.time.Date', field: 'born' },
+      {
+        type: 'bytes',
+        optional: true,
+        name: 'org.apache.kafka.connect.data.Decimal',
+        parameters: { scale: '2' },
+        field: 'balance',
+      },
+    ],
+  });
+  const schema = {
+    type: 'struct',
+    name: 'test.public.customers.Envelope',
+    optional: false,
+    fields: [
+      image('before'),
+      image('after'),
+      { type: 'string', optional: false, field: 'op' },
+      { type: 'int64', optional: true, field: 'ts_ns' },
+    ],
+  };
+  const event = (op: string, before: object | null, after: object | null) =>
+    `{"schema":${JSON.stringify(schema)},"payload":{"before":${JSON.stringify(before)},"after":${JSON.stringify(after)},"op":"${op}","ts_ns":1717000000123456789}}`;
+
+  it.each([
+    ['an update', 'u', null, { id: 9007199254740993, born: 19000, balance: 'MDk=' }],
+    ['a delete', 'd', { id: 7, born: null, balance: null }, null],
+    ['a snapshot read', 'r', null, { id: 1, born: 0, balance: 'AA==' }],
+  ])(
+    'converts %s to the same object whether only the kept image or the whole payload is read',
+    (_case, op, before, after) => {
+      const text = event(op, before, after).replace('9007199254740993', '9007199254740993');
+      const partial = convertValue(record(text), JSON_ENVELOPE, { needObject: true, unwrap: true });
+      const whole = convertValue(record(text), JSON_ENVELOPE, { needObject: true });
+      const kept = op === 'd' ? 'before' : 'after';
+      expect(partial?.kind).toBe('object');
+      const p = (partial as { value: Record<string, unknown> }).value;
+      const w = (whole as { value: Record<string, unknown> }).value;
+      expect(p.op).toBe(op);
+      expect(JSON.stringify(p[kept])).toBe(JSON.stringify(w[kept]));
+    },
+  );
+
+  it('keeps a bigint beyond 2^53 and renders dates and decimals in the kept image', () => {
+    const text = event('c', null, { id: 1, born: 19000, balance: 'MDk=' }).replace(
+      '"id":1',
+      '"id":9007199254740993',
+    );
+    const converted = convertValue(record(text), JSON_ENVELOPE, { needObject: true, unwrap: true });
+    expect(JSON.stringify((converted as { value: { after: unknown } }).value.after)).toBe(
+      '{"id":9007199254740993,"born":"2022-01-08","balance":123.45}',
+    );
+  });
+});
