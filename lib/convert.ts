@@ -497,17 +497,18 @@ function fromConnect(
     }
     return null;
   }
+  const logical = schema.name === undefined ? undefined : LOGICAL_TYPES.get(schema.name);
   if (
     typeof value === 'number' &&
-    !Number.isSafeInteger(value) &&
-    (schema.type === 'int64' || Number.isInteger(value))
+    ((!Number.isSafeInteger(value) && (schema.type === 'int64' || Number.isInteger(value))) ||
+      schema.name === 'org.apache.kafka.connect.data.Decimal')
   ) {
+    // The double lost digits (or may have): the caller parses again exactly, so converting this
+    // value now would only risk an error on a wrong number (e.g. an infinity timestamp).
     state.lossy = true;
+    return value;
   }
-  const logical = schema.name === undefined ? undefined : LOGICAL_TYPES.get(schema.name);
   if (logical !== undefined) {
-    if (typeof value === 'number' && schema.name === 'org.apache.kafka.connect.data.Decimal')
-      state.lossy = true;
     try {
       return logical(value, schema);
     } catch (error) {

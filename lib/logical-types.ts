@@ -1,11 +1,11 @@
 import type { ConnectSchema } from './convert.ts';
-import { isRawJson, parseJsonExact, type RawJson, rawJson } from './json.ts';
+import { isRawJson, type RawJson, rawJson } from './json.ts';
 
 /**
  * Kafka Connect and Debezium logical types, rendered as values StarRocks loads into the natural
  * column type: dates as `YYYY-MM-DD`, times as `HH:MM:SS[.ffffff]`, instants as
  * `YYYY-MM-DD HH:MM:SS[.ffffff]` (UTC, the form DATETIME parses), decimals as exact JSON numbers,
- * JSON documents as JSON. The Java connector passed the epoch numbers through, which StarRocks
+ * JSON documents as their text. The Java connector passed the epoch numbers through, which StarRocks
  * loads as NULL.
  *
  * Time zones: Debezium reads `timestamp` (without zone) wall-clock values as UTC epoch numbers and
@@ -91,15 +91,13 @@ export function formatUnscaled(unscaled: bigint, scale: number): string {
   return negative ? `-${digits}` : digits;
 }
 
-/** A JSON document Debezium carries as text (json/jsonb) becomes JSON, so a JSON column gets the document. */
+/**
+ * json/jsonb arrive as the document's text. It is loaded as that text: StarRocks parses a string
+ * loaded into a JSON column as JSON, and a VARCHAR column keeps PostgreSQL's text. Parsing it here
+ * would lose a document that is itself a string (`"42"` would load as the number 42).
+ */
 function jsonDocument(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  try {
-    return parseJsonExact(value);
-  } catch {
-    // Not JSON (the TOAST placeholder is caught later with a clear message): keep the text.
-    return value;
-  }
+  return value;
 }
 
 function pad(n: number | bigint, width = 2): string {
@@ -118,6 +116,8 @@ export function formatDate(epochMicros: bigint): string {
 
 /** `HH:MM:SS[.ffffff]` of microseconds since midnight (fraction trimmed to what is set). */
 export function formatTimeOfDay(micros: bigint): string {
+  // PostgreSQL's time '24:00:00' (end of day) is a valid value, not midnight.
+  if (micros === US_PER_DAY) return '24:00:00';
   const us = ((micros % US_PER_DAY) + US_PER_DAY) % US_PER_DAY;
   const seconds = us / 1_000_000n;
   const base = `${pad(seconds / 3600n)}:${pad((seconds / 60n) % 60n)}:${pad(seconds % 60n)}`;

@@ -299,8 +299,22 @@ describe('convertValue on Debezium change events (schemas.enable=true)', () => {
       '"id":9007199254740993',
     );
     const converted = convertValue(record(text), JSON_ENVELOPE, { needObject: true, unwrap: true });
-    expect(JSON.stringify((converted as { value: { after: unknown } }).value.after)).toBe(
+    expect(JSON.stringify((converted as unknown as { value: { after: unknown } }).value.after)).toBe(
       '{"id":9007199254740993,"born":"2022-01-08","balance":123.45}',
     );
+  });
+});
+
+describe('convertValue with values a double cannot hold', () => {
+  const ts = { type: 'int64', optional: true, name: 'io.debezium.time.MicroTimestamp', field: 'ts' };
+  const schema = { type: 'struct', name: 'x.Value', optional: false, fields: [ts] };
+
+  it.each([
+    ['positive infinity', '9223372036825200000', '9999-12-31 23:59:59.999999'],
+    ['negative infinity', '-9223372036832400000', '0000-01-01 00:00:00'],
+  ])('renders a MicroTimestamp at %s from its exact digits', (_case, micros, expected) => {
+    const text = `{"schema":${JSON.stringify(schema)},"payload":{"ts":${micros}}}`;
+    expect(convertText(text, JSON_ENVELOPE)).toBe(`{"ts":"${expected}"}`);
+    expect(convertText(text, JSON_ENVELOPE, true)).toBe(`{"ts":"${expected}"}`);
   });
 });

@@ -129,3 +129,25 @@ export async function dropDatabase(database: string): Promise<void> {
   );
   await psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 }
+
+/**
+ * The rows of `table` ordered by `orderBy`, every column as PostgreSQL's own output text (the
+ * type's output function, as psql prints it: char(n) keeps its padding, money its currency
+ * format) or null, read with TimeZone UTC. Text keeps every digit, which `tableRows` (JSON
+ * numbers) cannot for bigint and numeric.
+ */
+export async function tableTextRows(
+  database: string,
+  table: string,
+  columns: readonly string[],
+  orderBy = 'id',
+): Promise<Record<string, string | null>[]> {
+  const select = columns
+    .map((c) => `CASE WHEN t.${c} IS NULL THEN NULL ELSE format('%s', t.${c}) END AS ${c}`)
+    .join(', ');
+  const out = await psql(
+    `SET TimeZone TO 'UTC'; SELECT coalesce(json_agg(r), '[]'::json) FROM (SELECT ${select} FROM ${table} t ORDER BY t.${orderBy}) r`,
+    database,
+  );
+  return JSON.parse(out) as Record<string, string | null>[];
+}
