@@ -109,16 +109,15 @@ const ROW_1: Row = {
   c_text: same('line 1\nline 2 "quoted" \\ it\'s'),
   c_uuid: same('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
   c_enum: same('happy'),
-  // json keeps its text (key order, spacing, digits); the JSON column stores it compact. The sink
-  // keeps every digit of a number a double cannot hold (the 20-digit integer) and writes the
-  // others by value (2.50 as 2.5, lib/json.ts), as StarRocks' JSON type stores them anyway.
+  // json keeps its text (key order, spacing, digits); the sink loads that text and the JSON column
+  // parses it, storing it compact with every digit (2.50, the 20-digit integer).
   c_json: cell(
     quote('{"b": 2, "a": [1, 2.50], "big": 12345678901234567890}'),
     '{"b": 2, "a": [1, 2.50], "big": 12345678901234567890}',
-    '{"b":2,"a":[1,2.5],"big":12345678901234567890}',
+    '{"b":2,"a":[1,2.50],"big":12345678901234567890}',
   ),
   // jsonb is normalised by PostgreSQL (key order).
-  c_jsonb: cell(quote('{"b": 2, "a": [1, 2.50]}'), '{"a": [1, 2.50], "b": 2}', '{"a":[1,2.5],"b":2}'),
+  c_jsonb: cell(quote('{"b": 2, "a": [1, 2.50]}'), '{"a": [1, 2.50], "b": 2}', '{"a":[1,2.50],"b":2}'),
   c_int_array: cell(quote('{1,2,3}'), '{1,2,3}', '[1,2,3]'),
   c_text_array: cell(quote('{a,"b c",NULL,ü}'), '{a,"b c",NULL,ü}', '["a","b c",null,"ü"]'),
   // bytea stays base64 text.
