@@ -158,20 +158,11 @@ describe('buildTableBatches', () => {
 
   it('loads the same rows on the fast path and the parsing path', () => {
     const values = [
-      { id: 1, city: 'Zürich', n: 12345678901234567890 },
-      { nested: { a: [1, 2] } },
-      { s: 'quote " and \\ backslash' },
+      '{"id":1,"city":"Zürich","n":12345678901234567890}',
+      '{"nested":{"a":[1,2]}}',
+      '{"s":"quote \\" and \\\\ backslash"}',
     ];
-    const records = decodeEvent(
-      mskEvent(
-        values.map((value, offset) =>
-          kafkaRecord({
-            offset,
-            value: JSON.stringify(value).replace('12345678901234567000', '12345678901234567890'),
-          }),
-        ),
-      ),
-    );
+    const records = decodeEvent(mskEvent(values.map((value, offset) => kafkaRecord({ offset, value }))));
     const config = parseSinkConfig(seedConfig());
     const fast = bodyOf(buildTableBatches(records, config), config);
     const parsed = records.map((r) =>

