@@ -18,6 +18,8 @@ export interface DeployConfig {
   readonly selfManaged?: SelfManagedConfig;
   readonly eventSource?: EventSourceConfig;
   readonly failureDestination?: FailureDestinationConfig;
+  /** Where the function writes records it cannot load; sets `errors.tolerance=all`. */
+  readonly deadLetters?: DeadLettersConfig;
   readonly alarms?: AlarmsConfig;
 }
 
@@ -89,6 +91,10 @@ export type FailureDestinationConfig =
   | { readonly type: 's3'; readonly bucketName?: string }
   | { readonly type: 'none' };
 
+export type DeadLettersConfig =
+  | { readonly type: 's3'; readonly bucketName?: string; readonly prefix?: string }
+  | { readonly type: 'sqs'; readonly queueArn?: string };
+
 export interface AlarmsConfig {
   readonly snsTopicArn?: string;
   readonly offsetLagThreshold?: number;
@@ -110,6 +116,7 @@ const SCHEMA: Record<string, Record<string, Kind>> = {
     selfManaged: 'object',
     eventSource: 'object',
     failureDestination: 'object',
+    deadLetters: 'object',
     alarms: 'object',
   },
   function: {
@@ -168,6 +175,7 @@ const SCHEMA: Record<string, Record<string, Kind>> = {
     reportBatchItemFailures: 'boolean',
   },
   failureDestination: { type: 'string', queueArn: 'string', bucketName: 'string' },
+  deadLetters: { type: 'string', queueArn: 'string', bucketName: 'string', prefix: 'string' },
   alarms: { snsTopicArn: 'string', offsetLagThreshold: 'number', dashboardName: 'string' },
 };
 
@@ -178,6 +186,7 @@ const REQUIRED: Record<string, readonly string[]> = {
   selfManaged: ['bootstrapServers', 'topics'],
   'selfManaged.network': ['vpcId', 'availabilityZones', 'subnetIds', 'securityGroupId'],
   failureDestination: ['type'],
+  deadLetters: ['type'],
 };
 
 /** Reads and checks a deployment file; throws one error listing every problem. */
@@ -209,6 +218,7 @@ export function parseDeployConfig(input: unknown, source = 'deployment config'):
       problems,
     );
     checkChoice(config.failureDestination?.type, ['sqs', 's3', 'none'], 'failureDestination.type', problems);
+    checkChoice(config.deadLetters?.type, ['sqs', 's3'], 'deadLetters.type', problems);
     const mskAuth = config.msk?.auth ?? 'iam';
     if (config.msk && (mskAuth === 'sasl-scram-512' || mskAuth === 'mtls') && !config.msk.secretArn) {
       problems.push(`msk.secretArn: is required with msk.auth "${mskAuth}"`);

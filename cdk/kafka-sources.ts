@@ -121,10 +121,10 @@ export interface ProvisionedModeProps {
    */
   readonly bisectBatchOnError?: boolean;
   /**
-   * Honour `batchItemFailures` in the function's response. The function currently throws on any
-   * failure and returns nothing on success, so this changes nothing until it reports items.
+   * Honour `batchItemFailures` in the function's response. The function reports them with
+   * `sink.partial.batch.response=true` in the sink config, which sets this to true.
    *
-   * @default false
+   * @default - true with `sink.partial.batch.response=true`, else false
    */
   readonly reportBatchItemFailures?: boolean;
 }

@@ -6,7 +6,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { DeployConfig, VpcConfig } from './deploy-config.ts';
+import type { DeadLetterDestinationProps } from './dead-letter-destination.ts';
+import type { DeadLettersConfig, DeployConfig, VpcConfig } from './deploy-config.ts';
 import type { FailureDestination } from './failure-destination.ts';
 import type { KafkaSource, ProvisionedModeProps } from './kafka-sources.ts';
 import { importSecret, StarRocksKafkaSink, type StarRocksKafkaSinkProps } from './starrocks-kafka-sink.ts';
@@ -118,6 +119,7 @@ export class StarRocksSinkStack extends Stack {
       ...(es.consumerGroupPrefix !== undefined ? { consumerGroupPrefix: es.consumerGroupPrefix } : {}),
       ...(es.provisioned ? { provisionedMode: provisionedMode(es.provisioned) } : {}),
       ...(d.failureDestination ? { failureDestination: this.failureDestination(d) } : {}),
+      ...(d.deadLetters ? { deadLetters: this.deadLetters(d.deadLetters) } : {}),
       ...(d.alarms?.snsTopicArn
         ? { alarmTopic: sns.Topic.fromTopicArn(this, 'AlarmTopic', d.alarms.snsTopicArn) }
         : {}),
@@ -131,6 +133,19 @@ export class StarRocksSinkStack extends Stack {
     new CfnOutput(this, 'LogGroupName', { value: this.sink.function.logGroup.logGroupName });
     new CfnOutput(this, 'DashboardName', { value: this.sink.operations.dashboard.dashboardName });
     new CfnOutput(this, 'StarRocksSecretArn', { value: this.sink.starrocksSecret.secretArn });
+  }
+
+  private deadLetters(d: DeadLettersConfig): DeadLetterDestinationProps {
+    if (d.type === 'sqs') {
+      return d.queueArn
+        ? { type: 'sqs', queue: sqs.Queue.fromQueueArn(this, 'DeadLetterQueue', d.queueArn) }
+        : { type: 'sqs' };
+    }
+    return {
+      type: 's3',
+      ...(d.bucketName ? { bucket: s3.Bucket.fromBucketName(this, 'DeadLetterBucket', d.bucketName) } : {}),
+      ...(d.prefix !== undefined ? { prefix: d.prefix } : {}),
+    };
   }
 
   private failureDestination(d: DeployConfig): FailureDestination {

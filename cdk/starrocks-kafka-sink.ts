@@ -6,10 +6,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { parseSinkConfig, type SinkConfig } from '../lib/config.ts';
+import {
+  DEAD_LETTER_KEYS,
+  type DeadLetterDestinationProps,
+  type WiredDeadLetters,
+  wireDeadLetters,
+} from './dead-letter-destination.ts';
 import { createFailureDestination, type FailureDestination } from './failure-destination.ts';
 import {
   addKafkaSources,
@@ -143,6 +151,15 @@ export interface StarRocksKafkaSinkProps {
   readonly provisionedMode?: ProvisionedModeProps;
   /** @default { type: 'sqs' } (a new encrypted queue) */
   readonly failureDestination?: FailureDestination;
+  /**
+   * Dead letters for records the function cannot load (`errors.tolerance=all`): an S3 bucket or an
+   * SQS queue, created or imported; the function may write to it and nothing else. Sets
+   * `errors.tolerance=all` and the destination keys in `SINK_CONFIG`.
+   *
+   * @default - none: `errors.tolerance=none`, a bad record fails its batch
+   * @see README.md "Poison records: errors.tolerance and dead letters"
+   */
+  readonly deadLetters?: DeadLetterDestinationProps;
   /** @default - alarms notify nobody */
   readonly alarmTopic?: sns.ITopic;
   /** @default 10_000 */
@@ -166,6 +183,9 @@ export class StarRocksKafkaSink extends Construct {
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly starrocksSecret: secretsmanager.ISecret;
+  /** Where dead letters go, with the `deadLetters` prop. */
+  readonly deadLetterBucket: s3.IBucket | undefined;
+  readonly deadLetterQueue: sqs.IQueue | undefined;
   readonly securityGroup: ec2.SecurityGroup | undefined;
   readonly operations: SinkOperations;
   /** The tables the dashboard shows, from the config and the topics of the sources. */
@@ -190,9 +210,17 @@ export class StarRocksKafkaSink extends Construct {
     rejectDuplicateMskTopics(props.sources);
 
     this.starrocksSecret = this.resolveSecret(props);
-    const sinkConfig = { ...props.sinkConfig, 'starrocks.secret.arn': this.starrocksSecret.secretArn };
-    const parsed = validateSinkConfig(sinkConfig);
+    const deadLetters = this.resolveDeadLetters(props);
+    this.deadLetterBucket = deadLetters?.bucket;
+    this.deadLetterQueue = deadLetters?.queue;
+    const sinkConfig = {
+      ...props.sinkConfig,
+      ...deadLetters?.config,
+      'starrocks.secret.arn': this.starrocksSecret.secretArn,
+    };
+    const parsed = validateSinkConfig({ ...sinkConfig, ...deadLetters?.checkedConfig });
     checkTopicsAccepted(parsed, props.sources);
+    const provisioned = provisionedModeFor(props.provisionedMode, parsed.partialBatchResponse);
 
     const codePath = props.codePath ?? DEFAULT_CODE_PATH;
     if (!existsSync(path.join(codePath, 'index.mjs'))) {
@@ -242,6 +270,7 @@ export class StarRocksKafkaSink extends Construct {
       },
     });
     this.starrocksSecret.grantRead(this.function);
+    deadLetters?.grant(this.function);
 
     const needsEnis =
       network !== undefined ||
@@ -259,7 +288,7 @@ export class StarRocksKafkaSink extends Construct {
         ? { startingPositionTimestamp: props.startingPositionTimestamp }
         : {}),
       consumerGroupId: (topic) => consumerGroupId(prefix, topic),
-      ...(props.provisionedMode ? { provisioned: props.provisionedMode } : {}),
+      ...(provisioned ? { provisioned } : {}),
       ...(destination.dlq ? { onFailure: destination.dlq } : {}),
     });
 
@@ -272,6 +301,27 @@ export class StarRocksKafkaSink extends Construct {
         ? { offsetLagThreshold: props.offsetLagAlarmThreshold }
         : {}),
     });
+  }
+
+  private resolveDeadLetters(props: StarRocksKafkaSinkProps): WiredDeadLetters | undefined {
+    const inConfig = Object.keys(props.sinkConfig).filter((k) =>
+      (DEAD_LETTER_KEYS as readonly string[]).includes(k),
+    );
+    if (props.deadLetters === undefined) {
+      const destination = inConfig.filter((k) => k.startsWith('errors.deadletterqueue.'));
+      if (destination.length > 0) {
+        throw new Error(
+          `sinkConfig sets ${destination.join(', ')}: use the deadLetters prop instead, which creates or imports the destination, grants the function write access and sets these keys`,
+        );
+      }
+      return undefined;
+    }
+    if (inConfig.length > 0) {
+      throw new Error(
+        `sinkConfig sets ${inConfig.join(', ')}, which the deadLetters prop sets itself (errors.tolerance=all and the destination); remove them from sinkConfig`,
+      );
+    }
+    return wireDeadLetters(this, props.deadLetters);
   }
 
   private resolveSecret(props: StarRocksKafkaSinkProps): secretsmanager.ISecret {
@@ -476,4 +526,27 @@ export function importSecret(
   if (complete) return secretsmanager.Secret.fromSecretCompleteArn(scope, id, arnOrName);
   if (isArn) return secretsmanager.Secret.fromSecretPartialArn(scope, id, arnOrName);
   return secretsmanager.Secret.fromSecretNameV2(scope, id, arnOrName);
+}
+
+/**
+ * The function returns `batchItemFailures` only with `sink.partial.batch.response=true`, and the
+ * ESM honours them only with `ReportBatchItemFailures`, a provisioned-mode setting: the two are
+ * set together here, and a contradiction fails synth instead of retrying whole batches silently.
+ */
+function provisionedModeFor(
+  provisioned: ProvisionedModeProps | undefined,
+  partialBatchResponse: boolean,
+): ProvisionedModeProps | undefined {
+  if (!partialBatchResponse) return provisioned;
+  if (provisioned === undefined) {
+    throw new Error(
+      'sinkConfig sets sink.partial.batch.response=true, which needs provisionedMode (Kafka event-source mappings honour ReportBatchItemFailures only in provisioned mode): set provisionedMode, or remove the key',
+    );
+  }
+  if (provisioned.reportBatchItemFailures === false) {
+    throw new Error(
+      'sinkConfig sets sink.partial.batch.response=true but provisionedMode.reportBatchItemFailures is false: the mapping would ignore the failed partitions the function reports and commit them; remove one of the two',
+    );
+  }
+  return { ...provisioned, reportBatchItemFailures: true };
 }

@@ -9,7 +9,7 @@ import {
   validateJsonValue,
 } from './convert.ts';
 import type { KafkaRecord } from './decode.ts';
-import { ErrorCode, RecordError } from './errors.ts';
+import { ErrorCode, RecordError, SinkError } from './errors.ts';
 import { applyTransforms, type SkipReason } from './transform.ts';
 
 /**
@@ -25,6 +25,8 @@ export interface TableBatch {
   readonly rows: RowPart[];
   /** Offsets per topic-partition of the records that became rows. */
   readonly ranges: OffsetRange[];
+  /** The record of each row, same index; to map rows StarRocks rejected back to their records. */
+  readonly sources?: KafkaRecord[];
   /** Records routed here that produced no row (tombstones, dropped deletes). */
   skipped: number;
 }
@@ -75,28 +77,50 @@ export function resolveTable(record: KafkaRecord, config: SinkConfig): string {
   return table;
 }
 
+/** Called for a record that cannot be converted, transformed or routed, instead of throwing. */
+export type RecordErrorHandler = (record: KafkaRecord, error: SinkError) => void;
+
 /**
- * Converts, transforms and routes every record. Any bad record throws before anything is loaded,
- * so a batch is loaded whole or not at all.
+ * Converts, transforms and routes every record. Without `onRecordError`, any bad record throws
+ * before anything is loaded, so a batch is loaded whole or not at all; with it, the bad record is
+ * handed over and left out.
  */
-export function buildTableBatches(records: readonly KafkaRecord[], config: SinkConfig): BatchSummary {
+export function buildTableBatches(
+  records: readonly KafkaRecord[],
+  config: SinkConfig,
+  onRecordError?: RecordErrorHandler,
+): BatchSummary {
   const byTable = new Map<string, TableBatch>();
   const skipped: Record<string, number> = {};
   const needObject = config.transforms.length > 0;
   for (const record of records) {
-    const table = resolveTable(record, config);
+    let table: string;
+    let row: ReturnType<typeof toRow>;
+    if (onRecordError === undefined) {
+      table = resolveTable(record, config);
+      row = toRow(record, config, needObject);
+    } else {
+      try {
+        table = resolveTable(record, config);
+        row = toRow(record, config, needObject);
+      } catch (error) {
+        if (!(error instanceof SinkError)) throw error;
+        onRecordError(record, error);
+        continue;
+      }
+    }
     let batch = byTable.get(table);
     if (batch === undefined) {
-      batch = { table, rows: [], ranges: [], skipped: 0 };
+      batch = { table, rows: [], ranges: [], sources: [], skipped: 0 };
       byTable.set(table, batch);
     }
-    const row = toRow(record, config, needObject);
     if (typeof row === 'object' && 'skip' in row) {
       skipped[row.skip] = (skipped[row.skip] ?? 0) + 1;
       batch.skipped++;
       continue;
     }
     batch.rows.push(row);
+    batch.sources?.push(record);
     const range = batch.ranges.at(-1);
     if (range !== undefined && range.topic === record.topic && range.partition === record.partition) {
       range.last = record.offset;
@@ -247,6 +271,44 @@ export function buildLabel(database: string, batch: Pick<TableBatch, 'table' | '
     .replace(/[^-\w]/g, '_')
     .slice(0, LABEL_MAX - LABEL_PREFIX.length - hash.length - 2);
   return `${LABEL_PREFIX}-${readable}-${hash}`;
+}
+
+/**
+ * The same table without some of its rows (those StarRocks rejected), with offset ranges and so
+ * the label recomputed from the rows that remain.
+ */
+export function withoutRows(batch: TableBatch, drop: ReadonlySet<number>): TableBatch {
+  const rows: RowPart[] = [];
+  const sources: KafkaRecord[] = [];
+  const ranges: OffsetRange[] = [];
+  batch.rows.forEach((row, i) => {
+    if (drop.has(i)) return;
+    const record = batch.sources?.[i];
+    if (record === undefined) throw new Error('withoutRows needs the batch built by buildTableBatches');
+    rows.push(row);
+    sources.push(record);
+    const range = ranges.at(-1);
+    if (range !== undefined && range.topic === record.topic && range.partition === record.partition) {
+      range.last = record.offset;
+      range.count++;
+    } else {
+      ranges.push({
+        topic: record.topic,
+        partition: record.partition,
+        first: record.offset,
+        last: record.offset,
+        count: 1,
+      });
+    }
+  });
+  return { table: batch.table, rows, ranges, sources, skipped: batch.skipped };
+}
+
+/** The text of one row as it is written into the body. */
+export function rowText(row: RowPart): string {
+  if (typeof row === 'string') return row;
+  if (Buffer.isBuffer(row)) return row.toString('utf8');
+  return Buffer.from(row.valueBase64 ?? '', 'base64').toString('utf8');
 }
 
 /** `topic-partition@first..last` for logs. */

@@ -23,7 +23,12 @@ export type LoadOutcome =
   | { readonly kind: 'loaded' }
   | { readonly kind: 'already-loaded' }
   | { readonly kind: 'running' }
-  | { readonly kind: 'retry'; readonly reason: string }
+  | {
+      readonly kind: 'retry';
+      readonly reason: string;
+      /** StarRocks is pushing back (versions, transactions, memory): tuning helps, not only waiting. */
+      readonly backpressure: boolean;
+    }
   | { readonly kind: 'fail'; readonly reason: string };
 
 /** Failures that retrying cannot fix; checked before the retryable patterns. */
@@ -57,15 +62,26 @@ const PERMANENT: readonly [RegExp, string][] = [
   ],
 ];
 
-/** StarRocks back-pressure and transient conditions: the same label may be sent again later. */
-const TRANSIENT: readonly [RegExp, string][] = [
+/** Back-pressure: StarRocks is overloaded by the load rate; retried, and counted in a metric. */
+const BACKPRESSURE: readonly [RegExp, string][] = [
   [
     /too many versions|too large compaction score/i,
     'too many tablet versions (loads arrive faster than compaction)',
   ],
   [/mem(ory)?[^.]*exceed|exceed[^.]*mem(ory)? limit|memory limit/i, 'memory limit exceeded'],
+  [/current running txns on db|too many running (txns|transactions)/i, 'too many running transactions'],
+];
+
+/**
+ * What to change when back-pressure outlasts the invocation: fewer, larger loads, or merged ones.
+ * Appended to the final error so the operator does not have to look it up.
+ */
+export const BACKPRESSURE_ADVICE =
+  'StarRocks is pushing back; send fewer, larger loads: raise the event-source mapping batch size and batching window (BatchSize, MaximumBatchingWindowInSeconds), lower its concurrency, or enable merge commit (sink.properties.enable_merge_commit=true with merge_commit_interval_ms and merge_commit_parallel)';
+
+/** Transient conditions: the same label may be sent again later. */
+const TRANSIENT: readonly [RegExp, string][] = [
   [/no backend alive/i, 'no backend alive'],
-  [/current running txns on db/i, 'too many running transactions'],
   [
     /exceed http cu[r]?n?current limit|please try again later|please retry later|shutting down/i,
     'the backend is busy',
@@ -88,6 +104,9 @@ export function classifyResponse(response: StreamLoadResponse): LoadOutcome {
     return { kind: 'running' };
   }
   const message = response.Message ?? '';
+  // A synchronous merge commit whose merged transaction committed but was not yet published: the
+  // rows will become visible, as with Publish Timeout; sending again would load them twice.
+  if (/has not been published before timeout/i.test(message)) return { kind: 'loaded' };
   if (status === undefined) return { kind: 'fail', reason: 'the answer has no Status field' };
   return classifyMessage(message);
 }
@@ -95,6 +114,9 @@ export function classifyResponse(response: StreamLoadResponse): LoadOutcome {
 /** Classifies a failure message (a `Fail`/`FAILED` answer). */
 export function classifyMessage(message: string): LoadOutcome {
   for (const [pattern, reason] of PERMANENT) if (pattern.test(message)) return { kind: 'fail', reason };
-  for (const [pattern, reason] of TRANSIENT) if (pattern.test(message)) return { kind: 'retry', reason };
+  for (const [pattern, reason] of BACKPRESSURE)
+    if (pattern.test(message)) return { kind: 'retry', reason, backpressure: true };
+  for (const [pattern, reason] of TRANSIENT)
+    if (pattern.test(message)) return { kind: 'retry', reason, backpressure: false };
   return { kind: 'fail', reason: 'StarRocks refused the load' };
 }

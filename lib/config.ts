@@ -18,6 +18,9 @@ export const TRANSFORM_CLASSES = {
 export const DELETE_HANDLING_MODES = ['drop', 'rewrite', 'none'] as const;
 export type DeleteHandlingMode = (typeof DELETE_HANDLING_MODES)[number];
 
+/** Ours, not the connector's: report failed partitions instead of failing the whole batch. */
+export const PARTIAL_BATCH_RESPONSE_KEY = 'sink.partial.batch.response';
+
 /** Keys the sink reads. */
 export const SINK_KEYS = [
   'starrocks.http.url',
@@ -35,6 +38,14 @@ export const SINK_KEYS = [
   'value.converter.replace.null.with.default',
   'transforms',
   'connect.timeoutms',
+  PARTIAL_BATCH_RESPONSE_KEY,
+  'errors.tolerance',
+  'errors.deadletterqueue.s3.bucket',
+  'errors.deadletterqueue.s3.prefix',
+  'errors.deadletterqueue.sqs.url',
+  'sink.semantic',
+  'sink.transaction.mode',
+  'sink.offsets.table',
 ] as const;
 
 /**
@@ -57,6 +68,10 @@ export const IGNORED_KEYS = [
   'key.converter.replace.null.with.default',
   'errors.log.enable',
   'errors.log.include.messages',
+  'errors.retry.timeout',
+  'errors.retry.delay.max.ms',
+  'errors.deadletterqueue.context.headers.enable',
+  'errors.deadletterqueue.topic.replication.factor',
   'config.action.reload',
 ] as const;
 const IGNORED_PREFIXES = ['consumer.override.', 'producer.override.', 'predicates'] as const;
@@ -98,6 +113,22 @@ export type CredentialsSource =
   | { readonly kind: 'static'; readonly username: string; readonly password: string }
   | { readonly kind: 'secret'; readonly secretArn: string };
 
+/** How exactly-once is done: StarRocks ≥ 4.0 multi-table transactions, or the per-table API. */
+export type ExactlyOnce =
+  | { readonly mode: 'multi'; readonly offsetsTable: string }
+  | { readonly mode: 'per-table' };
+
+export const DEFAULT_OFFSETS_TABLE = 'kafka_offsets';
+
+export const ERROR_TOLERANCES = ['none', 'all'] as const;
+export type ErrorTolerance = (typeof ERROR_TOLERANCES)[number];
+
+export const DEFAULT_DEAD_LETTER_PREFIX = 'dead-letters/';
+
+export type DeadLetterDestination =
+  | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string }
+  | { readonly kind: 'sqs'; readonly queueUrl: string };
+
 export interface SinkConfig {
   /** FE base URLs (`http://host:port`), in the configured order. */
   readonly feUrls: readonly string[];
@@ -117,6 +148,17 @@ export interface SinkConfig {
   /** Every `sink.properties.*` key, lower-cased, plus the defaults the body needs. */
   readonly loadHeaders: Readonly<Record<string, string>>;
   readonly connectTimeoutMs: number;
+  /**
+   * Return `{ batchItemFailures }` naming only the partitions that failed, so the rest commit.
+   * Needs `ReportBatchItemFailures` on the event-source mapping (provisioned mode).
+   */
+  readonly partialBatchResponse: boolean;
+  /** `errors.tolerance`: `all` sends bad records and rejected rows to `deadLetter`, loads the rest. */
+  readonly errorTolerance: ErrorTolerance;
+  /** Where dead letters go; set exactly when `errorTolerance` is `all`. */
+  readonly deadLetter: DeadLetterDestination | undefined;
+  /** `sink.semantic=exactly-once`: how; undefined for at-least-once (the default). */
+  readonly exactlyOnce: ExactlyOnce | undefined;
   /** Connect-only keys that were present and are ignored. */
   readonly ignoredKeys: readonly string[];
 }
@@ -185,10 +227,10 @@ export function parseSinkConfig(input: unknown): SinkConfig {
       ignoredKeys.push(key);
       continue;
     }
-    if (key.startsWith('errors.')) {
+    if (key === 'errors.deadletterqueue.topic.name') {
       problem(
         key,
-        `is not supported yet: a record that cannot be converted or loaded fails the whole batch (errors.tolerance=none); remove "${key}"`,
+        'a Lambda function does not produce to Kafka; send dead letters to S3 (errors.deadletterqueue.s3.bucket) or SQS (errors.deadletterqueue.sqs.url) instead',
       );
       continue;
     }
@@ -322,6 +364,8 @@ export function parseSinkConfig(input: unknown): SinkConfig {
     problem('transforms', 'Debezium transforms produce JSON rows; use sink.properties.format=json with them');
   }
 
+  checkMergeCommit(loadHeaders, problem);
+
   let connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
   const timeoutText = get('connect.timeoutms');
   if (timeoutText !== undefined) {
@@ -333,6 +377,18 @@ export function parseSinkConfig(input: unknown): SinkConfig {
       );
     } else connectTimeoutMs = n;
   }
+
+  let partialBatchResponse = false;
+  const partialText = get(PARTIAL_BATCH_RESPONSE_KEY);
+  if (partialText !== undefined) {
+    const parsed = parseBoolean(partialText);
+    if (parsed === undefined)
+      problem(PARTIAL_BATCH_RESPONSE_KEY, `"${partialText}" is not a boolean; valid values: true, false`);
+    else partialBatchResponse = parsed;
+  }
+
+  const { errorTolerance, deadLetter } = parseErrorHandling(get, problem);
+  const exactlyOnce = parseSemantic(get, problem, loadHeaders, partialBatchResponse);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -350,8 +406,188 @@ export function parseSinkConfig(input: unknown): SinkConfig {
     rowDelimiter,
     loadHeaders,
     connectTimeoutMs,
+    partialBatchResponse,
+    errorTolerance,
+    deadLetter,
+    exactlyOnce,
     ignoredKeys,
   };
+}
+
+/**
+ * `sink.semantic=exactly-once` needs the transaction mode named, not guessed from the server:
+ * `multi` (StarRocks ≥ 4.0: one transaction with an offsets table) or `per-table` (< 4.0).
+ */
+function parseSemantic(
+  get: (key: string) => string | undefined,
+  problem: Report,
+  loadHeaders: Readonly<Record<string, string>>,
+  partialBatchResponse: boolean,
+): ExactlyOnce | undefined {
+  const semantic = get('sink.semantic')?.trim().toLowerCase() ?? 'at-least-once';
+  const modeText = get('sink.transaction.mode');
+  const offsetsText = get('sink.offsets.table');
+  if (semantic !== 'at-least-once' && semantic !== 'exactly-once') {
+    problem(
+      'sink.semantic',
+      `"${get('sink.semantic')}" is not supported; valid values: at-least-once, exactly-once`,
+    );
+    return undefined;
+  }
+  if (semantic === 'at-least-once') {
+    if (modeText !== undefined)
+      problem('sink.transaction.mode', 'is used only with sink.semantic=exactly-once');
+    if (offsetsText !== undefined)
+      problem('sink.offsets.table', 'is used only with sink.semantic=exactly-once');
+    return undefined;
+  }
+  if (parseBoolean(loadHeaders.enable_merge_commit ?? 'false') === true) {
+    problem(
+      'sink.properties.enable_merge_commit',
+      'merge commit ignores labels and commits on its own schedule, so it cannot be exactly-once; turn one of them off',
+    );
+  }
+  if (partialBatchResponse) {
+    problem(
+      PARTIAL_BATCH_RESPONSE_KEY,
+      'an exactly-once batch commits in one transaction (or fails whole); turn partial batch responses off',
+    );
+  }
+  const mode = modeText?.trim().toLowerCase();
+  if (mode !== 'multi' && mode !== 'per-table') {
+    problem(
+      'sink.transaction.mode',
+      `${modeText === undefined ? 'is required' : `"${modeText}" is not supported`} with sink.semantic=exactly-once; valid values: multi (StarRocks ≥ 4.0, one transaction with an offsets table), per-table (StarRocks < 4.0, transaction API per table)`,
+    );
+    return undefined;
+  }
+  if (mode === 'per-table') {
+    if (offsetsText !== undefined)
+      problem('sink.offsets.table', 'is used only with sink.transaction.mode=multi');
+    return { mode };
+  }
+  const offsetsTable = offsetsText ?? DEFAULT_OFFSETS_TABLE;
+  if (!isValidTableName(offsetsTable)) {
+    problem('sink.offsets.table', `"${offsetsTable}" is not a valid StarRocks table name`);
+  }
+  return { mode, offsetsTable };
+}
+
+const S3_BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * `errors.tolerance` and our dead-letter keys. Kafka Connect may skip bad records with only a log
+ * line; here `all` needs a destination, so a skipped record is never lost.
+ */
+function parseErrorHandling(
+  get: (key: string) => string | undefined,
+  problem: Report,
+): { errorTolerance: ErrorTolerance; deadLetter: DeadLetterDestination | undefined } {
+  const toleranceText = get('errors.tolerance');
+  let errorTolerance: ErrorTolerance = 'none';
+  if (toleranceText !== undefined) {
+    const t = toleranceText.trim().toLowerCase();
+    if ((ERROR_TOLERANCES as readonly string[]).includes(t)) errorTolerance = t as ErrorTolerance;
+    else
+      problem(
+        'errors.tolerance',
+        `"${toleranceText}" is not supported; valid values: ${ERROR_TOLERANCES.join(', ')}`,
+      );
+  }
+  const bucket = get('errors.deadletterqueue.s3.bucket');
+  const prefix = get('errors.deadletterqueue.s3.prefix');
+  const queueUrl = get('errors.deadletterqueue.sqs.url');
+  let deadLetter: DeadLetterDestination | undefined;
+  if (bucket !== undefined && queueUrl !== undefined) {
+    problem(
+      'errors.deadletterqueue.s3.bucket',
+      'set either errors.deadletterqueue.s3.bucket or errors.deadletterqueue.sqs.url, not both',
+    );
+  } else if (bucket !== undefined) {
+    if (!S3_BUCKET_PATTERN.test(bucket)) {
+      problem(
+        'errors.deadletterqueue.s3.bucket',
+        `"${bucket}" is not an S3 bucket name (3-63 characters: lower-case letters, digits, . and -)`,
+      );
+    }
+    const p = prefix ?? DEFAULT_DEAD_LETTER_PREFIX;
+    if (p.startsWith('/')) problem('errors.deadletterqueue.s3.prefix', `"${p}" must not start with /`);
+    deadLetter = { kind: 's3', bucket, prefix: p };
+  } else if (queueUrl !== undefined) {
+    let ok = false;
+    try {
+      const url = new URL(queueUrl);
+      ok = (url.protocol === 'https:' || url.protocol === 'http:') && url.pathname.split('/').length === 3;
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      problem(
+        'errors.deadletterqueue.sqs.url',
+        `"${queueUrl}" is not an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/sink-dead-letters`,
+      );
+    }
+    deadLetter = { kind: 'sqs', queueUrl };
+  }
+  if (prefix !== undefined && bucket === undefined) {
+    problem('errors.deadletterqueue.s3.prefix', 'has no effect without errors.deadletterqueue.s3.bucket');
+  }
+  if (
+    errorTolerance === 'all' &&
+    deadLetter === undefined &&
+    bucket === undefined &&
+    queueUrl === undefined
+  ) {
+    problem(
+      'errors.tolerance',
+      '"all" needs a dead-letter destination, so that skipped records are kept: set errors.deadletterqueue.s3.bucket or errors.deadletterqueue.sqs.url',
+    );
+  }
+  if (errorTolerance === 'none' && (bucket !== undefined || queueUrl !== undefined)) {
+    problem(
+      bucket !== undefined ? 'errors.deadletterqueue.s3.bucket' : 'errors.deadletterqueue.sqs.url',
+      'is used only with errors.tolerance=all (with none, a bad record fails the batch); set errors.tolerance=all or remove it',
+    );
+  }
+  return { errorTolerance, deadLetter };
+}
+
+/**
+ * Merge commit (StarRocks 3.4+) refuses a load without its interval and parallelism, and a typo in
+ * them would fail every load; checking at cold start names the key instead.
+ */
+function checkMergeCommit(
+  headers: Readonly<Record<string, string>>,
+  problem: (key: string, message: string) => void,
+): void {
+  const enabled = headers.enable_merge_commit;
+  if (enabled === undefined) return;
+  const on = parseBoolean(enabled);
+  if (on === undefined) {
+    problem(
+      'sink.properties.enable_merge_commit',
+      `"${enabled}" is not a boolean; valid values: true, false`,
+    );
+    return;
+  }
+  if (!on) return;
+  for (const name of ['merge_commit_interval_ms', 'merge_commit_parallel']) {
+    const value = headers[name];
+    const n = Number(value);
+    if (value === undefined || !Number.isInteger(n) || n <= 0) {
+      problem(
+        `${SINK_PROPERTIES_PREFIX}${name}`,
+        `${value === undefined ? 'is required' : `"${value}" is not a positive integer`} with sink.properties.enable_merge_commit=true (StarRocks refuses every load without it)`,
+      );
+    }
+  }
+  const asyncText = headers.merge_commit_async;
+  if (asyncText !== undefined && parseBoolean(asyncText) === undefined) {
+    problem(
+      'sink.properties.merge_commit_async',
+      `"${asyncText}" is not a boolean; valid values: true, false`,
+    );
+  }
 }
 
 /** Whether StarRocks would accept `name` as a table name. */

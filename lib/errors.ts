@@ -14,6 +14,7 @@ export const ErrorCode = {
   LOAD_TRANSPORT: 'LOAD_TRANSPORT',
   LOAD_DEADLINE: 'LOAD_DEADLINE',
   SECRET_INVALID: 'SECRET_INVALID',
+  DEADLETTER_FAILED: 'DEADLETTER_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyResponse, type StreamLoadResponse } from './classify.ts';
+import { BACKPRESSURE_ADVICE, classifyResponse, type StreamLoadResponse } from './classify.ts';
 import { ErrorCode, LoadError, SinkError } from './errors.ts';
 import { putWithContinue, TransportError } from './http.ts';
 
@@ -45,6 +45,8 @@ export interface LoadRequest {
   /** Absolute time (epoch ms) by which the load must be done. */
   readonly deadline: number;
   readonly credentials: CredentialsProvider;
+  /** Called once per attempt that StarRocks refused for back-pressure (for a metric). */
+  readonly onBackpressure?: (reason: string) => void;
 }
 
 export interface LoadResult {
@@ -57,8 +59,12 @@ export interface LoadResult {
   readonly totalRows: number | undefined;
   readonly loadedRows: number | undefined;
   readonly filteredRows: number | undefined;
+  /** Where StarRocks lists the rows it filtered (a load with `max_filter_ratio` above 0). */
+  readonly errorUrl: string | undefined;
   readonly loadBytes: number;
   readonly attempts: number;
+  /** Attempts refused for back-pressure before this one succeeded. */
+  readonly backpressure: number;
   readonly durationMs: number;
 }
 
@@ -76,12 +82,14 @@ class AttemptFailure extends Error {
   readonly error: SinkError;
   readonly retry: boolean;
   readonly failover: boolean;
+  readonly backpressure: boolean;
 
-  constructor(error: SinkError, retry: boolean, failover = false) {
+  constructor(error: SinkError, retry: boolean, failover = false, backpressure = false) {
     super(error.message);
     this.error = error;
     this.retry = retry;
     this.failover = failover;
+    this.backpressure = backpressure;
   }
 }
 
@@ -111,17 +119,27 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
     let attempts = 0;
     let lastFailure: AttemptFailure | undefined;
     let consecutiveFailovers = 0;
+    let backpressure = 0;
+    // Set when the loop stops for lack of time rather than for lack of attempts.
+    let outOfTime = false;
 
     while (attempts < maxAttempts) {
-      if (request.deadline - Date.now() < minAttemptMs) break;
+      if (request.deadline - Date.now() < minAttemptMs) {
+        outOfTime = true;
+        break;
+      }
       attempts++;
       const fe = nextFe();
       try {
         const result = await attempt(fe, request, credentials);
-        return { ...result, attempts, durationMs: Date.now() - started };
+        return { ...result, attempts, backpressure, durationMs: Date.now() - started };
       } catch (error) {
         if (!(error instanceof AttemptFailure)) throw error;
         lastFailure = error;
+        if (error.backpressure) {
+          backpressure++;
+          request.onBackpressure?.(error.error.message);
+        }
         if (error.error.code === ErrorCode.LOAD_AUTH && !refreshed && request.credentials.refresh) {
           // A rotated secret: fetch it once more before giving up.
           refreshed = true;
@@ -134,7 +152,10 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
         if (consecutiveFailovers > 0 && consecutiveFailovers < options.feUrls.length) continue;
         const delay = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.max(0, attempts - 1));
         const jittered = delay / 2 + Math.random() * (delay / 2);
-        if (request.deadline - Date.now() - jittered < minAttemptMs) break;
+        if (request.deadline - Date.now() - jittered < minAttemptMs) {
+          outOfTime = true;
+          break;
+        }
         await sleep(jittered);
       }
     }
@@ -151,9 +172,12 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
     }
     const last = lastFailure.error;
     if (!(last instanceof LoadError)) throw last;
+    const why = outOfTime ? ', the invocation deadline being too near for another' : '';
+    const advice =
+      backpressure > 0 ? `; ${backpressure} of them refused for back-pressure: ${BACKPRESSURE_ADVICE}` : '';
     throw new LoadError(
       last.code,
-      `${last.summary} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
+      `${last.summary} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})${why}${advice}`,
       {
         ...details,
         status: last.status,
@@ -170,7 +194,7 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
     fe: string,
     request: LoadRequest,
     credentials: Credentials,
-  ): Promise<Omit<LoadResult, 'attempts' | 'durationMs'>> {
+  ): Promise<Omit<LoadResult, 'attempts' | 'backpressure' | 'durationMs'>> {
     const headers: Record<string, string> = {
       ...request.headers,
       label: request.label,
@@ -194,9 +218,15 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
         });
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
-        const code = error.phase === 'deadline' ? ErrorCode.LOAD_DEADLINE : ErrorCode.LOAD_TRANSPORT;
+        const deadline = error.phase === 'deadline';
+        const code = deadline ? ErrorCode.LOAD_DEADLINE : ErrorCode.LOAD_TRANSPORT;
+        // Failing here, before the runtime's own timeout, keeps the reason in the logs and lets
+        // Lambda retry the batch; the label makes the retry safe if StarRocks finishes this load.
+        const hint = deadline
+          ? '; the invocation fails now rather than be killed by its timeout: raise the function timeout or lower the batch size'
+          : '';
         throw new AttemptFailure(
-          new LoadError(code, `failed in transport: ${error.message}`, details, {
+          new LoadError(code, `failed in transport: ${error.message}${hint}`, details, {
             retryable: true,
             cause: error,
           }),
@@ -283,7 +313,7 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
     response: StreamLoadResponse,
     credentials: Credentials,
     url: URL,
-  ): Promise<Omit<LoadResult, 'attempts' | 'durationMs'>> {
+  ): Promise<Omit<LoadResult, 'attempts' | 'backpressure' | 'durationMs'>> {
     const outcome = classifyResponse(response);
     const base = {
       table: request.table,
@@ -293,11 +323,27 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
       totalRows: response.NumberTotalRows,
       loadedRows: response.NumberLoadedRows,
       filteredRows: response.NumberFilteredRows,
+      errorUrl: response.ErrorURL,
       loadBytes: request.body.length,
     };
     switch (outcome.kind) {
-      case 'loaded':
-        return { ...base, outcome: 'loaded' };
+      case 'loaded': {
+        const merged = mergeCommitLabel(request, response);
+        if (merged === undefined) return { ...base, outcome: 'loaded' };
+        // Asynchronous merge commit: Success only means "in the merge pipe"; the merged
+        // transaction's own label tells whether the rows became visible.
+        const state = await waitForLabel(fe, request, credentials, merged);
+        if (LOAD_STATE_DONE.has(state)) return { ...base, status: state, outcome: 'loaded' };
+        throw new AttemptFailure(
+          new LoadError(
+            ErrorCode.LOAD_FAILED,
+            `was merged into transaction ${merged}, which ended ${state}; sending again`,
+            { table: request.table, label: request.label, status: response.Status },
+            { retryable: true },
+          ),
+          true,
+        );
+      }
       case 'already-loaded':
         return { ...base, outcome: 'already-loaded' };
       case 'running': {
@@ -324,6 +370,7 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
           ? await fetchErrorLog(response.ErrorURL, request.deadline)
           : undefined;
         const retry = outcome.kind === 'retry';
+        const backpressure = outcome.kind === 'retry' && outcome.backpressure;
         throw new AttemptFailure(
           new LoadError(
             ErrorCode.LOAD_FAILED,
@@ -339,16 +386,23 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
             { retryable: retry },
           ),
           retry,
+          false,
+          backpressure,
         );
       }
     }
   }
 
   /** Polls `get_load_state` until the label is final or the deadline nears. */
-  async function waitForLabel(fe: string, request: LoadRequest, credentials: Credentials): Promise<string> {
+  async function waitForLabel(
+    fe: string,
+    request: LoadRequest,
+    credentials: Credentials,
+    label = request.label,
+  ): Promise<string> {
     let delay = 100;
     for (;;) {
-      const state = await getLoadState(fe, request, credentials);
+      const state = await getLoadState(fe, request, credentials, label);
       if (state !== 'PREPARE' && state !== 'PREPARED') return state;
       if (request.deadline - Date.now() - delay < minAttemptMs) {
         throw new AttemptFailure(
@@ -370,9 +424,14 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
     }
   }
 
-  async function getLoadState(fe: string, request: LoadRequest, credentials: Credentials): Promise<string> {
+  async function getLoadState(
+    fe: string,
+    request: LoadRequest,
+    credentials: Credentials,
+    label: string,
+  ): Promise<string> {
     let url = new URL(`/api/${encodeURIComponent(options.database)}/get_load_state`, fe);
-    url.searchParams.set('label', request.label);
+    url.searchParams.set('label', label);
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       let res: Response;
       let text: string;
@@ -455,6 +514,18 @@ async function fetchErrorLog(errorUrl: string, deadline: number): Promise<string
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The server-made label of an asynchronous merge commit, which must be polled; undefined for a
+ * normal load or a synchronous merge commit (its Success already means VISIBLE).
+ */
+function mergeCommitLabel(request: LoadRequest, response: StreamLoadResponse): string | undefined {
+  const h = request.headers;
+  if (h.enable_merge_commit?.toLowerCase() !== 'true' || h.merge_commit_async?.toLowerCase() !== 'true')
+    return undefined;
+  const label = response.Label;
+  return label !== undefined && label !== request.label ? label : undefined;
 }
 
 function parseAnswer(body: string): StreamLoadResponse | undefined {

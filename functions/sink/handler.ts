@@ -5,10 +5,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { parseSinkConfigJson } from '../../lib/config.ts';
+import type { BatchItemFailure } from '../../lib/partitions.ts';
 import { processBatch } from '../../lib/sink.ts';
 import { createStreamLoader } from '../../lib/stream-load.ts';
 import { wireCredentials } from './credentials.ts';
-import { recordMetrics } from './metrics.ts';
+import { createDeadLetterWriter } from './dead-letters.ts';
+import { recordFailure, recordMetrics } from './metrics.ts';
 
 /** Time kept back from the Lambda deadline so a failing invocation can still report why. */
 const DEADLINE_RESERVE_MS = 500;
@@ -20,16 +22,32 @@ if (config.ignoredKeys.length > 0)
   logger.info('ignoring Kafka Connect keys that have no meaning in Lambda', { keys: config.ignoredKeys });
 const credentials = await wireCredentials(config.credentials);
 const loader = createStreamLoader(config);
+const deadLetters = config.deadLetter ? createDeadLetterWriter(config.deadLetter) : undefined;
 
-const sink = middy<unknown, void, Error, Context>().use(injectLambdaContext(logger)).use(logMetrics(metrics));
+/** With `sink.partial.batch.response=true`, the partitions the ESM must re-deliver; else nothing. */
+type SinkResponse = { batchItemFailures: readonly BatchItemFailure[] } | undefined;
+
+const sink = middy<unknown, SinkResponse, Error, Context>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));
 if (credentials.middleware) sink.use(credentials.middleware);
 
 export const handler = sink.handler(async (event, context) => {
   const deadline = Date.now() + context.getRemainingTimeInMillis() - DEADLINE_RESERVE_MS;
-  const options = { config, loader, credentials: credentials.provider(context), deadline, log: logger };
+  let backpressure = 0;
+  const options = {
+    config,
+    loader,
+    credentials: credentials.provider(context),
+    deadline,
+    log: logger,
+    onBackpressure: () => backpressure++,
+    ...(deadLetters ? { deadLetters } : {}),
+  };
   const report = await processBatch(event, options).catch((error: unknown) => {
-    metrics.addMetric('BatchesFailed', 'Count', 1);
+    recordFailure(metrics, backpressure);
     throw error;
   });
   recordMetrics(metrics, report);
+  return config.partialBatchResponse ? { batchItemFailures: report.batchItemFailures } : undefined;
 });

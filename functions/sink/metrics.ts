@@ -1,10 +1,19 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { BatchReport } from '../../lib/sink.ts';
 
+/** Back-pressure refusals of a batch that failed (a successful one reports them in its report). */
+export function recordFailure(metrics: Metrics, backpressure: number): void {
+  metrics.addMetric('BatchesFailed', MetricUnit.Count, 1);
+  metrics.addMetric('BackpressureRetries', MetricUnit.Count, backpressure);
+}
+
 /** Per-invocation totals, and rows, bytes and latency per table (dimension `table`). */
 export function recordMetrics(metrics: Metrics, report: BatchReport): void {
   metrics.addMetric('RecordsReceived', MetricUnit.Count, report.records);
   metrics.addMetric('RecordsSkipped', MetricUnit.Count, report.skipped.total ?? 0);
+  metrics.addMetric('BackpressureRetries', MetricUnit.Count, report.backpressure);
+  metrics.addMetric('PartitionsFailed', MetricUnit.Count, report.batchItemFailures.length);
+  metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, report.deadLettered);
   for (const table of report.tables) {
     const single = metrics.singleMetric();
     single.addDimension('table', table.table);

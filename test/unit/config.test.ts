@@ -140,7 +140,11 @@ describe('parseSinkConfig', () => {
     ['sink.properties.label', 'mine', 'is set by the sink'],
     ['sink.properties.row_delimiter', '\\x0', 'is not a delimiter'],
     ['topics.regex', '(unclosed', 'is not a valid regular expression'],
-    ['errors.tolerance', 'all', 'is not supported yet'],
+    ['errors.tolerance', 'all', 'needs a dead-letter destination'],
+    ['errors.tolerance', 'some', 'valid values: none, all'],
+    ['errors.deadletterqueue.topic.name', 'dlq', 'does not produce to Kafka'],
+    ['errors.deadletterqueue.s3.bucket', 'Bad_Bucket', 'is not an S3 bucket name'],
+    ['errors.deadletterqueue.sqs.url', 'not a url', 'is not an SQS queue URL'],
   ])('rejects %s=%s', (key, value, message) => {
     const problems = problemsOf(seedConfig({ [key]: value }));
     expect(problems.find((p) => p.key === key)?.message).toContain(message);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from './context.ts';
-import { authenticate, clientAddress, sendJson, sendText } from './http-util.ts';
+import { authenticate, clientAddress, readBody, sendJson, sendText } from './http-util.ts';
+import { handleSqlApi, SQL_API_PATH } from './sql-api.ts';
 import { handleStreamLoad } from './stream-load.ts';
 import { type TransactionManager, TXN_OPERATIONS, type TxnOperation } from './transactions.ts';
 
@@ -53,7 +54,9 @@ export function feHandler(context: Context, transactions: TransactionManager): H
     const transaction = TRANSACTION_PATH.exec(path);
     const loadState = LOAD_STATE_PATH.exec(path);
     const readBack = READ_BACK_PATH.exec(path);
+    const sqlApi = SQL_API_PATH.exec(path);
     const known =
+      (sqlApi !== null && method === 'POST') ||
       (streamLoad !== null && method === 'PUT') ||
       (transaction !== null && (method === 'POST' || method === 'PUT')) ||
       ((loadState !== null || readBack !== null) && method === 'GET');
@@ -73,6 +76,11 @@ export function feHandler(context: Context, transactions: TransactionManager): H
         { Status: 'FAILED', Message: message },
         { indent: 2, close: true, headers: { 'WWW-Authenticate': 'Basic realm=""' } },
       );
+      return;
+    }
+
+    if (sqlApi !== null) {
+      handleSqlApi(context, decode(sqlApi[2]), (await readBody(req)).toString('utf8'), res);
       return;
     }
 
