@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTableBatches, serializeBody } from '../../lib/batch.ts';
 import { parseSinkConfig } from '../../lib/config.ts';
 import { decodeEvent } from '../../lib/decode.ts';
+import { seedDebeziumSettings } from '../../lib/local/seed.ts';
 import { kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
 
 /**
@@ -37,17 +38,7 @@ const TOPIC = FIXTURES.insert.topic;
 
 /** The seed's Debezium sink settings (its CDC walk-through), verbatim. */
 const config = parseSinkConfig(
-  seedConfig({
-    topics: TOPIC,
-    'starrocks.topic2table.map': `${TOPIC}:customers`,
-    'key.converter.schemas.enable': 'true',
-    'value.converter.schemas.enable': 'true',
-    transforms: 'addfield,unwrap',
-    'transforms.addfield.type': 'com.starrocks.connector.kafka.transforms.AddOpFieldForDebeziumRecord',
-    'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
-    'transforms.unwrap.drop.tombstones': 'true',
-    'transforms.unwrap.delete.handling.mode': 'rewrite',
-  }),
+  seedConfig({ ...seedDebeziumSettings(TOPIC, 'customers'), 'key.converter.schemas.enable': 'true' }),
 );
 
 function eventOf(names: readonly Name[]) {

@@ -1,3 +1,4 @@
+import { seedDebeziumSettings } from '../../../lib/local/seed.ts';
 import { PG } from './postgres.ts';
 
 /** Names unique to one run: a stale slot or topic from an earlier run is never reused. */
@@ -47,15 +48,5 @@ export function postgresConnector(names: CdcNames, tables: readonly string[]): R
 
 /** The seed's Debezium sink settings (its CDC walk-through), on top of a base sink config. */
 export function seedDebeziumSinkConfig(topic: string, table: string): Record<string, string> {
-  return {
-    topics: topic,
-    'starrocks.topic2table.map': `${topic}:${table}`,
-    'key.converter.schemas.enable': 'true',
-    'value.converter.schemas.enable': 'true',
-    transforms: 'addfield,unwrap',
-    'transforms.addfield.type': 'com.starrocks.connector.kafka.transforms.AddOpFieldForDebeziumRecord',
-    'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
-    'transforms.unwrap.drop.tombstones': 'true',
-    'transforms.unwrap.delete.handling.mode': 'rewrite',
-  };
+  return { ...seedDebeziumSettings(topic, table), 'key.converter.schemas.enable': 'true' };
 }
