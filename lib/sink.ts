@@ -181,7 +181,8 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
     // Truncates, logical messages, heartbeats, transaction metadata, schema changes: never rows.
     log.warn('skipped Debezium events that are not row changes', notRows);
   }
-  const t3 = t2 + prepared.serializeMs;
+  // prepareLoads serializes too: its serialize time is reported apart from convert/transform.
+  const transformMs = t2 - t1 - prepared.serializeMs;
 
   const writeLetters = async (batch: readonly DeadLetter[]) => {
     if (batch.length === 0) return;
@@ -236,9 +237,9 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
       batchItemFailures: [],
       stages: {
         decodeMs: t1 - t0,
-        transformMs: t2 - t1,
-        serializeMs: t3 - t2,
-        sendMs: performance.now() - t3,
+        transformMs,
+        serializeMs: prepared.serializeMs,
+        sendMs: performance.now() - t2,
       },
     };
   }
@@ -396,7 +397,7 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
     backpressure,
     deadLettered,
     batchItemFailures: failed.items(),
-    stages: { decodeMs: t1 - t0, transformMs: t2 - t1, serializeMs: t3 - t2, sendMs: t4 - t3 },
+    stages: { decodeMs: t1 - t0, transformMs, serializeMs: prepared.serializeMs, sendMs: t4 - t2 },
   };
 }
 
