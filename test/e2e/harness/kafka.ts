@@ -54,8 +54,10 @@ export async function startKafka(name = 'kafka'): Promise<KafkaBroker> {
       '',
     ].join('\n'),
   );
-  // A cluster id is a base64url UUID; any random 16 bytes but the reserved all-zero one will do.
-  const clusterId = randomBytes(16).toString('base64url');
+  // A cluster id is a base64url UUID; any random 16 bytes but the reserved all-zero one will do,
+  // except one whose text starts with '-', which the storage tool would read as an option.
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   try {
     await run('java', javaArgs('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', properties]), {
       timeout: 120_000,
