@@ -1,10 +1,11 @@
-import { CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DEFAULT_DEAD_LETTER_PREFIX } from '../lib/config.ts';
+import { createRetainedBucket, createRetainedQueue, nagResourceName } from './retained-stores.ts';
 
 /**
  * Where the function itself writes records it cannot load (`errors.tolerance=all`): records that
@@ -47,7 +48,9 @@ export interface WiredDeadLetters {
 /** Creates or imports the destination; the function is granted access once it exists. */
 export function wireDeadLetters(scope: Construct, spec: DeadLetterDestinationProps): WiredDeadLetters {
   if (spec.type === 's3') {
-    const bucket: s3.IBucket = spec.bucket ?? (createBucket(scope) as s3.IBucket);
+    const bucket: s3.IBucket =
+      spec.bucket ??
+      (createRetainedBucket(scope, 'DeadLetters', 'the sink function writes dead letters') as s3.IBucket);
     const prefix = spec.prefix ?? DEFAULT_DEAD_LETTER_PREFIX;
     const grant = (fn: lambda.IFunction) => {
       fn.addToRolePolicy(
@@ -75,7 +78,7 @@ export function wireDeadLetters(scope: Construct, spec: DeadLetterDestinationPro
       : config;
     return { bucket, config, checkedConfig, grant };
   }
-  const queue = spec.queue ?? createQueue(scope);
+  const queue = spec.queue ?? createRetainedQueue(scope, 'DeadLetters', 'the sink');
   const config = { 'errors.tolerance': 'all', 'errors.deadletterqueue.sqs.url': queue.queueUrl };
   const checkedConfig = Token.isUnresolved(queue.queueUrl)
     ? {
@@ -84,42 +87,4 @@ export function wireDeadLetters(scope: Construct, spec: DeadLetterDestinationPro
       }
     : config;
   return { queue, config, checkedConfig, grant: (fn) => queue.grantSendMessages(fn) };
-}
-
-function createBucket(scope: Construct): s3.Bucket {
-  const bucket = new s3.Bucket(scope, 'DeadLetters', {
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    enforceSSL: true,
-    removalPolicy: RemovalPolicy.RETAIN,
-    lifecycleRules: [{ expiration: Duration.days(90) }],
-  });
-  Validations.of(bucket).acknowledge({
-    id: 'AwsSolutions::AwsSolutions-S1',
-    reason:
-      'Only the sink function writes dead letters here; server access logs would need a second bucket and add nothing that CloudTrail data events cannot give when wanted.',
-  });
-  return bucket;
-}
-
-function createQueue(scope: Construct): sqs.Queue {
-  const queue = new sqs.Queue(scope, 'DeadLetters', {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
-  Validations.of(queue).acknowledge({
-    id: 'AwsSolutions::AwsSolutions-SQS3',
-    reason:
-      'This queue is itself the dead-letter destination of the sink; a DLQ behind it would only move the same records again.',
-  });
-  return queue;
-}
-
-/** How cdk-nag prints a bucket ARN in a finding: `<LogicalId.Arn>` for a bucket of this stack. */
-function nagResourceName(bucket: s3.IBucket): string {
-  const cfn = bucket.node.defaultChild;
-  if (cfn instanceof CfnElement) return `<${Stack.of(bucket).getLogicalId(cfn)}.Arn>`;
-  return `arn:<AWS::Partition>:s3:::${bucket.bucketName}`;
 }

@@ -1,10 +1,11 @@
-import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { createRetainedBucket, createRetainedQueue, nagResourceName } from './retained-stores.ts';
 
 /**
  * Where the event-source mapping sends a batch it gives up on (retries exhausted or records too
@@ -33,44 +34,15 @@ export interface CreatedDestination {
 export function createFailureDestination(scope: Construct, spec: FailureDestination): CreatedDestination {
   if (spec.type === 'none') return { dlq: undefined };
   if (spec.type === 'sqs') {
-    const queue = spec.queue ?? createQueue(scope);
+    const queue = spec.queue ?? createRetainedQueue(scope, 'FailedBatches', 'the Kafka event-source mapping');
     return { dlq: new SqsDlq(queue), queue };
   }
   // aws-cdk-lib's classes declare optional members its interfaces do not: under
   // exactOptionalPropertyTypes a Bucket needs an explicit widening to IBucket.
-  const bucket: s3.IBucket = spec.bucket ?? (createBucket(scope) as s3.IBucket);
+  const bucket: s3.IBucket =
+    spec.bucket ??
+    (createRetainedBucket(scope, 'FailedBatches', 'the Lambda service writes failed batches') as s3.IBucket);
   return { dlq: new S3PutOnlyDestination(bucket), bucket };
-}
-
-function createQueue(scope: Construct): sqs.Queue {
-  const queue = new sqs.Queue(scope, 'FailedBatches', {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
-  Validations.of(queue).acknowledge({
-    id: 'AwsSolutions::AwsSolutions-SQS3',
-    reason:
-      'This queue is itself the dead-letter destination of the Kafka event-source mapping; a DLQ behind it would only move the same records again.',
-  });
-  return queue;
-}
-
-function createBucket(scope: Construct): s3.Bucket {
-  const bucket = new s3.Bucket(scope, 'FailedBatches', {
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    enforceSSL: true,
-    removalPolicy: RemovalPolicy.RETAIN,
-    lifecycleRules: [{ expiration: Duration.days(90) }],
-  });
-  Validations.of(bucket).acknowledge({
-    id: 'AwsSolutions::AwsSolutions-S1',
-    reason:
-      'Only the Lambda service writes failed batches here; server access logs would need a second bucket and add nothing that CloudTrail data events cannot give when wanted.',
-  });
-  return bucket;
 }
 
 /**
@@ -103,11 +75,4 @@ export class S3PutOnlyDestination implements lambda.IEventSourceDlq {
     }
     return { destination: this.bucket.bucketArn };
   }
-}
-
-/** How cdk-nag prints a bucket ARN in a finding: `<LogicalId.Arn>` for a bucket of this stack. */
-function nagResourceName(bucket: s3.IBucket): string {
-  const cfn = bucket.node.defaultChild;
-  if (cfn instanceof CfnElement) return `<${Stack.of(bucket).getLogicalId(cfn)}.Arn>`;
-  return `arn:<AWS::Partition>:s3:::${bucket.bucketName}`;
 }
