@@ -3,7 +3,7 @@ import { type LocalDeadLetters, startLocalDeadLetters } from '../../lib/local/de
 import type { LocalFunction } from '../../lib/local/lambda-runtime.ts';
 import type { StandIn } from '../../lib/local/stand-in/index.ts';
 import { b64, kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
-import { openStandIn, type StarRocksTarget } from '../support/starrocks-target.ts';
+import { openStandIn, type StarRocksTarget, targetConfigKeys } from '../support/starrocks-target.ts';
 import { jsonLogs, startBundle } from './support/bundle.ts';
 
 /** `errors.tolerance`: the built bundle, the stand-in, and dead letters read back from a local S3/SQS. */
@@ -33,10 +33,7 @@ afterEach(async () => {
 
 function config(overrides: Record<string, string | undefined> = {}): Record<string, string> {
   const merged: Record<string, string | undefined> = seedConfig({
-    'starrocks.http.url': target.feUrl,
-    'starrocks.username': target.user,
-    'starrocks.password': target.password,
-    'starrocks.database.name': target.database,
+    ...targetConfigKeys(target),
     topics: 'test,strict',
     'starrocks.topic2table.map': 'test:test_tbl,strict:strict_tbl',
     'errors.tolerance': 'all',

@@ -7,7 +7,7 @@ import type { LocalFunction } from '../../lib/local/lambda-runtime.ts';
 import type { StandIn } from '../../lib/local/stand-in/index.ts';
 import { kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
 import { basicAuth, putFollowingRedirect, transaction } from '../support/http-client.ts';
-import { openStandIn, type StarRocksTarget } from '../support/starrocks-target.ts';
+import { openStandIn, type StarRocksTarget, targetConfigKeys } from '../support/starrocks-target.ts';
 import { jsonLogs, startBundle } from './support/bundle.ts';
 
 /** `sink.semantic=exactly-once`: the built bundle against the stand-in's transaction API. */
@@ -32,10 +32,7 @@ afterEach(async () => {
 
 function config(mode: 'multi' | 'per-table', overrides: Record<string, string> = {}): Record<string, string> {
   return seedConfig({
-    'starrocks.http.url': target.feUrl,
-    'starrocks.username': target.user,
-    'starrocks.password': target.password,
-    'starrocks.database.name': target.database,
+    ...targetConfigKeys(target),
     topics: 'events,users',
     'starrocks.topic2table.map': 'events:events,users:users',
     'sink.semantic': 'exactly-once',

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalFunction } from '../../lib/local/lambda-runtime.ts';
 import type { StandIn } from '../../lib/local/stand-in/index.ts';
 import { kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
-import { openStandIn, type StarRocksTarget } from '../support/starrocks-target.ts';
+import { openStandIn, type StarRocksTarget, targetConfigKeys } from '../support/starrocks-target.ts';
 import { jsonLogs, startBundle } from './support/bundle.ts';
 
 /** `sink.partial.batch.response=true`: the built bundle reports failed partitions, the rest commit. */
@@ -24,10 +24,7 @@ afterEach(async () => {
 
 function config(overrides: Record<string, string> = {}): Record<string, string> {
   return seedConfig({
-    'starrocks.http.url': target.feUrl,
-    'starrocks.username': target.user,
-    'starrocks.password': target.password,
-    'starrocks.database.name': target.database,
+    ...targetConfigKeys(target),
     topics: 'test,orders',
     'starrocks.topic2table.map': 'test:test_tbl,orders:orders',
     'sink.partial.batch.response': 'true',

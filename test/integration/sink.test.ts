@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalFunction, startLocalFunction } from '../../lib/local/lambda-runtime.ts';
+import type { LocalFunction } from '../../lib/local/lambda-runtime.ts';
 import { type LocalSecrets, startLocalSecrets } from '../../lib/local/secrets-endpoint.ts';
 import type { StandIn } from '../../lib/local/stand-in/index.ts';
 import {
@@ -15,7 +15,9 @@ import {
   openTarget,
   REAL_STARROCKS,
   type StarRocksTarget,
+  targetConfigKeys,
 } from '../support/starrocks-target.ts';
+import { startBundle } from './support/bundle.ts';
 
 /**
  * The built bundle (dist/sink/index.mjs), run as Lambda runs it, against the StarRocks stand-in on
@@ -23,7 +25,6 @@ import {
  * passwords always use the stand-in, which can do both.
  */
 
-const BUNDLE = 'dist/sink/index.mjs';
 const USER = 'user1';
 const PASSWORD = 'Str0ng-Pa55!';
 const TABLES =
@@ -39,26 +40,16 @@ afterEach(async () => {
 
 function sinkConfig(overrides: Record<string, string> = {}): Record<string, string> {
   return seedConfig({
-    'starrocks.http.url': target.feUrl,
-    'starrocks.username': target.user,
-    'starrocks.password': target.password,
-    'starrocks.database.name': target.database,
+    ...targetConfigKeys(target),
     ...overrides,
   });
 }
 
 async function startSink(
-  config: Record<string, string> | string,
+  config: Record<string, string>,
   env: Record<string, string> = {},
 ): Promise<LocalFunction> {
-  const fn = await startLocalFunction({
-    bundle: BUNDLE,
-    env: {
-      SINK_CONFIG: typeof config === 'string' ? config : JSON.stringify(config),
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      ...env,
-    },
-  });
+  const fn = await startBundle(config, env);
   functions.push(fn);
   return fn;
 }

@@ -114,3 +114,13 @@ function sortByFirstColumn(rows: Record<string, unknown>[]): Record<string, unkn
     return String(x).localeCompare(String(y));
   });
 }
+
+/** Connection keys of `SINK_CONFIG` that point the sink at this target. */
+export function targetConfigKeys(target: StarRocksTarget): Record<string, string> {
+  return {
+    'starrocks.http.url': target.feUrl,
+    'starrocks.username': target.user,
+    'starrocks.password': target.password,
+    'starrocks.database.name': target.database,
+  };
+}
