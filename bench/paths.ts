@@ -1,4 +1,8 @@
 import { kafkaConsumer } from '@aws-lambda-powertools/kafka';
+import { buildTableBatches, writeBody } from '../lib/batch.ts';
+import { compressBody } from '../lib/compress.ts';
+import type { BodyCompression, SinkConfig } from '../lib/config.ts';
+import { decodeEvent } from '../lib/decode.ts';
 import type { BenchEvent, EventKind } from './events.ts';
 
 /** The comparison paths. Each returns the ms it spent before sending, and the body it built. */
@@ -79,4 +83,18 @@ export async function powertoolsConsumer(ev: BenchEvent): Promise<number> {
   );
   await handler(ev.event as never, context);
   return performance.now() - started;
+}
+
+/** The uncompressed body our sink sends for the event (every bench event loads into one table). */
+export function sinkBody(ev: BenchEvent, config: SinkConfig): Buffer {
+  const [table, ...rest] = buildTableBatches(decodeEvent(ev.event), config).tables;
+  if (table === undefined || rest.length > 0) throw new Error('a bench event loads into exactly one table');
+  return writeBody(table, config);
+}
+
+/** Compressing the body as the sink does with `sink.properties.compression`: ms and bytes out. */
+export function compressSinkBody(body: Buffer, compression: BodyCompression): { ms: number; bytes: number } {
+  const started = performance.now();
+  const out = compressBody(body, compression);
+  return { ms: performance.now() - started, bytes: out.length };
 }

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
+import { compressBody } from './compress.ts';
 import { isValidTableName, type SinkConfig } from './config.ts';
 import {
   type ConvertedValue,
@@ -189,11 +190,22 @@ const COMMA = 0x2c;
 const NEWLINE = 0x0a;
 
 /**
- * The body of one Stream Load, written once into a buffer of the exact size: `[r1,r2]`,
- * newline-delimited objects, or CSV lines each ending with the row delimiter. Schemaless JSON values
- * are decoded from base64 into their place and checked there.
+ * The bytes one Stream Load sends: {@link writeBody}, compressed when `sink.properties.compression`
+ * is set (so both the Stream Load and the transaction senders send what the header announces).
+ * Only the sent bytes are compressed: the rows stay in `batch`, where rejected rows are matched
+ * and a body without them is built again.
  */
 export function serializeBody(batch: TableBatch, config: SinkConfig): Buffer {
+  const body = writeBody(batch, config);
+  return config.compression === undefined ? body : compressBody(body, config.compression);
+}
+
+/**
+ * The body of one Stream Load, uncompressed, written once into a buffer of the exact size:
+ * `[r1,r2]`, newline-delimited objects, or CSV lines each ending with the row delimiter. Schemaless
+ * JSON values are decoded from base64 into their place and checked there.
+ */
+export function writeBody(batch: TableBatch, config: SinkConfig): Buffer {
   const json = config.format === 'json';
   const separator = json ? (config.stripOuterArray ? ',' : '\n') : config.rowDelimiter;
   const separatorBytes = Buffer.byteLength(separator);

@@ -1,3 +1,4 @@
+import * as zlib from 'node:zlib';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 
 /**
@@ -20,6 +21,19 @@ export type DeleteHandlingMode = (typeof DELETE_HANDLING_MODES)[number];
 
 /** Ours, not the connector's: report failed partitions instead of failing the whole batch. */
 export const PARTIAL_BATCH_RESPONSE_KEY = 'sink.partial.batch.response';
+
+/** Ours: the level of `sink.properties.compression`. */
+export const COMPRESSION_LEVEL_KEY = 'sink.compression.level';
+
+/** Body compressions the sink can write (StarRocks ≥ 3.2.7 reads them for JSON). */
+export const COMPRESSION_CODECS = ['gzip', 'zstd'] as const;
+export type CompressionCodec = (typeof COMPRESSION_CODECS)[number];
+/** Levels accepted per codec; 1 is the default and, for JSON bodies, the best time per byte saved. */
+export const COMPRESSION_LEVELS: Readonly<Record<CompressionCodec, readonly [number, number]>> = {
+  gzip: [1, 9],
+  // 20–22 are zstd's "ultra" levels: far slower, and sized for inputs much larger than a batch.
+  zstd: [1, 19],
+};
 
 /** Keys the sink reads. */
 export const SINK_KEYS = [
@@ -46,6 +60,7 @@ export const SINK_KEYS = [
   'sink.semantic',
   'sink.transaction.mode',
   'sink.offsets.table',
+  COMPRESSION_LEVEL_KEY,
 ] as const;
 
 /**
@@ -129,6 +144,12 @@ export type DeadLetterDestination =
   | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string }
   | { readonly kind: 'sqs'; readonly queueUrl: string };
 
+/** How each Stream Load body is compressed before it is sent. */
+export interface BodyCompression {
+  readonly codec: CompressionCodec;
+  readonly level: number;
+}
+
 export interface SinkConfig {
   /** FE base URLs (`http://host:port`), in the configured order. */
   readonly feUrls: readonly string[];
@@ -147,6 +168,11 @@ export interface SinkConfig {
   readonly rowDelimiter: string;
   /** Every `sink.properties.*` key, lower-cased, plus the defaults the body needs. */
   readonly loadHeaders: Readonly<Record<string, string>>;
+  /**
+   * `sink.properties.compression` (or `content-encoding`): bodies are compressed with this and
+   * announced with the `compression` header. Undefined: bodies are sent as they are.
+   */
+  readonly compression: BodyCompression | undefined;
   readonly connectTimeoutMs: number;
   /**
    * Return `{ batchItemFailures }` naming only the partitions that failed, so the rest commit.
@@ -308,9 +334,12 @@ export function parseSinkConfig(input: unknown): SinkConfig {
   const transforms = parseTransforms(transformNames, raw, problem);
 
   const loadHeaders: Record<string, string> = {};
+  /** The key as written, per header, so a problem names what the user wrote. */
+  const headerKeys = new Map<string, string>();
   for (const [key, value] of raw) {
     if (!key.startsWith(SINK_PROPERTIES_PREFIX)) continue;
     const header = key.slice(SINK_PROPERTIES_PREFIX.length).toLowerCase();
+    headerKeys.set(header, key);
     if (!/^[a-z0-9_.-]+$/.test(header)) {
       problem(key, `"${header}" is not a valid Stream Load header name (letters, digits, _ . -)`);
     } else if (RESERVED_LOAD_HEADERS.has(header)) {
@@ -365,6 +394,7 @@ export function parseSinkConfig(input: unknown): SinkConfig {
   }
 
   checkMergeCommit(loadHeaders, problem);
+  const compression = parseCompression(loadHeaders, headerKeys, format, get, problem);
 
   let connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
   const timeoutText = get('connect.timeoutms');
@@ -405,6 +435,7 @@ export function parseSinkConfig(input: unknown): SinkConfig {
     stripOuterArray,
     rowDelimiter,
     loadHeaders,
+    compression,
     connectTimeoutMs,
     partialBatchResponse,
     errorTolerance,
@@ -588,6 +619,88 @@ function checkMergeCommit(
       `"${asyncText}" is not a boolean; valid values: true, false`,
     );
   }
+}
+
+/**
+ * `sink.properties.compression` (or its alias `content-encoding`) and `sink.compression.level`.
+ * Forwarding the header alone would announce a compression the body does not have, and StarRocks
+ * would fail every load; so the sink compresses the body itself, with the codecs Node has built in.
+ * Rewrites `headers` to carry exactly one `compression` header, as StarRocks refuses both.
+ */
+function parseCompression(
+  headers: Record<string, string>,
+  headerKeys: ReadonlyMap<string, string>,
+  format: 'json' | 'csv',
+  get: (key: string) => string | undefined,
+  problem: Report,
+): BodyCompression | undefined {
+  const levelText = get(COMPRESSION_LEVEL_KEY);
+  const named = (['compression', 'content-encoding'] as const).filter((h) => headers[h] !== undefined);
+  const header = named[0];
+  if (header === undefined) {
+    if (levelText !== undefined)
+      problem(
+        COMPRESSION_LEVEL_KEY,
+        `has no effect without ${SINK_PROPERTIES_PREFIX}compression; set ${SINK_PROPERTIES_PREFIX}compression=gzip or zstd, or remove it`,
+      );
+    return undefined;
+  }
+  const key = headerKeys.get(header) ?? `${SINK_PROPERTIES_PREFIX}${header}`;
+  if (named.length > 1) {
+    problem(
+      headerKeys.get('content-encoding') ?? `${SINK_PROPERTIES_PREFIX}content-encoding`,
+      `set either ${key} or this key, not both: StarRocks refuses a load carrying both headers ("Only one of http header content-encoding and compression can be set")`,
+    );
+    return undefined;
+  }
+  const value = headers[header] as string;
+  delete headers[header];
+  const valid = `valid values: ${COMPRESSION_CODECS.join(', ')}`;
+  const name = value.trim().toLowerCase();
+  const codec = COMPRESSION_CODECS.find((c) => c === name);
+  if (codec === undefined) {
+    if (name === 'lz4_frame' || name === 'lz4') {
+      problem(
+        key,
+        `"${value}" is not supported by this sink (Node has no LZ4 encoder built in); ${valid}, which compress JSON as well as lz4_frame or better`,
+      );
+    } else if (name === 'bzip2') {
+      problem(
+        key,
+        `"${value}" is not supported by this sink (Node has no bzip2 encoder built in, and bzip2 is tens of times slower to compress than gzip or zstd); ${valid}`,
+      );
+    } else {
+      problem(key, `"${value}" is not a body compression this sink can write; ${valid}`);
+    }
+    return undefined;
+  }
+  if (format !== 'json') {
+    problem(
+      key,
+      `compresses JSON bodies only: StarRocks reads compressed CSV only when the format header names it (format=gzip, ...), which this sink does not send; remove ${key}, or load JSON`,
+    );
+    return undefined;
+  }
+  if (codec === 'zstd' && typeof zlib.zstdCompressSync !== 'function') {
+    problem(
+      key,
+      `"${value}" needs Node 22.15 or later (this is ${process.version}); use gzip, or a newer runtime`,
+    );
+    return undefined;
+  }
+  const [low, high] = COMPRESSION_LEVELS[codec];
+  let level = 1;
+  if (levelText !== undefined) {
+    const n = Number(levelText);
+    if (levelText.trim() === '' || !Number.isInteger(n) || n < low || n > high) {
+      problem(
+        COMPRESSION_LEVEL_KEY,
+        `"${levelText}" is not an integer in [${low}, ${high}] (the ${codec} levels)`,
+      );
+    } else level = n;
+  }
+  headers.compression = codec;
+  return { codec, level };
 }
 
 /** Whether StarRocks would accept `name` as a table name. */

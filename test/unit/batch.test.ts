@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync, zstdDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   type BatchSummary,
@@ -6,6 +7,8 @@ import {
   findInvalidRow,
   resolveTable,
   serializeBody,
+  withoutRows,
+  writeBody,
 } from '../../lib/batch.ts';
 import type { SinkConfig } from '../../lib/config.ts';
 import { parseSinkConfig } from '../../lib/config.ts';
@@ -252,6 +255,39 @@ describe('serializeBody', () => {
       }),
     );
     expect(serializeBody({ ...batch, rows: ['1,a', '2,b'] }, config).toString()).toBe('1,a|2,b|');
+  });
+
+  it.each([
+    ['gzip', gunzipSync],
+    ['zstd', zstdDecompressSync],
+  ])('compresses the body with %s and keeps the rows as they were', (codec, decompress) => {
+    const config = parseSinkConfig(seedConfig({ 'sink.properties.compression': codec }));
+    const summary = buildTableBatches(
+      decodeEvent(mskEvent([0, 1, 2].map((offset) => kafkaRecord({ offset, value: { id: offset } })))),
+      config,
+    );
+    const table = summary.tables[0]!;
+
+    const sent = serializeBody(table, config);
+
+    expect(decompress(sent).toString()).toBe('[{"id":0},{"id":1},{"id":2}]');
+    expect(writeBody(table, config).toString()).toBe('[{"id":0},{"id":1},{"id":2}]');
+    // A body without rejected rows is built from the same rows, and compressed again.
+    expect(decompress(serializeBody(withoutRows(table, new Set([1])), config)).toString()).toBe(
+      '[{"id":0},{"id":2}]',
+    );
+  });
+
+  it('compresses at the configured level', () => {
+    const config = parseSinkConfig(
+      seedConfig({ 'sink.properties.compression': 'gzip', 'sink.compression.level': '9' }),
+    );
+    const rows = Array.from({ length: 500 }, (_, i) => `{"id":${i},"city":"c${(i * 7919) % 997}"}`);
+
+    const sent = serializeBody({ ...batch, rows }, config);
+
+    expect(sent).toEqual(gzipSync(writeBody({ ...batch, rows }, config), { level: 9 }));
+    expect(sent).not.toEqual(gzipSync(writeBody({ ...batch, rows }, config), { level: 1 }));
   });
 });
 

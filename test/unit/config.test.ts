@@ -272,6 +272,118 @@ describe('parseSinkConfig', () => {
   });
 });
 
+describe('parseSinkConfig: body compression', () => {
+  const csv = {
+    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'sink.properties.format': 'csv',
+  };
+
+  it.each([
+    ['sink.properties.compression', 'gzip', 'gzip'],
+    ['sink.properties.compression', 'ZSTD', 'zstd'],
+    ['sink.properties.Compression', ' Gzip ', 'gzip'],
+    ['sink.properties.content-encoding', 'zstd', 'zstd'],
+  ])('reads %s=%j as %s at level 1, sent as one compression header', (key, value, codec) => {
+    const config = parseSinkConfig(seedConfig({ [key]: value }));
+
+    expect(config.compression).toEqual({ codec, level: 1 });
+    expect(config.loadHeaders).toEqual({ format: 'json', strip_outer_array: 'true', compression: codec });
+  });
+
+  it('sends bodies uncompressed by default', () => {
+    const config = parseSinkConfig(seedConfig());
+
+    expect(config.compression).toBeUndefined();
+    expect(config.loadHeaders.compression).toBeUndefined();
+  });
+
+  it.each([
+    ['gzip', '9', 9],
+    ['zstd', '19', 19],
+  ])('takes sink.compression.level for %s', (codec, level, expected) => {
+    const config = parseSinkConfig(
+      seedConfig({ 'sink.properties.compression': codec, 'sink.compression.level': level }),
+    );
+
+    expect(config.compression).toEqual({ codec, level: expected });
+  });
+
+  it.each([
+    [
+      'lz4_frame',
+      'sink.properties.compression',
+      /"lz4_frame" is not supported by this sink.*valid values: gzip, zstd, which compress JSON as well as lz4_frame or better/,
+    ],
+    [
+      'LZ4_FRAME',
+      'sink.properties.content-encoding',
+      /"LZ4_FRAME" is not supported by this sink.*valid values: gzip, zstd/,
+    ],
+    [
+      'bzip2',
+      'sink.properties.compression',
+      /"bzip2" is not supported by this sink.*valid values: gzip, zstd/,
+    ],
+    [
+      'snappy',
+      'sink.properties.compression',
+      /"snappy" is not a body compression this sink can write; valid values: gzip, zstd/,
+    ],
+    ['', 'sink.properties.compression', /"" is not a body compression this sink can write/],
+  ])('refuses %j in %s, naming the key, the value and the valid values', (value, key, message) => {
+    const problems = problemsOf(seedConfig({ [key]: value }));
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.key).toBe(key);
+    expect(problems[0]?.message).toMatch(message);
+  });
+
+  it('refuses compression and content-encoding together, as StarRocks does', () => {
+    const problems = problemsOf(
+      seedConfig({ 'sink.properties.compression': 'gzip', 'sink.properties.content-encoding': 'gzip' }),
+    );
+
+    expect(problems).toEqual([
+      {
+        key: 'sink.properties.content-encoding',
+        message: expect.stringContaining('set either sink.properties.compression or this key, not both'),
+      },
+    ]);
+  });
+
+  it('refuses compression with format=csv, pointing at JSON', () => {
+    const problems = problemsOf(seedConfig({ ...csv, 'sink.properties.compression': 'gzip' }));
+
+    expect(problems).toEqual([
+      {
+        key: 'sink.properties.compression',
+        message: expect.stringContaining('compresses JSON bodies only'),
+      },
+    ]);
+  });
+
+  it.each([
+    ['gzip', '0', '"0" is not an integer in [1, 9] (the gzip levels)'],
+    ['gzip', '10', '"10" is not an integer in [1, 9] (the gzip levels)'],
+    ['zstd', '20', '"20" is not an integer in [1, 19] (the zstd levels)'],
+    ['zstd', 'fast', '"fast" is not an integer in [1, 19] (the zstd levels)'],
+  ])('refuses a %s level of %j', (codec, level, message) => {
+    const problems = problemsOf(
+      seedConfig({ 'sink.properties.compression': codec, 'sink.compression.level': level }),
+    );
+
+    expect(problems).toEqual([{ key: 'sink.compression.level', message }]);
+  });
+
+  it('refuses sink.compression.level without a compression', () => {
+    const problems = problemsOf(seedConfig({ 'sink.compression.level': '3' }));
+
+    expect(problems).toEqual([
+      { key: 'sink.compression.level', message: expect.stringContaining('has no effect without') },
+    ]);
+  });
+});
+
 describe('parseSinkConfigJson', () => {
   it('explains an unset SINK_CONFIG', () => {
     expect(() => parseSinkConfigJson(undefined)).toThrow(/SINK_CONFIG: is not set/);

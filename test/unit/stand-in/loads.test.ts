@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type StandIn, startStandIn } from '../../../lib/local/stand-in/index.ts';
 import { jsonLoad, send, streamLoad } from '../../support/http-client.ts';
@@ -252,6 +252,21 @@ describe('StarRocks stand-in: loads', () => {
       expect(reply.json()).toMatchObject({ Status: 'Success', NumberLoadedRows: 1, LoadBytes: body.length });
       expect(starrocks.rows('test', 'customers')).toEqual([
         { id: 9, first_name: null, last_name: null, email: 'z@z.com' },
+      ]);
+    });
+
+    it.each([
+      ['Content-Encoding: zstd', { 'Content-Encoding': 'zstd' }],
+      ['compression: ZSTD', { compression: 'ZSTD' }],
+    ])('loads a zstd body announced with %s', async (_case, announce) => {
+      const body = zstdCompressSync(JSON.stringify([{ id: 8, email: 'y@y.com' }]));
+      const reply = await streamLoad(starrocks.feUrl, 'test', 'customers', body, {
+        headers: { format: 'json', strip_outer_array: 'true', ...announce },
+      });
+
+      expect(reply.json()).toMatchObject({ Status: 'Success', NumberLoadedRows: 1, LoadBytes: body.length });
+      expect(starrocks.rows('test', 'customers')).toEqual([
+        { id: 8, first_name: null, last_name: null, email: 'y@y.com' },
       ]);
     });
 
