@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TableBatch } from './batch.ts';
 import { classifyMessage } from './classify.ts';
@@ -73,8 +73,37 @@ const TXN_TIMEOUT_MARGIN_S = 30;
 /** How many labels of one batch a multi-table transaction may step through. */
 const MAX_LABEL_SUFFIX = 1000;
 
-/** The offsets table's columns, in its DDL order. */
-export const OFFSET_COLUMNS = ['topic', 'kafka_partition', 'target_table', 'last_offset'] as const;
+/**
+ * The offsets table's columns, in its DDL order. `pending_label` is the intent: the label of the
+ * multi-table transaction about to commit these offsets, written (and visible) before its commit
+ * can happen; the commit itself sets it back to NULL with the new `last_offset`.
+ */
+export const OFFSET_COLUMNS = [
+  'topic',
+  'kafka_partition',
+  'target_table',
+  'last_offset',
+  'pending_label',
+] as const;
+/** The DDL of the offsets table (README "Exactly-once"); the sink does not run DDL itself. */
+export function offsetsTableDdl(table: string): string {
+  return [
+    `CREATE TABLE ${table} (`,
+    '  topic           VARCHAR(249)  NOT NULL,',
+    '  kafka_partition INT           NOT NULL,',
+    '  target_table    VARCHAR(1024) NOT NULL,',
+    '  last_offset     BIGINT        NOT NULL DEFAULT "-1",',
+    '  pending_label   VARCHAR(128)  NULL',
+    ') PRIMARY KEY (topic, kafka_partition, target_table)',
+    'DISTRIBUTED BY HASH(topic);',
+  ].join('\n');
+}
+
+const INTENT_COLUMNS = 'topic,kafka_partition,target_table,pending_label';
+/** How long a committed but not yet visible transaction of an earlier invocation is polled. */
+const VISIBLE_POLL_MS = 200;
+/** Reads of the offsets table while earlier transactions are settled. */
+const MAX_SETTLE_ROUNDS = 5;
 
 /** `topic\0partition\0table` → the last offset committed for it. */
 export type StoredOffsets = ReadonlyMap<string, number>;
@@ -142,8 +171,13 @@ function client(options: TxnOptions) {
       return answerOf(await post(`/api/transaction/${op}`, { ...headers, db: config.database }));
     },
 
-    async load(headers: Record<string, string>, body: Buffer): Promise<TxnAnswer> {
-      let url = new URL('/api/transaction/load', fe());
+    /** A PUT of data: `/api/transaction/load`, or a table's `_stream_load` (auto-commit). */
+    async load(
+      headers: Record<string, string>,
+      body: Buffer,
+      path = '/api/transaction/load',
+    ): Promise<TxnAnswer> {
+      let url = new URL(path, fe());
       const all = { ...headers, db: config.database, Authorization: await auth() };
       for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
         let answer: Awaited<ReturnType<typeof putWithContinue>>;
@@ -213,30 +247,110 @@ function client(options: TxnOptions) {
   };
 }
 
-/** Reads the offsets table (multi mode). */
-export async function readOffsets(options: TxnOptions, table: string): Promise<StoredOffsets> {
+/**
+ * Reads the offsets table (multi mode) once every transaction an earlier invocation may still
+ * have in flight on these partitions is settled. A function killed while its commit was on the
+ * wire leaves that commit to land later; reading the offsets before it did would load its
+ * records again. Its label is in `pending_label`: open, it is rolled back (a commit arriving later
+ * then fails); committed, it is waited for until visible and the offsets are read again.
+ */
+export async function readSettledOffsets(
+  options: TxnOptions,
+  table: string,
+  partitions: ReadonlySet<string>,
+): Promise<StoredOffsets> {
+  const http = client(options);
+  const notLoaded = new Set<string>();
   try {
-    const rows = await client(options).select(table, OFFSET_COLUMNS);
-    const offsets = new Map<string, number>();
-    for (const [topic, partition, target, last] of rows) {
-      offsets.set(offsetKey(String(topic), Number(partition), String(target)), Number(last));
+    for (let round = 0; round < MAX_SETTLE_ROUNDS; round++) {
+      const rows = await http.select(table, OFFSET_COLUMNS);
+      const offsets = new Map<string, number>();
+      const pending = new Set<string>();
+      for (const [topic, partition, target, last, label] of rows) {
+        const lastOffset = last === null || last === undefined ? Number.NaN : Number(last);
+        if (Number.isFinite(lastOffset))
+          offsets.set(offsetKey(String(topic), Number(partition), String(target)), lastOffset);
+        if (typeof label === 'string' && label !== '' && !notLoaded.has(label)) {
+          if (partitions.has(partitionOf(String(topic), Number(partition)))) pending.add(label);
+        }
+      }
+      let changed = false;
+      for (const label of pending) {
+        if ((await settle(http, label, options.deadline)) === 'visible') changed = true;
+        else notLoaded.add(label);
+      }
+      if (!changed) return offsets;
     }
-    return offsets;
+    throw new TxnFailure(`the offsets table ${table} kept changing while it was read`, true);
   } catch (error) {
     throw asSinkError(error, table, '(offsets)');
   }
 }
 
-/** The offsets rows the transaction upserts: the last offset per topic, partition and table. */
-export function offsetRows(loads: readonly TxnTableLoad[]): Buffer {
-  const rows = loads.flatMap((l) =>
-    l.batch.ranges.map((r) => ({
-      topic: r.topic,
-      kafka_partition: r.partition,
-      target_table: l.batch.table,
-      last_offset: r.last,
-    })),
+/** `topic\0partition`, the partitions a batch holds. */
+export function partitionOf(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+/**
+ * Brings an earlier invocation's transaction to an end: `visible` when its rows (and offsets) are
+ * in, `not-loaded` when it was or now is rolled back, or is unknown (never begun, or long expired).
+ */
+async function settle(
+  http: ReturnType<typeof client>,
+  label: string,
+  deadline: number,
+): Promise<'visible' | 'not-loaded'> {
+  const headers = { transaction_type: 'multi', label };
+  while (deadline - Date.now() > 1000) {
+    const state = await http.state(label);
+    if (state === 'VISIBLE') return 'visible';
+    if (state === 'ABORTED' || state === 'UNKNOWN') return 'not-loaded';
+    if (state === 'PREPARE' || state === 'PREPARED') {
+      // Open: its invocation is gone. A rollback that loses to the commit leaves it COMMITTED.
+      await http.op('rollback', headers).catch(() => undefined);
+      continue;
+    }
+    // COMMITTED: the rows are being published; they will be visible shortly.
+    await sleep(VISIBLE_POLL_MS);
+  }
+  throw new TxnFailure(
+    `the transaction ${label} of an earlier invocation is committed but not yet visible; the batch is retried once it is`,
+    true,
   );
+}
+
+/** A record position the offsets must cover though the record loads no row (skipped, dead-lettered). */
+export interface CoveredOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly table: string;
+  readonly offset: number;
+}
+
+/**
+ * The offsets rows the transaction upserts: the last offset per topic, partition and table, over
+ * the rows loaded and the records `covered` without a row. `pending_label` goes back to NULL.
+ */
+export function offsetRows(loads: readonly TxnTableLoad[], covered: readonly CoveredOffset[] = []): Buffer {
+  const rows = [
+    ...loads.flatMap((l) =>
+      l.batch.ranges.map((r) => ({
+        topic: r.topic,
+        kafka_partition: r.partition,
+        target_table: l.batch.table,
+        last_offset: r.last,
+        pending_label: null,
+      })),
+    ),
+    ...covered.map((c) => ({
+      topic: c.topic,
+      kafka_partition: c.partition,
+      target_table: c.table,
+      last_offset: c.offset,
+      pending_label: null,
+    })),
+  ];
   // One row per key, the highest offset winning (a table can have several ranges of a partition).
   const byKey = new Map<string, (typeof rows)[number]>();
   for (const row of rows) {
@@ -245,6 +359,21 @@ export function offsetRows(loads: readonly TxnTableLoad[]): Buffer {
     if (seen === undefined || seen.last_offset < row.last_offset) byKey.set(key, row);
   }
   return Buffer.from(JSON.stringify([...byKey.values()]));
+}
+
+/** The intent rows: `pending_label` set on every offsets row the transaction will upsert. */
+function intentRows(offsets: Buffer, label: string): Buffer {
+  const rows = JSON.parse(offsets.toString('utf8')) as Record<string, unknown>[];
+  return Buffer.from(
+    JSON.stringify(
+      rows.map((r) => ({
+        topic: r.topic,
+        kafka_partition: r.kafka_partition,
+        target_table: r.target_table,
+        pending_label: label,
+      })),
+    ),
+  );
 }
 
 /**
@@ -256,6 +385,7 @@ export async function commitMulti(
   loads: readonly TxnTableLoad[],
   offsetsTable: string,
   options: TxnOptions,
+  covered: readonly CoveredOffset[] = [],
 ): Promise<TxnOutcome> {
   const http = client(options);
   const { config, deadline } = options;
@@ -289,6 +419,26 @@ export async function commitMulti(
       }
       attempt++;
       expectOk(begun, 'begin');
+      const offsets = offsetRows(loads, covered);
+      // The intent, visible before the commit can be: a later invocation reading the offsets finds
+      // this label and settles it first, should this invocation die with the commit on the wire.
+      const intent = await http.load(
+        {
+          label: `ki-${label.slice(3, 43)}-${randomBytes(6).toString('hex')}`,
+          format: 'json',
+          strip_outer_array: 'true',
+          partial_update: 'true',
+          columns: INTENT_COLUMNS,
+        },
+        intentRows(offsets, label),
+        `/api/${encodeURIComponent(config.database)}/${encodeURIComponent(offsetsTable)}/_stream_load`,
+      );
+      if (intent.Status !== 'Success')
+        throw new TxnFailure(
+          `the intent row in ${offsetsTable} was not written: ${intent.Status}: ${intent.Message ?? ''}`,
+          classifyMessage(intent.Message ?? '').kind === 'retry' || intent.Status === 'Publish Timeout',
+          intent,
+        );
       const dataHeaders = { ...config.loadHeaders, ...headers };
       // One load at a time: StarRocks allows one in flight per (label, table) and answers
       // TXN_IN_PROCESSING otherwise; some versions (and the stand-in) hold the whole label.
@@ -298,7 +448,7 @@ export async function commitMulti(
       expectOk(
         await http.load(
           { ...headers, table: offsetsTable, format: 'json', strip_outer_array: 'true' },
-          offsetRows(loads),
+          offsets,
         ),
         'load of the offsets',
       );

@@ -21,12 +21,15 @@ import {
 import { decodeEvent, type KafkaRecord } from './decode.ts';
 import { BatchLoadError, ErrorCode, LoadError, RecordError, SinkError } from './errors.ts';
 import {
+  type CoveredOffset,
   commitMulti,
   commitPerTable,
   offsetKey,
-  readOffsets,
+  partitionOf,
+  readSettledOffsets,
   type TxnOptions,
   type TxnOutcome,
+  type TxnTableLoad,
 } from './exactly-once.ts';
 import {
   type BatchItemFailure,
@@ -142,10 +145,13 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
   const txnOptions: TxnOptions = { config, credentials, deadline };
   let eligible: readonly KafkaRecord[] = records;
   let alreadyCommitted = 0;
+  /** Multi mode: the last offset per topic, partition and table the transaction's offsets cover. */
+  const covered = new Map<string, CoveredOffset>();
   if (exactlyOnce?.mode === 'multi') {
     // Records at or below the committed offsets were loaded by an earlier invocation, whatever
     // the composition of that batch.
-    const stored = await readOffsets(txnOptions, exactlyOnce.offsetsTable);
+    const partitions = new Set(records.map((r) => partitionOf(r.topic, r.partition)));
+    const stored = await readSettledOffsets(txnOptions, exactlyOnce.offsetsTable, partitions);
     eligible = records.filter((r) => {
       let table: string;
       try {
@@ -153,8 +159,13 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
       } catch {
         return true; // an unroutable record is dealt with when the tables are built
       }
-      const last = stored.get(offsetKey(r.topic, r.partition, table));
-      return last === undefined || r.offset > last;
+      const key = offsetKey(r.topic, r.partition, table);
+      const last = stored.get(key);
+      if (last !== undefined && r.offset <= last) return false;
+      const seen = covered.get(key);
+      if (seen === undefined || seen.offset < r.offset)
+        covered.set(key, { topic: r.topic, partition: r.partition, table, offset: r.offset });
+      return true;
     });
     alreadyCommitted = records.length - eligible.length;
   }
@@ -209,18 +220,78 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
   // Bad records are stored before anything loads: if that fails, the batch fails whole.
   await writeLetters(letters);
 
+  /** The rows of a StarRocks error log, or undefined when it cannot be read or parsed whole. */
+  const errorLogRows = async (errorUrl: string) => {
+    const text = await fetchErrorLogText(errorUrl, deadline);
+    if (text === undefined) return undefined;
+    const { rows, unparsed } = parseErrorLog(text);
+    return unparsed.length > 0 || rows.length === 0 ? undefined : rows;
+  };
+
+  /**
+   * Rows StarRocks rejected, mapped back to their records and dead-lettered. Undefined when the
+   * error log cannot be read or a rejected row matches no record: then nothing is dead-lettered.
+   */
+  const rejectedRows = async (
+    current: PreparedLoad,
+    rows: Awaited<ReturnType<typeof errorLogRows>>,
+  ): Promise<Set<number> | undefined> => {
+    if (rows === undefined) return undefined;
+    const matched = matchRejectedRows(current.batch, rows, config.format);
+    if (matched === undefined) return undefined;
+    const batchLetters: DeadLetter[] = [];
+    for (const [index, row] of matched) {
+      const record = current.batch.sources?.[index] as KafkaRecord;
+      const raw = decoded.raw.get(recordKey(record));
+      if (raw === undefined) return undefined;
+      const error = new RecordError(
+        ErrorCode.LOAD_FAILED,
+        record,
+        `StarRocks rejected the row loading into table "${current.batch.table}" (label ${current.label}): ${row.reason}`,
+      );
+      batchLetters.push(deadLetterOf(raw, error, 'load', current.batch.table));
+    }
+    await writeLetters(batchLetters);
+    return new Set(matched.keys());
+  };
+
+  /** The load without the rows dropped, under the label of exactly the rows left. */
+  const reduced = (current: PreparedLoad, drop: ReadonlySet<number>): PreparedLoad => {
+    const batch = withoutRows(current.batch, drop);
+    return { batch, label: buildLabel(config.database, batch), body: serializeBody(batch, config) };
+  };
+
   if (exactlyOnce !== undefined) {
-    const loads = prepared.loads.map((l) =>
-      // Other labels than the at-least-once loads': a switch of semantic must not match old labels.
-      exactlyOnce.mode === 'per-table' ? { ...l, label: l.label.replace(/^kl-/, 'kt-') } : l,
-    );
+    // Other labels than the at-least-once loads': a switch of semantic must not match old labels.
+    const txnLabel = (l: PreparedLoad): TxnTableLoad =>
+      exactlyOnce.mode === 'per-table' ? { ...l, label: l.label.replace(/^kl-/, 'kt-') } : l;
+    let loads = prepared.loads.map(txnLabel);
     const started = Date.now();
     let outcome: TxnOutcome | undefined;
-    if (loads.length > 0) {
-      outcome =
-        exactlyOnce.mode === 'multi'
-          ? await commitMulti(loads, exactlyOnce.offsetsTable, txnOptions)
-          : await commitPerTable(loads, txnOptions);
+    for (let round = 0; outcome === undefined && loads.length > 0; round++) {
+      try {
+        outcome =
+          exactlyOnce.mode === 'multi'
+            ? await commitMulti(loads, exactlyOnce.offsetsTable, txnOptions, [...covered.values()])
+            : await commitPerTable(loads, txnOptions);
+      } catch (error) {
+        // Rows StarRocks rejected fail the transaction whole (nothing of it is visible). With
+        // errors.tolerance=all they are dead-lettered and the transaction is run again without them.
+        if (!tolerateAll || !isFilteredRows(error) || round >= MAX_REJECTION_ROUNDS) throw error;
+        const rows = await errorLogRows(error.errorUrl as string);
+        let drop: Set<number> | undefined;
+        let index = 0;
+        for (; index < loads.length; index++) {
+          drop = await rejectedRows(loads[index] as PreparedLoad, rows);
+          if (drop !== undefined) break;
+        }
+        if (drop === undefined) {
+          throw unmatchedRejections(error);
+        }
+        const next = reduced(loads[index] as PreparedLoad, drop);
+        loads = loads.filter((_, i) => i !== index);
+        if (next.batch.rows.length > 0) loads.splice(index, 0, txnLabel(next));
+      }
     }
     const tables = loads.map((l) => {
       const label = exactlyOnce.mode === 'multi' ? (outcome?.labels[0] ?? l.label) : l.label;
@@ -271,33 +342,6 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
         throw error;
       });
 
-  /**
-   * Rows StarRocks rejected, mapped back to their records and dead-lettered. Undefined when the
-   * error log cannot be read or a rejected row matches no record: then nothing is dead-lettered.
-   */
-  const rejectedRows = async (current: PreparedLoad, errorUrl: string): Promise<Set<number> | undefined> => {
-    const text = await fetchErrorLogText(errorUrl, deadline);
-    if (text === undefined) return undefined;
-    const { rows, unparsed } = parseErrorLog(text);
-    if (unparsed.length > 0 || rows.length === 0) return undefined;
-    const matched = matchRejectedRows(current.batch, rows, config.format);
-    if (matched === undefined) return undefined;
-    const batchLetters: DeadLetter[] = [];
-    for (const [index, row] of matched) {
-      const record = current.batch.sources?.[index] as KafkaRecord;
-      const raw = decoded.raw.get(recordKey(record));
-      if (raw === undefined) return undefined;
-      const error = new RecordError(
-        ErrorCode.LOAD_FAILED,
-        record,
-        `StarRocks rejected the row loading into table "${current.batch.table}" (label ${current.label}): ${row.reason}`,
-      );
-      batchLetters.push(deadLetterOf(raw, error, 'load', current.batch.table));
-    }
-    await writeLetters(batchLetters);
-    return new Set(matched.keys());
-  };
-
   const loadTable = async (first: PreparedLoad): Promise<TableLoadReport> => {
     const started = Date.now();
     let current = first;
@@ -310,25 +354,18 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
         // rows are dead-lettered and the rest loaded under the label of exactly those rows, so a
         // retry of this batch rejects and labels the same way and loads nothing twice.
         if (!tolerateAll || !isFilteredRows(error) || round >= MAX_REJECTION_ROUNDS) throw error;
-        const drop = await rejectedRows(current, error.errorUrl as string);
+        const drop = await rejectedRows(current, await errorLogRows(error.errorUrl as string));
         if (drop === undefined) {
-          throw new LoadError(
-            error.code,
-            `${error.summary}; its rejected rows could not be matched to records from ErrorURL, so none was dead-lettered and the batch fails`,
-            error,
-            { cause: error },
-          );
+          throw unmatchedRejections(error);
         }
-        const batch = withoutRows(current.batch, drop);
-        if (batch.rows.length === 0) {
-          return reportOf(current, started, 'dead-lettered', 0);
-        }
-        current = { batch, label: buildLabel(config.database, batch), body: serializeBody(batch, config) };
+        const next = reduced(current, drop);
+        if (next.batch.rows.length === 0) return reportOf(current, started, 'dead-lettered', 0);
+        current = next;
       }
     }
     if (tolerateAll && (result.filteredRows ?? 0) > 0 && result.errorUrl !== undefined) {
       // max_filter_ratio let StarRocks drop rows and load the rest: keep the dropped ones.
-      const drop = await rejectedRows(current, result.errorUrl);
+      const drop = await rejectedRows(current, await errorLogRows(result.errorUrl));
       if (drop === undefined) {
         log.warn('StarRocks filtered rows that could not be matched to records; they are not dead-lettered', {
           table: current.batch.table,
@@ -405,6 +442,16 @@ interface RecordPosition {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
+}
+
+/** Rows were rejected, and the error log does not name them well enough to dead-letter them. */
+function unmatchedRejections(error: LoadError): LoadError {
+  return new LoadError(
+    error.code,
+    `${error.summary}; its rejected rows could not be matched to records from ErrorURL, so none was dead-lettered and the batch fails`,
+    error,
+    { cause: error },
+  );
 }
 
 function isFilteredRows(error: unknown): error is LoadError {

@@ -1,3 +1,4 @@
+import { offsetsTableDdl } from '../exactly-once.ts';
 import { type LocalFunction, startLocalFunction } from './lambda-runtime.ts';
 import { startStandIn } from './stand-in/index.ts';
 
@@ -104,7 +105,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     `CREATE DATABASE ${DATABASE}; USE ${DATABASE};
      CREATE TABLE pk_tbl (id INT NOT NULL, seq INT) PRIMARY KEY(id);
      CREATE TABLE dup_tbl (seq INT, note STRING) DUPLICATE KEY(seq);
-     CREATE TABLE kafka_offsets (topic VARCHAR(249) NOT NULL, kafka_partition INT NOT NULL, target_table VARCHAR(1024) NOT NULL, last_offset BIGINT NOT NULL) PRIMARY KEY (topic, kafka_partition, target_table);`,
+     ${offsetsTableDdl('kafka_offsets')}`,
   );
   const config: Record<string, string> = {
     'starrocks.http.url': standIn.feUrl,
@@ -163,6 +164,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   const count = (name: string) => {
     faults[name] = (faults[name] ?? 0) + 1;
   };
+  /** Set by the `commit on the wire` fault: resolves when the delayed commit reaches StarRocks. */
+  let commitOnTheWire: Promise<void> | undefined;
+  const exactlyOnce = options.semantic !== 'at-least-once';
   const inject = () => {
     const f = standIn.faults;
     switch (
@@ -176,8 +180,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
         'fail-txns',
         'publish-timeout',
         'delay',
+        // Only transactions have a commit to delay.
+        ...(exactlyOnce ? (['commit-on-the-wire'] as const) : []),
       ] as const)
     ) {
+      case 'commit-on-the-wire': {
+        let arrived: () => void = () => undefined;
+        commitOnTheWire = new Promise<void>((resolve) => {
+          arrived = resolve;
+        });
+        f.delayCommitNext({
+          ms: 100 + Math.floor(random() * 600),
+          phase: random() < 0.5 ? 'before-apply' : 'before-visible',
+          onReceived: () => arrived(),
+        });
+        return count('commit delayed');
+      }
       case 'reset-before':
         f.resetNext({ when: 'before-apply' });
         return count('reset before apply');
@@ -254,18 +272,28 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     if (faulty) for (let i = 1 + Math.floor(random() * 3); i > 0; i--) inject();
     const crash = faulty && random() < 0.15;
     const invocation = fn.invoke({ eventSource: 'aws:kafka', records }, { timeoutMs: TIMEOUT_MS });
-    if (crash) {
-      // The function dies mid-batch (between tables, between prepare and commit, ...).
-      count('crash');
+    const dies = async () => {
       crashes++;
-      await new Promise((r) => setTimeout(r, 2 + Math.floor(random() * 40)));
       await fn.close();
       await invocation;
       standIn.faults.clear();
       fn = await start();
       failed++;
       failedAgain();
-      return;
+    };
+    const wire = commitOnTheWire;
+    commitOnTheWire = undefined;
+    // The function dies the moment its commit is sent; StarRocks acts on it later, while the
+    // retry already runs.
+    if (wire !== undefined && (await Promise.race([wire.then(() => true), invocation.then(() => false)]))) {
+      count('crash with the commit on the wire');
+      return dies();
+    }
+    if (crash) {
+      // The function dies mid-batch (between tables, between prepare and commit, ...).
+      count('crash');
+      await new Promise((r) => setTimeout(r, 2 + Math.floor(random() * 40)));
+      return dies();
     }
     const result = await invocation;
     standIn.faults.clear();
@@ -275,6 +303,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     } else {
       failed++;
       failedAgain();
+      if (process.env.SOAK_DEBUG) console.error(`batch ${batches} failed: ${result.error.errorMessage}`);
     }
   };
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { offsetsTableDdl } from '../../lib/exactly-once.ts';
 import { type LocalDeadLetters, startLocalDeadLetters } from '../../lib/local/dead-letter-endpoint.ts';
 import type { LocalFunction } from '../../lib/local/lambda-runtime.ts';
 import type { StandIn } from '../../lib/local/stand-in/index.ts';
@@ -277,4 +278,59 @@ describe('credentials', () => {
     ].join('\n');
     for (const secret of [PASSWORD, basic]) expect(everything).not.toContain(secret);
   });
+});
+
+describe('errors.tolerance=all with sink.semantic=exactly-once', () => {
+  for (const mode of ['multi', 'per-table'] as const) {
+    it(`dead-letters the rows StarRocks rejects inside the transaction and commits the rest once (${mode})`, async () => {
+      await target.execute(offsetsTableDdl('kafka_offsets'));
+      sink = await startBundle(
+        config({ 'sink.semantic': 'exactly-once', 'sink.transaction.mode': mode }),
+        awsEnv(),
+      );
+      const records = [
+        kafkaRecord({ topic: 'strict', partition: 0, offset: 20, value: { id: 1, city: 'a' } }),
+        kafkaRecord({ topic: 'strict', partition: 0, offset: 21, value: { id: 'x', city: 'b' } }),
+        kafkaRecord({ topic: 'test', partition: 0, offset: 5, value: city(5) }),
+      ];
+
+      const first = await sink.invoke(mskEvent(records));
+      // multi: a retry with more records; per-table: the same batch again (its exactly-once scope).
+      const retry = await sink.invoke(
+        mskEvent(
+          mode === 'multi'
+            ? [
+                ...records,
+                kafkaRecord({ topic: 'strict', partition: 0, offset: 22, value: { id: 3, city: 'c' } }),
+              ]
+            : records,
+        ),
+      );
+
+      expect(first.ok).toBe(true);
+      expect(retry.ok).toBe(true);
+      expect(await target.rows('strict_tbl')).toEqual(
+        mode === 'multi'
+          ? [
+              { id: 1, city: 'a' },
+              { id: 3, city: 'c' },
+            ]
+          : [{ id: 1, city: 'a' }],
+      );
+      expect(await target.rows('test_tbl')).toEqual([city(5)]);
+      const letters = lettersIn(BUCKET);
+      expect(Object.keys(letters)).toEqual(['dead-letters/strict/0/21.json']);
+      expect(letters['dead-letters/strict/0/21.json']).toMatchObject({
+        offset: 21,
+        table: 'strict_tbl',
+        error: { stage: 'load', code: 'LOAD_FAILED' },
+      });
+      if (mode === 'multi') {
+        // The dead-lettered record's offset is committed with the rows: the retry skipped it.
+        expect(await target.rows('kafka_offsets')).toEqual(
+          expect.arrayContaining([expect.objectContaining({ topic: 'strict', last_offset: 22 })]),
+        );
+      }
+    });
+  }
 });

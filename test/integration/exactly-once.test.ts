@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildLabel, buildTableBatches } from '../../lib/batch.ts';
 import { parseSinkConfig } from '../../lib/config.ts';
 import { decodeEvent } from '../../lib/decode.ts';
+import { offsetsTableDdl } from '../../lib/exactly-once.ts';
 import type { LocalFunction } from '../../lib/local/lambda-runtime.ts';
 import type { StandIn } from '../../lib/local/stand-in/index.ts';
 import { kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
@@ -12,8 +13,7 @@ import { jsonLogs, startBundle } from './support/bundle.ts';
 
 /** `sink.semantic=exactly-once`: the built bundle against the stand-in's transaction API. */
 
-const OFFSETS_DDL =
-  'CREATE TABLE kafka_offsets (topic VARCHAR(249) NOT NULL, kafka_partition INT NOT NULL, target_table VARCHAR(1024) NOT NULL, last_offset BIGINT NOT NULL) PRIMARY KEY (topic, kafka_partition, target_table) DISTRIBUTED BY HASH(topic)';
+const OFFSETS_DDL = offsetsTableDdl('kafka_offsets');
 
 let target: StarRocksTarget & { standIn: StandIn };
 let sink: LocalFunction | undefined;
@@ -66,9 +66,9 @@ describe('exactly-once with one multi-table transaction (StarRocks 4.0)', () => 
     expect(await target.rows('users')).toEqual([{ id: 1, name: 'u4' }]);
     expect(await target.rows('kafka_offsets')).toEqual(
       expect.arrayContaining([
-        { topic: 'events', kafka_partition: 0, target_table: 'events', last_offset: 2 },
-        { topic: 'events', kafka_partition: 1, target_table: 'events', last_offset: 7 },
-        { topic: 'users', kafka_partition: 0, target_table: 'users', last_offset: 4 },
+        { topic: 'events', kafka_partition: 0, target_table: 'events', last_offset: 2, pending_label: null },
+        { topic: 'events', kafka_partition: 1, target_table: 'events', last_offset: 7, pending_label: null },
+        { topic: 'users', kafka_partition: 0, target_table: 'users', last_offset: 4, pending_label: null },
       ]),
     );
     const labels = new Set(
@@ -137,6 +137,35 @@ describe('exactly-once with one multi-table transaction (StarRocks 4.0)', () => 
       .map((l) => l.label);
     expect(labels).toEqual([`${base}-1`]);
   });
+
+  for (const phase of ['before-apply', 'before-visible'] as const) {
+    it(`settles the commit of an invocation that died with it on the wire (${phase}) before reading the offsets`, async () => {
+      sink = await startBundle(config('multi'));
+      const received = new Promise<void>((resolve) => {
+        target.standIn.faults.delayCommitNext({ ms: 1500, phase, onReceived: resolve });
+      });
+      const first = sink.invoke(mskEvent([ev(0, 1), ev(0, 2), user(3)]));
+      await received;
+      // The function is killed (the runtime's timeout) while StarRocks has not yet acted on its commit.
+      await sink.close();
+      expect((await first).ok).toBe(false);
+      const zombie = (await target.rows('kafka_offsets')).map((r) => r.pending_label);
+      expect(zombie).toEqual([expect.stringMatching(/^kx-/), expect.stringMatching(/^kx-/)]);
+      sink = await startBundle(config('multi'));
+
+      // The retry has another composition, so another transaction label.
+      const retry = await sink.invoke(mskEvent([ev(0, 1), ev(0, 2), ev(0, 3), user(3)]));
+      await new Promise((r) => setTimeout(r, 1800)); // the late commit has been acted on by now
+
+      expect(retry.ok).toBe(true);
+      expect((await target.rows('events')).map((r) => r.id).sort()).toEqual([1, 2, 3]);
+      expect(await target.rows('users')).toEqual([{ id: 0, name: 'u3' }]);
+      expect(target.standIn.labelState(target.database, zombie[0] as string)).toBe(
+        phase === 'before-apply' ? 'ABORTED' : 'VISIBLE',
+      );
+      expect((await target.rows('kafka_offsets')).map((r) => r.pending_label)).toEqual([null, null]);
+    });
+  }
 
   it('fails the batch when the offsets table does not exist, saying to create it', async () => {
     sink = await startBundle(config('multi', { 'sink.offsets.table': 'missing_offsets' }));

@@ -77,8 +77,29 @@ describe('offsetRows', () => {
     const rows = JSON.parse(offsetRows([{ batch, label: 'l', body: Buffer.alloc(0) }]).toString());
 
     expect(rows).toEqual([
-      { topic: 't', kafka_partition: 0, target_table: 'events', last_offset: 9 },
-      { topic: 't', kafka_partition: 1, target_table: 'events', last_offset: 4 },
+      { topic: 't', kafka_partition: 0, target_table: 'events', last_offset: 9, pending_label: null },
+      { topic: 't', kafka_partition: 1, target_table: 'events', last_offset: 4, pending_label: null },
+    ]);
+  });
+
+  it('covers records that loaded no row (skipped, dead-lettered) past the last loaded one', () => {
+    const batch = {
+      table: 'events',
+      rows: [],
+      skipped: 0,
+      ranges: [{ topic: 't', partition: 0, first: 1, last: 3, count: 3 }],
+    };
+    const covered = [
+      { topic: 't', partition: 0, table: 'events', offset: 5 },
+      { topic: 't', partition: 2, table: 'other', offset: 7 },
+      { topic: 't', partition: 0, table: 'events', offset: 2 },
+    ];
+
+    const rows = JSON.parse(offsetRows([{ batch, label: 'l', body: Buffer.alloc(0) }], covered).toString());
+
+    expect(rows).toEqual([
+      { topic: 't', kafka_partition: 0, target_table: 'events', last_offset: 5, pending_label: null },
+      { topic: 't', kafka_partition: 2, target_table: 'other', last_offset: 7, pending_label: null },
     ]);
   });
 });

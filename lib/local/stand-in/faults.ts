@@ -14,7 +14,21 @@ export interface Faults {
   publishTimeoutNext(count?: number): void;
   /** The next `count` FE load requests answer `status` (default 200) with `body` instead of the 307. */
   failFeNext(opts: { status?: number; body?: string; count?: number }): void;
+  /**
+   * The next `count` transaction commits are slow, as when the caller died with its commit in
+   * flight. `before-apply`: the commit waits `ms` before it is processed (the transaction stays
+   * open meanwhile, so a rollback wins). `before-visible`: the commit is accepted at once (label
+   * COMMITTED) and its rows become visible, and the answer is sent, after `ms`.
+   * `onReceived` is called when such a commit arrives.
+   */
+  delayCommitNext(opts: CommitDelay & { count?: number }): void;
   clear(): void;
+}
+
+export interface CommitDelay {
+  readonly ms: number;
+  readonly phase: 'before-apply' | 'before-visible';
+  readonly onReceived?: () => void;
 }
 
 export type BeFault =
@@ -58,6 +72,7 @@ function positiveCount(count: number | undefined): number {
 export class FaultQueue implements Faults {
   private readonly be: Queued<BeFault>[] = [];
   private readonly fe: Queued<FeFault>[] = [];
+  private readonly commits: Queued<CommitDelay>[] = [];
 
   failNext(opts: { status?: string; message: string; count?: number }): void {
     this.be.push({
@@ -88,9 +103,15 @@ export class FaultQueue implements Faults {
     });
   }
 
+  delayCommitNext(opts: CommitDelay & { count?: number }): void {
+    const { count, ...delay } = opts;
+    this.commits.push({ fault: delay, remaining: positiveCount(count) });
+  }
+
   clear(): void {
     this.be.length = 0;
     this.fe.length = 0;
+    this.commits.length = 0;
   }
 
   takeBe(): BeFault | undefined {
@@ -99,5 +120,9 @@ export class FaultQueue implements Faults {
 
   takeFe(): FeFault | undefined {
     return take(this.fe);
+  }
+
+  takeCommit(): CommitDelay | undefined {
+    return take(this.commits);
   }
 }

@@ -54,6 +54,8 @@ interface Transaction {
   readonly tables: Map<string, TxnTable>;
   busy: boolean;
   publishTimeout: boolean;
+  /** A commit fault: committed at once, visible (rows applied, label VISIBLE) this much later. */
+  visibleAfterMs?: number;
 }
 
 const DATA_HEADERS = [
@@ -101,6 +103,21 @@ export class TransactionManager {
       return send({ Status: TXN_STATUS.internalError, Message: message }, true);
     }
     if (operation === 'load') return this.load(req, res, expectsContinue);
+    const delay = operation === 'commit' ? this.context.faults.takeCommit() : undefined;
+    if (delay !== undefined) {
+      delay.onReceived?.();
+      if (delay.phase === 'before-apply') await this.context.sleep(delay.ms);
+      else {
+        const txn = this.find(
+          header(req.headers, 'db')?.trim() ?? '',
+          header(req.headers, 'label')?.trim() ?? '',
+        );
+        if (txn !== undefined) txn.visibleAfterMs = delay.ms;
+        const answer = this.operate(operation, req);
+        await this.context.sleep(delay.ms);
+        return send(answer, true);
+      }
+    }
     send(this.operate(operation, req), true);
   }
 
@@ -269,6 +286,16 @@ export class TransactionManager {
     let status: string = TXN_STATUS.ok;
     if (step === 'prepare') {
       entry.state = 'PREPARED';
+    } else if (txn.visibleAfterMs !== undefined) {
+      entry.state = 'COMMITTED';
+      // Applied when published, on top of what other loads did meanwhile (commit order).
+      setTimeout(() => {
+        for (const part of loaded) {
+          const late = evaluateLoad(this.context, part.table, part.spec as LoadSpec, part.ops, part.errors);
+          if (late.ok) part.table.commit(late.pending);
+        }
+        finishApplied(this.context, database, entry, undefined);
+      }, txn.visibleAfterMs);
     } else {
       for (const pending of pendings) pending.table.commit(pending);
       finishApplied(
