@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
+import { changeRowTransforms } from './change-rows.ts';
 import { compressBody } from './compress.ts';
 import { isValidTableName, type SinkConfig } from './config.ts';
 import {
@@ -11,7 +12,7 @@ import {
 } from './convert.ts';
 import type { KafkaRecord } from './decode.ts';
 import { ErrorCode, RecordError, SinkError } from './errors.ts';
-import { applyTransforms, type SkipReason } from './transform.ts';
+import { applyTransforms, HEARTBEAT_TOPIC_PREFIX, type SkipReason } from './transform.ts';
 
 /**
  * One row of a body: JSON object or CSV text, JSON bytes copied as they are, or a record whose
@@ -145,7 +146,12 @@ function toRow(
   needObject: boolean,
 ): RowPart | { skip: 'tombstone' | SkipReason } {
   const unwrap = needObject && config.transforms.some((t) => t.kind === 'extractNewRecordState');
-  const converted = convertValue(record, config.valueConverter, { needObject, unwrap });
+  // Heartbeat topics are skipped by the transforms, whatever their schema says.
+  const changeRow =
+    unwrap && !record.topic.startsWith(HEARTBEAT_TOPIC_PREFIX)
+      ? changeRowTransforms(config.transforms)
+      : undefined;
+  const converted = convertValue(record, config.valueConverter, { needObject, unwrap, changeRow });
   if (converted === null) return { skip: 'tombstone' };
   if (config.format === 'csv') {
     let line = converted.kind === 'string' ? converted.text : jsonRow(converted);

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { type ChangeRowTransforms, changeRowText } from './change-rows.ts';
 import type { ConverterConfig } from './config.ts';
 import type { KafkaRecord } from './decode.ts';
 import { ErrorCode, RecordError } from './errors.ts';
@@ -6,9 +7,9 @@ import { isRawJson, parseJsonExact } from './json.ts';
 import {
   checkObjectSpan,
   isNullLiteral,
+  isSpace,
   type MemberSpan,
   scanMembers,
-  skipSpace,
   skipValue,
 } from './json-bytes.ts';
 import { LOGICAL_TYPES } from './logical-types.ts';
@@ -60,6 +61,8 @@ export interface ConvertOptions {
    * (after, or before for a delete) are read.
    */
   readonly unwrap?: boolean;
+  /** The transforms form a chain whose row can be written from the event's bytes (change-rows.ts). */
+  readonly changeRow?: ChangeRowTransforms | undefined;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -184,8 +187,19 @@ interface SchemaPlan {
   readonly verbatim: boolean;
 }
 
-/** The last schema seen per topic, compared byte for byte: Connect writes the same text each time. */
-const planCache = new Map<string, { bytes: Buffer; plan: SchemaPlan }>();
+/**
+ * The last schema seen per topic, compared byte for byte: Connect writes the same text each time.
+ * `prefixBase64` is `{"schema":<schema>,"payload":` in base64, cut to whole 3-byte groups, and
+ * `prefixRest` the one or two bytes after the cut: a record starting with that base64 text starts
+ * with those bytes, so only what follows is decoded.
+ */
+interface CachedPlan {
+  readonly bytes: Buffer;
+  readonly plan: SchemaPlan;
+  readonly prefixBase64: string;
+  readonly prefixRest: Buffer;
+}
+const planCache = new Map<string, CachedPlan>();
 
 /** Plans depend on the topic's schema and on whether nulls take schema defaults. */
 function planKey(record: KafkaRecord, replaceNullWithDefault: boolean): string {
@@ -221,9 +235,14 @@ function schemaPlan(
     schema,
     verbatim: schema !== null && schema.type === 'struct' && isVerbatim(schema, replaceNullWithDefault),
   };
+  const schemaBytes = Buffer.from(bytes.subarray(span.start, span.end));
+  const prefix = Buffer.concat([SCHEMA_PREFIX, schemaBytes, PAYLOAD_MEMBER]);
+  const whole = prefix.length - (prefix.length % 3);
   planCache.set(planKey(record, replaceNullWithDefault), {
-    bytes: Buffer.from(bytes.subarray(span.start, span.end)),
+    bytes: schemaBytes,
     plan,
+    prefixBase64: prefix.toString('base64', 0, whole),
+    prefixRest: prefix.subarray(whole),
   });
   return plan;
 }
@@ -241,30 +260,47 @@ function isVerbatim(schema: ConnectSchema, replaceNullWithDefault: boolean): boo
 const SCHEMA_PREFIX = Buffer.from('{"schema":');
 const PAYLOAD_MEMBER = Buffer.from(',"payload":');
 
+/** The payload of an envelope whose schema is the one last seen on its topic. */
+interface KnownEnvelope {
+  readonly plan: SchemaPlan;
+  /** The decoded bytes after the schema; the payload sits in `payload`, up to the closing brace. */
+  readonly bytes: Buffer;
+  readonly payload: MemberSpan;
+}
+
 /**
  * When the value starts with the schema last seen on this topic (as JsonConverter writes it:
- * compact, schema first), the payload is found by comparing bytes, without scanning the schema.
+ * compact, schema first), it is recognised on its base64 text, and only the payload is decoded:
+ * the schema is most of the bytes of a Debezium event. The payload span runs to the envelope's
+ * closing brace; whether it is one value is checked by whoever reads it.
  */
-function splitKnownEnvelope(
-  record: KafkaRecord,
-  bytes: Buffer,
-  replaceNullWithDefault: boolean,
-): { plan: SchemaPlan; payload: MemberSpan } | undefined {
+function knownEnvelope(record: KafkaRecord, replaceNullWithDefault: boolean): KnownEnvelope | undefined {
   const cached = planCache.get(planKey(record, replaceNullWithDefault));
-  if (cached === undefined) return undefined;
-  const schemaEnd = SCHEMA_PREFIX.length + cached.bytes.length;
-  const payloadStart = schemaEnd + PAYLOAD_MEMBER.length;
-  if (bytes.length <= payloadStart + 1) return undefined;
-  if (bytes.compare(SCHEMA_PREFIX, 0, SCHEMA_PREFIX.length, 0, SCHEMA_PREFIX.length) !== 0) return undefined;
-  if (bytes.compare(cached.bytes, 0, cached.bytes.length, SCHEMA_PREFIX.length, schemaEnd) !== 0)
-    return undefined;
-  if (bytes.compare(PAYLOAD_MEMBER, 0, PAYLOAD_MEMBER.length, schemaEnd, payloadStart) !== 0)
-    return undefined;
-  const payloadEnd = skipValue(bytes, payloadStart, bytes.length);
-  if (payloadEnd < 0) return undefined;
-  const close = skipSpace(bytes, payloadEnd, bytes.length);
-  if (bytes[close] !== 0x7d || skipSpace(bytes, close + 1, bytes.length) !== bytes.length) return undefined;
-  return { plan: cached.plan, payload: { start: payloadStart, end: payloadEnd } };
+  const text = record.valueBase64;
+  if (cached === undefined || text === null) return undefined;
+  // Compared as a slice: equality of flat strings is a memory compare, startsWith is not (V8).
+  const prefix = cached.prefixBase64;
+  if (text.length <= prefix.length || text.slice(0, prefix.length) !== prefix) return undefined;
+  const skipped = (prefix.length / 4) * 3;
+  const length = record.valueLength - skipped;
+  if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, scratch.length * 2));
+  const written = scratch.write(text.slice(prefix.length), 0, 'base64');
+  if (written !== length) return undefined;
+  const bytes = scratch.subarray(0, written);
+  const rest = cached.prefixRest;
+  if (bytes.compare(rest, 0, rest.length, 0, rest.length) !== 0) return undefined;
+  // The prefix is ASCII, so the tail is UTF-8 exactly when the whole value is.
+  if (!isUtf8(bytes))
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
+  let close = bytes.length - 1;
+  while (close > rest.length && bytes[close] !== 0x7d) {
+    if (!isSpace(bytes[close])) return undefined;
+    close--;
+  }
+  let payloadEnd = close;
+  while (payloadEnd > rest.length && isSpace(bytes[payloadEnd - 1])) payloadEnd--;
+  if (payloadEnd <= rest.length) return undefined;
+  return { plan: cached.plan, bytes, payload: { start: rest.length, end: payloadEnd } };
 }
 
 /**
@@ -287,40 +323,65 @@ function convertEnvelope(
   replaceNullWithDefault: boolean,
   options: ConvertOptions,
 ): ConvertedValue | null {
+  const known = knownEnvelope(record, replaceNullWithDefault);
+  if (known !== undefined) {
+    const converted = convertKnown(record, known, replaceNullWithDefault, options);
+    if (converted !== NOT_ONE_VALUE) return converted;
+  }
   const bytes = decodeToScratch(record);
   if (!isUtf8(bytes))
     throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
-  let plan: SchemaPlan;
-  let payloadSpan: MemberSpan;
-  const known = splitKnownEnvelope(record, bytes, replaceNullWithDefault);
-  if (known !== undefined) {
-    plan = known.plan;
-    payloadSpan = known.payload;
-  } else {
-    const members = scanMembers(bytes, 0, bytes.length);
-    if (members === undefined) return convertEnvelopeText(record, replaceNullWithDefault);
-    const schemaSpan = members.get('schema');
-    const payload = members.get('payload');
-    if (schemaSpan === undefined || payload === undefined) {
-      throw new RecordError(ErrorCode.DECODE_VALUE, record, NO_ENVELOPE);
-    }
-    rejectExtraMembers(record, [...members.keys()]);
-    plan = schemaPlan(record, bytes, schemaSpan, replaceNullWithDefault);
-    payloadSpan = payload;
+  const members = scanMembers(bytes, 0, bytes.length);
+  if (members === undefined) return convertEnvelopeText(record, replaceNullWithDefault);
+  const schemaSpan = members.get('schema');
+  const payloadSpan = members.get('payload');
+  if (schemaSpan === undefined || payloadSpan === undefined) {
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, NO_ENVELOPE);
   }
-  if (isNullLiteral(bytes, payloadSpan)) return null;
+  rejectExtraMembers(record, [...members.keys()]);
+  const plan = schemaPlan(record, bytes, schemaSpan, replaceNullWithDefault);
+  const converted = convertKnown(
+    record,
+    { plan, bytes, payload: payloadSpan },
+    replaceNullWithDefault,
+    options,
+  );
+  if (converted !== NOT_ONE_VALUE) return converted;
+  return convertPayload(
+    record,
+    plan.schema,
+    bytes.toString('utf8', payloadSpan.start, payloadSpan.end),
+    replaceNullWithDefault,
+  );
+}
+
+/** {@link convertKnown} found the payload span is not exactly one JSON value. */
+const NOT_ONE_VALUE = Symbol('not one value');
+
+/** Converts the payload of an envelope whose schema plan is known. */
+function convertKnown(
+  record: KafkaRecord,
+  { plan, bytes, payload }: KnownEnvelope,
+  replaceNullWithDefault: boolean,
+  options: ConvertOptions,
+): ConvertedValue | null | typeof NOT_ONE_VALUE {
+  if (isNullLiteral(bytes, payload)) return null;
+  if (options.unwrap && plan.schema?.name?.endsWith('.Envelope') && bytes[payload.start] === 0x7b) {
+    const members = scanMembers(bytes, payload.start, payload.end);
+    if (members === undefined) return NOT_ONE_VALUE;
+    if (options.changeRow !== undefined) {
+      const text = changeRowText(bytes, members, plan.schema, options.changeRow, replaceNullWithDefault);
+      if (text !== undefined) return { kind: 'json-text', text };
+    }
+    const change = convertChangeEvent(record, plan.schema, bytes, members, replaceNullWithDefault);
+    if (change !== undefined) return change;
+  } else if (skipValue(bytes, payload.start, payload.end) !== payload.end) return NOT_ONE_VALUE;
   if (plan.verbatim && !options.needObject) {
     // UTF-8 was checked and the payload's brackets matched: an object is one row.
-    if (bytes[payloadSpan.start] !== 0x7b) {
-      checkJsonObjectStructure(record, bytes, payloadSpan.start, payloadSpan.end);
-    }
-    return { kind: 'json-bytes', bytes: Buffer.from(bytes.subarray(payloadSpan.start, payloadSpan.end)) };
+    if (bytes[payload.start] !== 0x7b) checkJsonObjectStructure(record, bytes, payload.start, payload.end);
+    return { kind: 'json-bytes', bytes: Buffer.from(bytes.subarray(payload.start, payload.end)) };
   }
-  if (options.unwrap && plan.schema?.name?.endsWith('.Envelope')) {
-    const change = convertChangeEvent(record, plan.schema, bytes, payloadSpan, replaceNullWithDefault);
-    if (change !== undefined) return change;
-  }
-  const text = bytes.toString('utf8', payloadSpan.start, payloadSpan.end);
+  const text = bytes.toString('utf8', payload.start, payload.end);
   return convertPayload(record, plan.schema, text, replaceNullWithDefault);
 }
 
@@ -344,12 +405,11 @@ function convertChangeEvent(
   record: KafkaRecord,
   schema: ConnectSchema,
   bytes: Buffer,
-  span: MemberSpan,
+  members: ReadonlyMap<string, MemberSpan>,
   replaceNullWithDefault: boolean,
 ): ConvertedValue | undefined {
-  const members = scanMembers(bytes, span.start, span.end);
-  const op = members?.get('op');
-  if (members === undefined || op === undefined) return undefined;
+  const op = members.get('op');
+  if (op === undefined) return undefined;
   const opText = bytes.toString('utf8', op.start, op.end);
   // `op` is a one-letter string; JSON.parse only if it is written some other way.
   const opValue: unknown = /^"[a-z]"$/.test(opText)

@@ -14,7 +14,7 @@ const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 
-function isSpace(c: number | undefined): boolean {
+export function isSpace(c: number | undefined): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
@@ -24,7 +24,7 @@ export function skipSpace(buf: Uint8Array, i: number, end: number): number {
 }
 
 /** Index just past the string starting at `i` (a quote), or -1 when it never closes. */
-function skipString(buf: Uint8Array, i: number, end: number): number {
+export function skipString(buf: Uint8Array, i: number, end: number): number {
   let j = i + 1;
   while (j < end) {
     const c = buf[j++];

@@ -45,6 +45,9 @@ function isEnvelope(value: Record<string, unknown>): value is Record<string, unk
   return typeof value.op === 'string' && ('after' in value || 'before' in value);
 }
 
+/** Debezium's heartbeat topics (`topic.heartbeat.prefix` default): never rows. */
+export const HEARTBEAT_TOPIC_PREFIX = '__debezium-heartbeat';
+
 /** PostgreSQL's placeholder for an unchanged TOASTed value (REPLICA IDENTITY DEFAULT). */
 export const TOAST_PLACEHOLDER = '__debezium_unavailable_value';
 const TOAST_PLACEHOLDER_BASE64 = Buffer.from(TOAST_PLACEHOLDER).toString('base64');
@@ -60,7 +63,7 @@ function nonDataMessage(
 ): SkipReason | undefined {
   if (
     schemaName === 'io.debezium.connector.common.Heartbeat' ||
-    record.topic.startsWith('__debezium-heartbeat')
+    record.topic.startsWith(HEARTBEAT_TOPIC_PREFIX)
   ) {
     return SkipReason.heartbeat;
   }

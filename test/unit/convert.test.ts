@@ -108,6 +108,45 @@ describe('convertValue', () => {
     expect(convertText(JSON.stringify({ schema: v2, payload: { d: 2 } }), JSON_ENVELOPE)).toBe('{"d":2}');
   });
 
+  // The schema's length decides where the base64 text of `{"schema":…,"payload":` ends inside a
+  // 3-byte group: a field name of 1, 2 or 3 characters covers every alignment.
+  it.each(['a', 'ab', 'abc'])(
+    'recognises a schema seen before on its base64 text and converts the payload the same (field %s)',
+    (name) => {
+      const schema = struct(
+        [{ type: 'int32', optional: true, name: 'io.debezium.time.Date', field: name }],
+        `t_${name}`,
+      );
+      const value = (d: number, tail = '') =>
+        `{"schema":${JSON.stringify(schema)},"payload":{"${name}":${d}}${tail}}`;
+      const first = convertText(value(1), JSON_ENVELOPE);
+      const again = [value(2), value(3, ' \n'), value(4, ' ')].map((v) => convertText(v, JSON_ENVELOPE));
+      expect(first).toBe(`{"${name}":"1970-01-02"}`);
+      expect(again).toEqual([
+        `{"${name}":"1970-01-03"}`,
+        `{"${name}":"1970-01-04"}`,
+        `{"${name}":"1970-01-05"}`,
+      ]);
+    },
+  );
+
+  it('gives the same errors for a payload after a known schema as for the first record', () => {
+    const schema = struct([{ type: 'int32', optional: true, field: 'id' }], 'known');
+    const prefix = `{"schema":${JSON.stringify(schema)},"payload":`;
+    expect(convertText(`${prefix}{"id":1}}`, JSON_ENVELOPE)).toBe('{"id":1}');
+    for (const needObject of [false, true]) {
+      const convert = (text: string | Buffer) => () =>
+        convertValue(record(text), JSON_ENVELOPE, { needObject, unwrap: needObject });
+      expect(convert(`${prefix}{"id":1},"x":1}`)).toThrow('extra fields (x)');
+      expect(convert(`${prefix}{"id":1}`)).toThrow('not valid JSON');
+      expect(convert(`${prefix}{"id":1}} trailing`)).toThrow('not valid JSON');
+      expect(
+        convert(Buffer.concat([Buffer.from(`${prefix}{"id":"`), Buffer.from([0xff]), Buffer.from('"}}')])),
+      ).toThrow('the value is not valid UTF-8 text');
+      expect(convertValue(record(`${prefix}null}`), JSON_ENVELOPE, { needObject })).toBeNull();
+    }
+  });
+
   it('takes a schemaless envelope payload as is', () => {
     expect(convertText('{"schema":null,"payload":{"id":1}}', JSON_ENVELOPE)).toBe('{"id":1}');
   });

@@ -1,0 +1,220 @@
+import { isAscii } from 'node:buffer';
+import type { TransformConfig } from './config.ts';
+import type { ConnectSchema } from './convert.ts';
+import { rawJson } from './json.ts';
+import { isSpace, type MemberSpan, skipSpace, skipString, skipValue } from './json-bytes.ts';
+import { LOGICAL_TYPES, type LogicalConverter } from './logical-types.ts';
+import { TOAST_PLACEHOLDER } from './transform.ts';
+
+/**
+ * The Debezium fast path: the row the seed's transforms (`AddOpFieldForDebeziumRecord`, then
+ * `ExtractNewRecordState`) make of a change event, written from the bytes of the kept image. Values
+ * without a logical type are copied as they are; only logical values are parsed and converted. It
+ * handles the common case and answers `undefined` for anything else (an unusual op, a missing or
+ * extra field, a schema default, a TOAST placeholder, a value that does not convert), and the
+ * general path (parse, convert, transform, stringify) then gives the same row or the precise error.
+ */
+
+/** What the configured transforms do, when they are a chain the fast path writes. */
+export interface ChangeRowTransforms {
+  /** `AddOpFieldForDebeziumRecord` runs before the unwrap: `__op` 0 (c/u) or 1 (d). */
+  readonly addOp: boolean;
+  /** `delete.handling.mode=rewrite`: `__deleted` "true"/"false"; deletes are otherwise dropped. */
+  readonly rewrite: boolean;
+}
+
+const chains = new WeakMap<readonly TransformConfig[], ChangeRowTransforms | null>();
+
+/** `[unwrap]` or `[addOpField, unwrap]`; undefined for any other chain. */
+export function changeRowTransforms(transforms: readonly TransformConfig[]): ChangeRowTransforms | undefined {
+  let known = chains.get(transforms);
+  if (known === undefined) {
+    const [first, second, ...rest] = transforms;
+    const unwrap = second === undefined ? first : second;
+    known =
+      rest.length === 0 &&
+      unwrap?.kind === 'extractNewRecordState' &&
+      (second === undefined || first?.kind === 'addOpField')
+        ? { addOp: second !== undefined, rewrite: unwrap.deleteHandlingMode === 'rewrite' }
+        : null;
+    chains.set(transforms, known);
+  }
+  return known ?? undefined;
+}
+
+/** An image struct's fields: name → its index and logical converter (undefined: copied as is). */
+interface ImagePlan {
+  readonly fields: ReadonlyMap<string, { readonly index: number; readonly convert?: LogicalFn }>;
+}
+type LogicalFn = (value: unknown) => unknown;
+
+const imagePlans = new WeakMap<ConnectSchema, ImagePlan | null>();
+
+const COPYABLE = new Set([
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'float32',
+  'float64',
+  'boolean',
+  'string',
+  'bytes',
+]);
+
+function imagePlan(schema: ConnectSchema, replaceNullWithDefault: boolean): ImagePlan | undefined {
+  let plan = imagePlans.get(schema);
+  if (plan === undefined) {
+    plan = buildImagePlan(schema, replaceNullWithDefault);
+    imagePlans.set(schema, plan);
+  }
+  return plan ?? undefined;
+}
+
+function buildImagePlan(schema: ConnectSchema, replaceNullWithDefault: boolean): ImagePlan | null {
+  if (schema.type !== 'struct' || schema.fields === undefined) return null;
+  const fields = new Map<string, { index: number; convert?: LogicalFn }>();
+  for (const [index, field] of schema.fields.entries()) {
+    if (field.field === undefined || fields.has(field.field)) return null;
+    // A default would replace nulls; nested values would need converting inside: general path.
+    if (replaceNullWithDefault && field.default !== undefined && field.default !== null) return null;
+    const logical: LogicalConverter | undefined =
+      field.name === undefined ? undefined : LOGICAL_TYPES.get(field.name);
+    if (logical !== undefined) fields.set(field.field, { index, convert: (v) => logical(v, field) });
+    else if (COPYABLE.has(field.type)) fields.set(field.field, { index });
+    else return null;
+  }
+  return { fields };
+}
+
+const TOAST_BYTES = Buffer.from(TOAST_PLACEHOLDER);
+const TOAST_BASE64 = Buffer.from(TOAST_PLACEHOLDER).toString('base64');
+const BACKSLASH = 0x5c;
+
+/**
+ * The row text for a change event whose payload members are `members`, or undefined when the
+ * general path must take it.
+ */
+export function changeRowText(
+  bytes: Buffer,
+  members: ReadonlyMap<string, MemberSpan>,
+  schema: ConnectSchema,
+  transforms: ChangeRowTransforms,
+  replaceNullWithDefault: boolean,
+): string | undefined {
+  const op = members.get('op');
+  if (op === undefined || op.end - op.start !== 3 || bytes[op.start] !== 0x22) return undefined;
+  // Transaction metadata and schema changes have these members; they are skipped by the general path.
+  if (members.has('event_count') || members.has('ddl')) return undefined;
+  const code = String.fromCharCode(bytes[op.start + 1] as number);
+  const kept = code === 'd' ? 'before' : code === 'c' || code === 'u' || code === 'r' ? 'after' : undefined;
+  if (kept === undefined || (code === 'd' && !transforms.rewrite)) return undefined;
+  const span = members.get(kept);
+  const imageSchema = schema.fields?.find((f) => f.field === kept);
+  if (span === undefined || imageSchema === undefined || bytes[span.start] !== 0x7b) return undefined;
+  const plan = imagePlan(imageSchema, replaceNullWithDefault);
+  if (plan === undefined) return undefined;
+  const inner = imageMembers(bytes, span, plan, code !== 'd');
+  if (inner === undefined) return undefined;
+  let extra = '';
+  if (transforms.addOp && code !== 'r') extra += code === 'd' ? ',"__op":1' : ',"__op":0';
+  if (transforms.rewrite) extra += code === 'd' ? ',"__deleted":"true"' : ',"__deleted":"false"';
+  if (inner === '') return extra === '' ? '{}' : `{${extra.slice(1)}}`;
+  return `{${inner}${extra}}`;
+}
+
+/**
+ * The members of the image object, logical values converted, as the text between its braces; or
+ * undefined when a member is not in the schema (or twice), a schema field is missing, a name is
+ * escaped, or a value does not convert.
+ */
+function imageMembers(bytes: Buffer, span: MemberSpan, plan: ImagePlan, upsert: boolean): string | undefined {
+  // An ASCII image (the usual case) is read into a string once and cut with slice; otherwise each
+  // piece is decoded from the bytes.
+  const image = bytes.subarray(span.start, span.end);
+  const text = isAscii(image) ? bytes.toString('latin1', span.start, span.end) : undefined;
+  const base = span.start;
+  const piece = (a: number, b: number) =>
+    text === undefined ? bytes.toString('utf8', a, b) : text.slice(a - base, b - base);
+  // An upsert carrying the TOAST placeholder fails on the general path, naming the column.
+  if (upsert) {
+    if (
+      text !== undefined
+        ? text.includes(TOAST_PLACEHOLDER) || text.includes(TOAST_BASE64)
+        : image.includes(TOAST_BYTES) || image.includes(TOAST_BASE64)
+    )
+      return undefined;
+  }
+  const seen = new Uint8Array(plan.fields.size);
+  let out = '';
+  let runStart = -1;
+  let i = skipSpace(bytes, span.start + 1, span.end);
+  if (bytes[i] === 0x7d) return plan.fields.size === 0 ? '' : undefined;
+  for (let count = 0; ; count++) {
+    if (bytes[i] !== 0x22) return undefined;
+    const memberStart = i;
+    const nameEnd = skipString(bytes, i, span.end);
+    if (nameEnd < 0 || hasBackslash(bytes, i + 1, nameEnd - 1)) return undefined;
+    const name = piece(i + 1, nameEnd - 1);
+    const field = plan.fields.get(name);
+    if (field === undefined || seen[field.index] === 1) return undefined;
+    seen[field.index] = 1;
+    i = skipSpace(bytes, nameEnd, span.end);
+    if (bytes[i] !== 0x3a) return undefined;
+    const valueStart = skipSpace(bytes, i + 1, span.end);
+    const valueEnd = skipValue(bytes, valueStart, span.end);
+    if (valueEnd < 0) return undefined;
+    if (field.convert === undefined) {
+      if (runStart < 0) runStart = memberStart;
+    } else {
+      if (runStart >= 0) {
+        out += `${out === '' ? '' : ','}${piece(runStart, trimEnd(bytes, runStart, memberStart))}`;
+        runStart = -1;
+      }
+      const converted = convertLogical(piece(valueStart, valueEnd), field.convert);
+      if (converted === undefined) return undefined;
+      out += `${out === '' ? '' : ','}${JSON.stringify(name)}:${converted}`;
+    }
+    i = skipSpace(bytes, valueEnd, span.end);
+    if (bytes[i] === 0x2c) {
+      i = skipSpace(bytes, i + 1, span.end);
+      continue;
+    }
+    if (bytes[i] !== 0x7d || skipSpace(bytes, i + 1, span.end) !== span.end) return undefined;
+    if (count + 1 !== plan.fields.size) return undefined;
+    if (runStart >= 0) out += `${out === '' ? '' : ','}${piece(runStart, trimEnd(bytes, runStart, i))}`;
+    return out;
+  }
+}
+
+function hasBackslash(bytes: Buffer, start: number, end: number): boolean {
+  for (let j = start; j < end; j++) if (bytes[j] === BACKSLASH) return true;
+  return false;
+}
+
+/** The end of a run of copied members: before the comma (and spaces) that precede `next`. */
+function trimEnd(bytes: Buffer, start: number, next: number): number {
+  let end = next;
+  while (end > start && (bytes[end - 1] === 0x2c || isSpace(bytes[end - 1]))) end--;
+  return end;
+}
+
+/** A logical value's JSON text, converted; integers beyond 2^53 stay exact. */
+function convertLogical(text: string, convert: LogicalFn): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null) return 'null';
+  if (typeof value === 'object') return undefined;
+  // A fraction or an integer beyond 2^53 goes on as its exact text.
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) value = rawJson(text);
+  try {
+    const converted = convert(value);
+    return converted === undefined ? undefined : JSON.stringify(converted);
+  } catch {
+    return undefined;
+  }
+}
