@@ -202,10 +202,14 @@ function trimEnd(bytes: Buffer, start: number, next: number): number {
 /** A logical value's JSON text, converted; integers beyond 2^53 stay exact. */
 function convertLogical(text: string, convert: LogicalFn): string | undefined {
   let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
+  // A string without escapes (dates, timestamps, base64 decimals) is its text between the quotes.
+  if (text.charCodeAt(0) === 0x22 && !text.includes('\\')) value = text.slice(1, -1);
+  else {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
   }
   if (value === null) return 'null';
   if (typeof value === 'object') return undefined;

@@ -72,18 +72,6 @@ export function skipValue(buf: Uint8Array, i: number, end: number): number {
 }
 
 /**
- * A quick pass for flat objects: the bytes start with `{`, end with `}`, and hold no other `}` (found
- * with a native search). Such a value cannot split into several rows, so the byte-by-byte scan is
- * needed only when this says false (nested objects, or a brace inside a string).
- */
-export function isFlatObjectSpan(buf: Buffer, start: number, end: number): boolean {
-  let last = end - 1;
-  while (last > start && isSpace(buf[last])) last--;
-  const first = skipSpace(buf, start, end);
-  return buf[first] === OPEN_BRACE && buf[last] === CLOSE_BRACE && buf.indexOf(CLOSE_BRACE, first) === last;
-}
-
-/**
  * Why `buf[start, end)` is not a single JSON object, or undefined when it is one (structurally).
  */
 export function checkObjectSpan(buf: Buffer, start: number, end: number): string | undefined {
@@ -126,7 +114,7 @@ export function scanMembers(buf: Buffer, start: number, end: number): Map<string
     if (buf[i] !== QUOTE) return undefined;
     const nameEnd = skipString(buf, i, end);
     if (nameEnd < 0) return undefined;
-    const name = buf.toString('utf8', i + 1, nameEnd - 1);
+    const name = memberName(buf, i + 1, nameEnd - 1);
     i = skipSpace(buf, nameEnd, end);
     if (buf[i] !== COLON) return undefined;
     i = skipSpace(buf, i + 1, end);
@@ -141,6 +129,21 @@ export function scanMembers(buf: Buffer, start: number, end: number): Map<string
     if (buf[i] === CLOSE_BRACE) return skipSpace(buf, i + 1, end) === end ? members : undefined;
     return undefined;
   }
+}
+
+/**
+ * A member name's text. Short ASCII names (all of Connect's and Debezium's) are built in JS: a
+ * Buffer decode per name costs more than the name.
+ */
+function memberName(buf: Buffer, start: number, end: number): string {
+  if (end - start > 24) return buf.toString('utf8', start, end);
+  let name = '';
+  for (let j = start; j < end; j++) {
+    const c = buf[j] as number;
+    if (c >= 0x80) return buf.toString('utf8', start, end);
+    name += String.fromCharCode(c);
+  }
+  return name;
 }
 
 /** Whether the span holds exactly the literal `null`. */
