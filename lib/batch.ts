@@ -8,6 +8,7 @@ import {
   checkJsonObjectBytes,
   checkJsonObjectStructure,
   convertValue,
+  isJsonNull,
   validateJsonValue,
 } from './convert.ts';
 import type { KafkaRecord } from './decode.ts';
@@ -53,6 +54,22 @@ export interface BatchSummary {
  * `topics`/`topics.regex` set, any other topic is an error.
  */
 export function resolveTable(record: KafkaRecord, config: SinkConfig): string {
+  let tables = resolvedTables.get(config);
+  if (tables === undefined) {
+    tables = new Map();
+    resolvedTables.set(config, tables);
+  }
+  const known = tables.get(record.topic);
+  if (known !== undefined) return known;
+  const table = checkedTable(record, config);
+  tables.set(record.topic, table);
+  return table;
+}
+
+/** Topics resolved to tables, per config: the checks below run once per topic, not per record. */
+const resolvedTables = new WeakMap<SinkConfig, Map<string, string>>();
+
+function checkedTable(record: KafkaRecord, config: SinkConfig): string {
   const { topic } = record;
   if (config.topics !== undefined && !config.topics.has(topic)) {
     throw new RecordError(
@@ -140,11 +157,24 @@ export function buildTableBatches(
   return { tables: [...byTable.values()].filter((t) => t.rows.length > 0), records: records.length, skipped };
 }
 
+const TOMBSTONE = { skip: 'tombstone' } as const;
+
 function toRow(
   record: KafkaRecord,
   config: SinkConfig,
   needObject: boolean,
 ): RowPart | { skip: 'tombstone' | SkipReason } {
+  const converter = config.valueConverter;
+  if (
+    !needObject &&
+    config.format === 'json' &&
+    converter.kind === 'json' &&
+    !converter.schemasEnable &&
+    record.valueBase64 !== null
+  ) {
+    // Schemaless JSON, the hottest path: the record is the row (decoded into the body, checked there).
+    return isJsonNull(record) ? TOMBSTONE : record;
+  }
   const unwrap = needObject && config.transforms.some((t) => t.kind === 'extractNewRecordState');
   // Heartbeat topics are skipped by the transforms, whatever their schema says.
   const changeRow =
@@ -152,7 +182,7 @@ function toRow(
       ? changeRowTransforms(config.transforms)
       : undefined;
   const converted = convertValue(record, config.valueConverter, { needObject, unwrap, changeRow });
-  if (converted === null) return { skip: 'tombstone' };
+  if (converted === null) return TOMBSTONE;
   if (config.format === 'csv') {
     let line = converted.kind === 'string' ? converted.text : jsonRow(converted);
     if (typeof line !== 'string')
@@ -219,9 +249,8 @@ export function writeBody(batch: TableBatch, config: SinkConfig): Buffer {
   for (const row of batch.rows) size += rowLength(row);
   size += separatorBytes * Math.max(0, batch.rows.length - (json ? 1 : 0));
   const body = Buffer.allocUnsafe(size);
-  // Where each base64 value landed, to find the record if the body is not UTF-8.
-  const written: { record: KafkaRecord; start: number; end: number }[] = [];
   let pos = 0;
+  let base64Values = false;
   if (json && config.stripOuterArray) body[pos++] = 0x5b;
   for (let i = 0; i < batch.rows.length; i++) {
     const row = batch.rows[i] as RowPart;
@@ -237,13 +266,19 @@ export function writeBody(batch: TableBatch, config: SinkConfig): Buffer {
       if (pos - start !== row.valueLength)
         throw new RecordError(ErrorCode.DECODE_EVENT, row, 'the value is not base64 text');
       checkJsonObjectStructure(row, body, start, pos);
-      written.push({ record: row, start, end: pos });
+      base64Values = true;
     }
     if (!json) pos += body.write(separator, pos);
   }
   if (json && config.stripOuterArray) body[pos++] = 0x5d;
-  if (written.length > 0 && !isUtf8(body.subarray(0, pos))) {
-    for (const w of written) checkJsonObjectBytes(w.record, body, w.start, w.end);
+  // Values decoded in place are checked as UTF-8 all at once; if that fails, one by one, by record.
+  if (base64Values && !isUtf8(body.subarray(0, pos))) {
+    for (const row of batch.rows) {
+      if (typeof row !== 'string' && !Buffer.isBuffer(row)) {
+        const bytes = row.value as Buffer;
+        checkJsonObjectBytes(row, bytes, 0, bytes.length);
+      }
+    }
   }
   return pos === size ? body : body.subarray(0, pos);
 }

@@ -141,7 +141,8 @@ export function validateJsonValue(record: KafkaRecord): void {
 }
 
 /** A schemaless value that is the JSON literal `null` is a tombstone, as JsonConverter reads it. */
-function isJsonNull(record: KafkaRecord): boolean {
+/** A value that is the JSON literal `null` (a tombstone in all but name). */
+export function isJsonNull(record: KafkaRecord): boolean {
   return record.valueLength <= 16 && (record.value as Buffer).toString('latin1').trim() === 'null';
 }
 

@@ -191,7 +191,8 @@ function isBase64Shaped(text: unknown): boolean {
 
 /** Bytes a base64 text decodes to, from its length and padding: no decoding needed. */
 function base64Length(text: string): number {
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const n = text.length;
+  const padding = text.charCodeAt(n - 1) !== 0x3d ? 0 : text.charCodeAt(n - 2) === 0x3d ? 2 : 1;
   return (text.length / 4) * 3 - padding;
 }
 

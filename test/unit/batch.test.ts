@@ -149,6 +149,23 @@ describe('buildTableBatches', () => {
     expect(act).toThrow(`offset 1): ${message}`);
   });
 
+  it('fails the whole batch on a value that is not UTF-8, naming its offset among valid ones', () => {
+    const config = parseSinkConfig(seedConfig());
+    const bad = kafkaRecord({ offset: 2 }) as unknown as { value: string };
+    bad.value = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]).toString('base64');
+    const records = decodeEvent(
+      mskEvent([
+        kafkaRecord({ offset: 0, value: { id: 1 } }),
+        kafkaRecord({ offset: 1, value: { city: '東京' } }),
+        bad as never,
+        kafkaRecord({ offset: 3, value: { id: 3 } }),
+      ]),
+    );
+    const act = () => bodyOf(buildTableBatches(records, config), config);
+    expect(act).toThrow(RecordError);
+    expect(act).toThrow('offset 2): the value is not valid UTF-8 text');
+  });
+
   it('names the record behind a syntax error that only StarRocks would catch', () => {
     const config = parseSinkConfig(seedConfig());
     const records = decodeEvent(
