@@ -112,35 +112,35 @@ export function buildTableBatches(
   const byTable = new Map<string, TableBatch>();
   const skipped: Record<string, number> = {};
   const needObject = config.transforms.length > 0;
+  // Records come sorted by topic: the last topic's table and batch serve the next record.
+  let lastTopic: string | undefined;
+  let batch: TableBatch | undefined;
   for (const record of records) {
-    let table: string;
     let row: ReturnType<typeof toRow>;
-    if (onRecordError === undefined) {
-      table = resolveTable(record, config);
-      row = toRow(record, config, needObject);
-    } else {
-      try {
-        table = resolveTable(record, config);
-        row = toRow(record, config, needObject);
-      } catch (error) {
-        if (!(error instanceof SinkError)) throw error;
-        onRecordError(record, error);
-        continue;
+    try {
+      if (record.topic !== lastTopic || batch === undefined) {
+        const table = resolveTable(record, config);
+        batch = byTable.get(table);
+        if (batch === undefined) {
+          batch = { table, rows: [], ranges: [], sources: [], skipped: 0 };
+          byTable.set(table, batch);
+        }
+        lastTopic = record.topic;
       }
+      row = toRow(record, config, needObject);
+    } catch (error) {
+      if (onRecordError === undefined || !(error instanceof SinkError)) throw error;
+      onRecordError(record, error);
+      continue;
     }
-    let batch = byTable.get(table);
-    if (batch === undefined) {
-      batch = { table, rows: [], ranges: [], sources: [], skipped: 0 };
-      byTable.set(table, batch);
-    }
-    if (typeof row === 'object' && 'skip' in row) {
+    if (row instanceof Skip) {
       skipped[row.skip] = (skipped[row.skip] ?? 0) + 1;
       batch.skipped++;
       continue;
     }
     batch.rows.push(row);
     batch.sources?.push(record);
-    const range = batch.ranges.at(-1);
+    const range = batch.ranges[batch.ranges.length - 1];
     if (range !== undefined && range.topic === record.topic && range.partition === record.partition) {
       range.last = record.offset;
       range.count++;
@@ -157,13 +157,20 @@ export function buildTableBatches(
   return { tables: [...byTable.values()].filter((t) => t.rows.length > 0), records: records.length, skipped };
 }
 
-const TOMBSTONE = { skip: 'tombstone' } as const;
+/** A record that loads no row, and why. */
+class Skip {
+  readonly skip: 'tombstone' | SkipReason;
+  constructor(skip: 'tombstone' | SkipReason) {
+    this.skip = skip;
+  }
+}
+const TOMBSTONE = new Skip('tombstone');
 
 function toRow(
   record: KafkaRecord,
   config: SinkConfig,
   needObject: boolean,
-): RowPart | { skip: 'tombstone' | SkipReason } {
+): RowPart | Skip {
   const converter = config.valueConverter;
   if (
     !needObject &&
@@ -205,7 +212,7 @@ function toRow(
   }
   if (config.transforms.length === 0 || converted.kind !== 'object') return jsonRow(converted);
   const outcome = applyTransforms(record, converted.value, config.transforms, converted.schemaName);
-  if (outcome.kind === 'skip') return { skip: outcome.reason };
+  if (outcome.kind === 'skip') return new Skip(outcome.reason);
   return JSON.stringify(outcome.value);
 }
 
