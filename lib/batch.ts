@@ -166,11 +166,7 @@ class Skip {
 }
 const TOMBSTONE = new Skip('tombstone');
 
-function toRow(
-  record: KafkaRecord,
-  config: SinkConfig,
-  needObject: boolean,
-): RowPart | Skip {
+function toRow(record: KafkaRecord, config: SinkConfig, needObject: boolean): RowPart | Skip {
   const converter = config.valueConverter;
   if (
     !needObject &&
