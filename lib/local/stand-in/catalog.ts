@@ -47,6 +47,8 @@ export class Table {
   /** Per column: is it a key column. */
   readonly keyMask: readonly boolean[];
   private content: TableContent;
+  private readonly unpublished: (() => void)[] = [];
+  private publishing = false;
 
   constructor(database: string, definition: TableDefinition) {
     this.database = database;
@@ -112,6 +114,8 @@ export class Table {
    * as filtered before deciding to commit.
    */
   prepare(ops: readonly RowOp[], options: ApplyOptions = {}): PendingContent {
+    // Versions become visible in commit order: an earlier commit still publishing goes first.
+    this.publishPending();
     const errors: RowError[] = [];
     let loaded = 0;
     if (this.content.kind === 'list') {
@@ -165,6 +169,25 @@ export class Table {
       loaded++;
     }
     return { table: this, content: { kind: 'keyed', rows }, loaded, errors };
+  }
+
+  /**
+   * Queues a committed load whose rows become visible later (a slow publish). Queued loads are
+   * applied in commit order, and before any later load is worked out.
+   */
+  deferPublish(apply: () => void): void {
+    this.unpublished.push(apply);
+  }
+
+  /** Applies every queued load now, oldest first. */
+  publishPending(): void {
+    if (this.publishing) return;
+    this.publishing = true;
+    try {
+      for (let next = this.unpublished.shift(); next !== undefined; next = this.unpublished.shift()) next();
+    } finally {
+      this.publishing = false;
+    }
   }
 
   commit(pending: PendingContent): void {

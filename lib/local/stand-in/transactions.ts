@@ -288,13 +288,18 @@ export class TransactionManager {
       entry.state = 'PREPARED';
     } else if (txn.visibleAfterMs !== undefined) {
       entry.state = 'COMMITTED';
-      // Applied when published, on top of what other loads did meanwhile (commit order).
-      setTimeout(() => {
-        for (const part of loaded) {
+      // Applied when published (or when a later load of the same table needs it first), on top of
+      // what was published before it: commit order, as StarRocks' versions.
+      let unpublished = loaded.length;
+      for (const part of loaded) {
+        part.table.deferPublish(() => {
           const late = evaluateLoad(this.context, part.table, part.spec as LoadSpec, part.ops, part.errors);
           if (late.ok) part.table.commit(late.pending);
-        }
-        finishApplied(this.context, database, entry, undefined);
+          if (--unpublished === 0) finishApplied(this.context, database, entry, undefined);
+        });
+      }
+      setTimeout(() => {
+        for (const part of loaded) part.table.publishPending();
       }, txn.visibleAfterMs);
     } else {
       for (const pending of pendings) pending.table.commit(pending);

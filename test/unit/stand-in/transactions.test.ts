@@ -321,4 +321,59 @@ describe('StarRocks stand-in: transaction API', () => {
       expect(starrocks.rows('db', 't')).toEqual([]);
     });
   });
+
+  describe('delayCommitNext (a commit still on the wire)', () => {
+    const prepared = async (label: string, rows: unknown[]) => {
+      await transaction(starrocks.feUrl, 'begin', txnHeaders(label));
+      await txnLoad(label, rows);
+    };
+
+    it('before-apply: the commit waits, and a rollback that comes first wins', async () => {
+      await prepared('slow_1', [{ id: 1, city: 'Paris' }]);
+      let received = false;
+      starrocks.faults.delayCommitNext({
+        ms: 300,
+        phase: 'before-apply',
+        onReceived: () => (received = true),
+      });
+
+      const commit = transaction(starrocks.feUrl, 'commit', txnHeaders('slow_1'));
+      await new Promise((r) => setTimeout(r, 50));
+      const stateMeanwhile = starrocks.labelState('db', 'slow_1');
+      const rollback = await transaction(starrocks.feUrl, 'rollback', txnHeaders('slow_1'));
+
+      expect(received).toBe(true);
+      expect(stateMeanwhile).toBe('PREPARE');
+      expect(rollback).toMatchObject({ Status: 'OK' });
+      expect((await commit).Status).not.toBe('OK');
+      expect(starrocks.labelState('db', 'slow_1')).toBe('ABORTED');
+      expect(starrocks.rows('db', 't')).toEqual([]);
+    });
+
+    it('before-visible: COMMITTED at once, visible later, and published before a later load of the table', async () => {
+      await prepared('slow_2', [
+        { id: 1, city: 'Paris' },
+        { id: 2, city: 'Rome' },
+      ]);
+      starrocks.faults.delayCommitNext({ ms: 2000, phase: 'before-visible' });
+
+      const commit = transaction(starrocks.feUrl, 'commit', txnHeaders('slow_2'));
+      await new Promise((r) => setTimeout(r, 50));
+      const stateMeanwhile = starrocks.labelState('db', 'slow_2');
+      const rowsMeanwhile = starrocks.rows('db', 't');
+      // A later load of the same key: versions apply in commit order, so the later value stays.
+      await transaction(starrocks.feUrl, 'begin', txnHeaders('later'));
+      await txnLoad('later', [{ id: 1, city: 'Lyon' }]);
+      await transaction(starrocks.feUrl, 'commit', txnHeaders('later'));
+
+      expect(stateMeanwhile).toBe('COMMITTED');
+      expect(rowsMeanwhile).toEqual([]);
+      expect(starrocks.labelState('db', 'slow_2')).toBe('VISIBLE');
+      expect(starrocks.rows('db', 't')).toEqual([
+        { id: 1, city: 'Lyon' },
+        { id: 2, city: 'Rome' },
+      ]);
+      expect((await commit).Status).toBe('OK');
+    });
+  });
 });
