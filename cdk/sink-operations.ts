@@ -7,7 +7,8 @@ import { Construct } from 'constructs';
 
 /**
  * What the function emits (functions/sink/handler.ts and metrics.ts): Powertools EMF in this
- * namespace, every metric with the default `service` dimension, per-table ones also with `table`.
+ * namespace, every metric with the `service` dimension (POWERTOOLS_SERVICE_NAME, one per sink;
+ * `service` here is the default when it is unset), per-table ones also with `table`.
  * test/cdk/operations.test.ts checks these names against the handler's source.
  */
 export const SINK_METRICS = {
@@ -19,6 +20,8 @@ export const SINK_METRICS = {
 
 export interface SinkOperationsProps {
   readonly function: lambda.IFunction;
+  /** The `service` dimension the function's metrics carry (its POWERTOOLS_SERVICE_NAME). */
+  readonly service: string;
   /** Tables the sink loads (known from the config at synth time), one line each on the dashboard. */
   readonly tables: readonly string[];
   /** @default - alarms change state without notifying anyone */
@@ -84,7 +87,7 @@ export class SinkOperations extends Construct {
           new cloudwatch.Metric({
             namespace: SINK_METRICS.namespace,
             metricName,
-            dimensionsMap: { service: SINK_METRICS.service, table },
+            dimensionsMap: { service: props.service, table },
             statistic,
             period: minute,
             label: `${table} ${label}`.trim(),
@@ -94,7 +97,7 @@ export class SinkOperations extends Construct {
       new cloudwatch.Metric({
         namespace: SINK_METRICS.namespace,
         metricName,
-        dimensionsMap: { service: SINK_METRICS.service },
+        dimensionsMap: { service: props.service },
         statistic: cloudwatch.Stats.SUM,
         period: minute,
       });

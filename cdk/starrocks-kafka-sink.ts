@@ -164,6 +164,13 @@ export interface StarRocksKafkaSinkProps {
   readonly alarmTopic?: sns.ITopic;
   /** @default 10_000 */
   readonly offsetLagAlarmThreshold?: number;
+  /**
+   * The `service` dimension of the function's metrics (and its logs' `service`), so that two sinks
+   * in one account keep their own figures and dashboards.
+   *
+   * @default - `<stack name>/<construct path in the stack>`, for example `Sinks/Orders`
+   */
+  readonly serviceName?: string;
 }
 
 /**
@@ -190,9 +197,14 @@ export class StarRocksKafkaSink extends Construct {
   readonly operations: SinkOperations;
   /** The tables the dashboard shows, from the config and the topics of the sources. */
   readonly tables: readonly string[];
+  /** The `service` dimension of this sink's metrics. */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: StarRocksKafkaSinkProps) {
     super(scope, id);
+    const stack = Stack.of(this);
+    this.serviceName =
+      props.serviceName ?? `${stack.stackName}${this.node.path.slice(stack.node.path.length)}`;
     if ('starrocks.password' in props.sinkConfig) {
       throw new Error(
         'sinkConfig must not contain starrocks.password: it would be stored in the CloudFormation template. Put {"username","password"} in a Secrets Manager secret and set starrocks.secret.arn (or leave it out to have the stack create the secret)',
@@ -265,7 +277,7 @@ export class StarRocksKafkaSink extends Construct {
       environment: {
         SINK_CONFIG: Stack.of(this).toJsonString(sinkConfig),
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: SINK_METRICS.service,
+        POWERTOOLS_SERVICE_NAME: this.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: SINK_METRICS.namespace,
       },
     });
@@ -296,6 +308,7 @@ export class StarRocksKafkaSink extends Construct {
     this.operations = new SinkOperations(this, 'Operations', {
       function: this.function,
       tables: this.tables,
+      service: this.serviceName,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
       ...(props.offsetLagAlarmThreshold !== undefined
         ? { offsetLagThreshold: props.offsetLagAlarmThreshold }

@@ -15,8 +15,10 @@ import { recordFailure, recordMetrics } from './metrics.ts';
 /** Time kept back from the Lambda deadline so a failing invocation can still report why. */
 const DEADLINE_RESERVE_MS = 500;
 
-const logger = new Logger({ serviceName: 'starrocks-lambda-sink' });
-const metrics = new Metrics({ namespace: 'StarRocksLambdaSink', serviceName: 'starrocks-lambda-sink' });
+/** One per deployed sink (the CDK construct sets it), so sinks keep their own metrics. */
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME || 'starrocks-lambda-sink';
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({ namespace: 'StarRocksLambdaSink', serviceName });
 const config = parseSinkConfigJson(process.env.SINK_CONFIG);
 if (config.ignoredKeys.length > 0)
   logger.info('ignoring Kafka Connect keys that have no meaning in Lambda', { keys: config.ignoredKeys });

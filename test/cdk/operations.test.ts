@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
@@ -62,7 +63,7 @@ describe('dashboard', () => {
     for (const metric of SINK_METRICS.perTable) {
       for (const table of sink.tables) {
         expect(body).toContain(
-          `[\\"StarRocksLambdaSink\\",\\"${metric}\\",\\"service\\",\\"starrocks-lambda-sink\\",\\"table\\",\\"${table}\\"`,
+          `[\\"StarRocksLambdaSink\\",\\"${metric}\\",\\"service\\",\\"Test/Sink\\",\\"table\\",\\"${table}\\"`,
         );
       }
     }
@@ -72,10 +73,22 @@ describe('dashboard', () => {
     const body = dashboardBody(synthSink().template);
 
     expect(body).toContain('[\\"AWS/Lambda\\",\\"Errors\\"');
-    expect(body).toContain(
-      '[\\"StarRocksLambdaSink\\",\\"BatchesFailed\\",\\"service\\",\\"starrocks-lambda-sink\\"',
-    );
+    expect(body).toContain('[\\"StarRocksLambdaSink\\",\\"BatchesFailed\\",\\"service\\",\\"Test/Sink\\"');
     expect(body).toContain('[\\"AWS/Lambda\\",\\"OffsetLag\\"');
+  });
+
+  it('gives each sink its own service dimension, the one its function is told to emit', () => {
+    const app = new App();
+    const first = synthSink(() => ({}), app);
+    const second = synthSink(() => ({ serviceName: 'orders-sink' }), new App());
+    const env = (t: typeof first.template) =>
+      Object.values(t.findResources('AWS::Lambda::Function'))[0]?.Properties.Environment.Variables;
+
+    expect(first.sink.serviceName).toBe('Test/Sink');
+    expect(env(first.template).POWERTOOLS_SERVICE_NAME).toBe('Test/Sink');
+    expect(env(second.template).POWERTOOLS_SERVICE_NAME).toBe('orders-sink');
+    expect(dashboardBody(second.template)).toContain('\\"service\\",\\"orders-sink\\"');
+    expect(dashboardBody(second.template)).not.toContain('Test/Sink');
   });
 
   it('adds a table for a topic without a map entry under the topic name', () => {
@@ -106,7 +119,8 @@ describe('metric names', () => {
     const metrics = readFileSync('functions/sink/metrics.ts', 'utf8');
 
     expect(handler).toContain(`namespace: '${SINK_METRICS.namespace}'`);
-    expect(handler).toContain(`serviceName: '${SINK_METRICS.service}'`);
+    expect(handler).toContain(`process.env.POWERTOOLS_SERVICE_NAME || '${SINK_METRICS.service}'`);
+    expect(handler).toMatch(/new Metrics\(\{ namespace: '[^']+', serviceName \}\)/);
     for (const name of SINK_METRICS.perBatch) expect(handler + metrics).toContain(`'${name}'`);
     for (const name of SINK_METRICS.perTable) expect(metrics).toContain(`'${name}'`);
     expect(metrics).toContain("addDimension('table'");

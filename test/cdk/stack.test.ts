@@ -18,7 +18,7 @@ describe('StarRocksKafkaSink function', () => {
         Variables: {
           SINK_CONFIG: JSON.stringify(SINK_CONFIG),
           NODE_OPTIONS: '--enable-source-maps',
-          POWERTOOLS_SERVICE_NAME: 'starrocks-lambda-sink',
+          POWERTOOLS_SERVICE_NAME: 'Test/Sink',
           POWERTOOLS_METRICS_NAMESPACE: 'StarRocksLambdaSink',
         },
       },
