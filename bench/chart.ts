@@ -3,6 +3,7 @@
 interface Row {
   kind: string;
   oursWhole: { median: number };
+  oursWholeToBe: { median: number };
   straightWhole: { median: number };
   oursTransform: { median: number };
   straightTransform: { median: number };
@@ -11,7 +12,8 @@ interface Row {
 }
 
 const SERIES: [keyof Row, string, string][] = [
-  ['oursWhole', 'ours, whole invocation', '#1f77b4'],
+  ['oursWhole', 'ours, whole invocation (via the FE)', '#1f77b4'],
+  ['oursWholeToBe', 'ours, whole invocation (to the BE)', '#17becf'],
   ['straightWhole', 'straightforward sink, whole', '#ff7f0e'],
   ['oursTransform', 'ours, transform stages', '#2ca02c'],
   ['straightTransform', 'straightforward, parse + stringify', '#d62728'],

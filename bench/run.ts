@@ -74,6 +74,15 @@ for (const kind of KINDS) {
   const bundle = (await import(`${pathToFileURL('dist/sink/index.mjs').href}?kind=${kind}`)) as {
     handler: (e: unknown, c: unknown) => Promise<unknown>;
   };
+  // The same bundle addressed to the BE (a supported StarRocks endpoint): one PUT, as the
+  // straightforward sink makes, without the FE's 307 hop.
+  process.env.SINK_CONFIG = JSON.stringify({
+    ...sinkConfig,
+    'starrocks.http.url': new URL(starrocks.beUrl).host,
+  });
+  const bundleToBe = (await import(`${pathToFileURL('dist/sink/index.mjs').href}?kind=${kind}&to=be`)) as {
+    handler: (e: unknown, c: unknown) => Promise<unknown>;
+  };
   const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 60_000 };
   const body = sinkBody(ev, config);
 
@@ -107,6 +116,14 @@ for (const kind of KINDS) {
       },
     },
     {
+      name: 'oursWholeToBe',
+      run: async () => {
+        const started = performance.now();
+        await bundleToBe.handler(ev.event, context);
+        return performance.now() - started;
+      },
+    },
+    {
       name: 'straightWhole',
       run: async () => {
         const r = await straightforwardSink(ev, starrocks.beUrl);
@@ -130,6 +147,7 @@ for (const kind of KINDS) {
   const samples = await measureInterleaved(paths);
   const of = (name: string) => stats(samples.get(name) ?? []);
   const oursWhole = of('oursWhole');
+  const oursWholeToBe = of('oursWholeToBe');
   const straightWhole = of('straightWhole');
   const oursStages = of('oursTransform');
   const powertools = of('powertools');
@@ -162,6 +180,7 @@ for (const kind of KINDS) {
     eventBytes: ev.bytes,
     bodyBytes: body.length,
     oursWhole,
+    oursWholeToBe,
     straightWhole,
     oursTransform: oursStages,
     straightTransform: straightT,
@@ -175,6 +194,7 @@ for (const kind of KINDS) {
     },
     ratios: {
       wholeVsStraightforward: oursWhole.median / straightWhole.median,
+      wholeToBeVsStraightforward: oursWholeToBe.median / straightWhole.median,
       transformVsFloor: oursStages.median / floor.median,
       powertoolsVsTransform: powertools.median / oursStages.median,
     },
@@ -189,7 +209,8 @@ for (const kind of KINDS) {
     '',
     '| path | median ms (min–max) |',
     '|---|---|',
-    `| ours, whole invocation of dist/sink/index.mjs (null StarRocks on loopback) | ${fmt(oursWhole)} |`,
+    `| ours, whole invocation of dist/sink/index.mjs (null StarRocks on loopback, through the FE's 307) | ${fmt(oursWhole)} |`,
+    `| ours, whole invocation, starrocks.http.url = the BE (one PUT, as the straightforward sink) | ${fmt(oursWholeToBe)} |`,
     `| straightforward sink, whole (parse, stringify, one PUT) | ${fmt(straightWhole)} |`,
     `| ours, transform stages (decode + convert + serialize) | ${fmt(oursStages)} |`,
     `| straightforward sink, decode + parse + stringify | ${fmt(straightT)} |`,
@@ -197,7 +218,7 @@ for (const kind of KINDS) {
     `| base64 floor (decode into one buffer) | ${fmt(floor)} |`,
     '',
     `stages (median ms): decode ${row.stages.decodeMs.toFixed(1)}, convert/transform ${row.stages.transformMs.toFixed(1)}, serialize ${row.stages.serializeMs.toFixed(1)}, send ${row.stages.sendMs.toFixed(1)}`,
-    `ratios: whole invocation ${row.ratios.wholeVsStraightforward.toFixed(2)}× the straightforward sink; transform ${row.ratios.transformVsFloor.toFixed(2)}× the base64 floor; Powertools ${row.ratios.powertoolsVsTransform.toFixed(1)}× our transform`,
+    `ratios: whole invocation ${row.ratios.wholeVsStraightforward.toFixed(2)}× the straightforward sink (${row.ratios.wholeToBeVsStraightforward.toFixed(2)}× addressed to the BE); transform ${row.ratios.transformVsFloor.toFixed(2)}× the base64 floor; Powertools ${row.ratios.powertoolsVsTransform.toFixed(1)}× our transform`,
     '',
     `compression of the ${kib(body.length)} body the sink sends (\`sink.properties.compression\`, level ${COMPRESSION_LEVEL}):`,
     '',

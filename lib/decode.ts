@@ -117,7 +117,6 @@ export function decodeEvent(event: unknown): KafkaRecord[] {
   }
   // Lists are keyed "topic-partition" and arrive in offset order; only the keys are sorted, and a
   // list is sorted only if it is not already in order, so labels do not depend on key order.
-  const decoded: KafkaRecord[] = [];
   const lists: KafkaRecord[][] = [];
   for (const batchKey of Object.keys(records)) {
     const list = (records as Record<string, unknown>)[batchKey];
@@ -143,7 +142,7 @@ export function decodeEvent(event: unknown): KafkaRecord[] {
     lists.push(out);
   }
   lists.sort((a, b) => (a[0] && b[0] ? compareRecords(a[0], b[0]) : a.length - b.length));
-  for (const list of lists) for (const record of list) decoded.push(record);
+  const decoded = lists.length === 1 ? (lists[0] as KafkaRecord[]) : ([] as KafkaRecord[]).concat(...lists);
   if (lists.some((list) => list.length > 0 && list[0]?.topic !== list.at(-1)?.topic))
     decoded.sort(compareRecords);
   return decoded;
