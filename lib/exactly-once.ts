@@ -236,7 +236,7 @@ function client(options: TxnOptions) {
         const parsed = JSON.parse(line) as { data?: unknown[]; status?: string; msg?: string };
         if (parsed.status === 'FAILED') {
           throw new TxnFailure(
-            `could not read the offsets table ${table}: ${parsed.msg}; create it (README "Exactly-once")`,
+            `could not read the offsets table ${table}: ${parsed.msg}; create it with the columns ${OFFSET_COLUMNS.join(', ')} (README "Exactly-once" has the DDL)`,
             false,
           );
         }
@@ -307,8 +307,10 @@ async function settle(
     if (state === 'VISIBLE') return 'visible';
     if (state === 'ABORTED' || state === 'UNKNOWN') return 'not-loaded';
     if (state === 'PREPARE' || state === 'PREPARED') {
-      // Open: its invocation is gone. A rollback that loses to the commit leaves it COMMITTED.
-      await http.op('rollback', headers).catch(() => undefined);
+      // Open: its invocation is gone. A rollback that loses to the commit leaves it COMMITTED;
+      // one refused while the commit is being processed is tried again after a pause.
+      const answer = await http.op('rollback', headers).catch(() => undefined);
+      if (answer?.Status !== 'OK') await sleep(VISIBLE_POLL_MS);
       continue;
     }
     // COMMITTED: the rows are being published; they will be visible shortly.

@@ -277,7 +277,9 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
       } catch (error) {
         // Rows StarRocks rejected fail the transaction whole (nothing of it is visible). With
         // errors.tolerance=all they are dead-lettered and the transaction is run again without them.
-        if (!tolerateAll || !isFilteredRows(error) || round >= MAX_REJECTION_ROUNDS) throw error;
+        // One round per table whose rows were rejected (a transaction reports one table at a time).
+        if (!tolerateAll || !isFilteredRows(error) || round >= MAX_REJECTION_ROUNDS + loads.length)
+          throw error;
         const rows = await errorLogRows(error.errorUrl as string);
         let drop: Set<number> | undefined;
         let index = 0;

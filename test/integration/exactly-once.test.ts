@@ -167,6 +167,30 @@ describe('exactly-once with one multi-table transaction (StarRocks 4.0)', () => 
     });
   }
 
+  it('reads past an intent whose transaction never began (the invocation died first)', async () => {
+    await putFollowingRedirect(`${target.feUrl}/api/${target.database}/kafka_offsets/_stream_load`, {
+      headers: { Authorization: basicAuth(), format: 'json', strip_outer_array: 'true' },
+      body: JSON.stringify([
+        {
+          topic: 'events',
+          kafka_partition: 0,
+          target_table: 'events',
+          last_offset: 5,
+          pending_label: 'kx-gone',
+        },
+      ]),
+    });
+    sink = await startBundle(config('multi'));
+
+    const result = await sink.invoke(mskEvent([ev(0, 5), ev(0, 6)]));
+
+    expect(result.ok).toBe(true);
+    expect((await target.rows('events')).map((r) => r.id)).toEqual([6]);
+    expect(await target.rows('kafka_offsets')).toEqual([
+      { topic: 'events', kafka_partition: 0, target_table: 'events', last_offset: 6, pending_label: null },
+    ]);
+  });
+
   it('fails the batch when the offsets table does not exist, saying to create it', async () => {
     sink = await startBundle(config('multi', { 'sink.offsets.table': 'missing_offsets' }));
 
