@@ -16,7 +16,7 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 15);
 // baseline's work is mostly native JSON.parse/stringify, which needs no warming.
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 10);
 const KINDS: EventKind[] = ['small-json', 'envelope', 'debezium'];
-const CODECS: CompressionCodec[] = ['gzip', 'zstd'];
+const CODECS: CompressionCodec[] = ['gzip', 'zstd', 'lz4_frame'];
 const COMPRESSION_LEVEL = 1;
 
 interface Stats {

@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib';
 import type { BodyCompression } from './config.ts';
+import { lz4FrameCompress } from './lz4.ts';
 
 /**
  * Compresses a finished Stream Load body with `sink.properties.compression`. Synchronous, like the
@@ -11,6 +12,7 @@ import type { BodyCompression } from './config.ts';
  */
 export function compressBody(body: Buffer, compression: BodyCompression): Buffer {
   if (compression.codec === 'gzip') return zlib.gzipSync(body, { level: compression.level });
+  if (compression.codec === 'lz4_frame') return lz4FrameCompress(body);
   // zlib is read as a namespace so that Node < 22.15 (no zstd) can still load this module;
   // the config refuses zstd there.
   return zlib.zstdCompressSync(body, {

@@ -23,7 +23,7 @@ const USER = 'sink_user';
 const PASSWORD = 'Cz7-Secret-Pa55!';
 const TABLES =
   'CREATE TABLE test_tbl (id INT, city STRING) DUPLICATE KEY(id); CREATE TABLE strict_tbl (id INT NOT NULL, city STRING) PRIMARY KEY(id);';
-const CODECS = ['gzip', 'zstd'] as const;
+const CODECS = ['gzip', 'zstd', 'lz4_frame'] as const;
 
 let target: StarRocksTarget;
 let sink: LocalFunction | undefined;
@@ -122,6 +122,7 @@ describe('compressed bodies on the wire (the stand-in records what it received)'
   it.each([
     ['sink.properties.compression', 'GZIP', 'gzip'],
     ['sink.properties.content-encoding', 'zstd', 'zstd'],
+    ['sink.properties.compression', 'LZ4_FRAME', 'lz4_frame'],
   ])('sends %s=%s as one compression header over a body of the bytes it logs', async (key, value, codec) => {
     sink = await startBundle(sinkConfig({ [key]: value }));
     const rows = cityRows(200);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { lz4FrameDecompress } from '../../lz4.ts';
 import type { Catalog, RowError } from './catalog.ts';
 import type { FaultQueue } from './faults.ts';
 import type { LabelStore } from './labels.ts';
@@ -62,6 +63,8 @@ export function decompress(body: Buffer, compression: Compression | undefined): 
       return zlib.gunzipSync(body);
     case 'deflate':
       return zlib.inflateSync(body);
+    case 'lz4_frame':
+      return lz4FrameDecompress(body);
     case 'zstd':
       // Node < 22.15 has no zstd; a named import would fail the whole module there.
       if (typeof zlib.zstdDecompressSync !== 'function') throw new Error('zstd needs Node 22.15 or later');

@@ -18,7 +18,7 @@ export interface ColumnItem {
   readonly expr?: ColumnExpr;
 }
 
-export const COMPRESSIONS = ['gzip', 'deflate', 'zstd'] as const;
+export const COMPRESSIONS = ['gzip', 'deflate', 'zstd', 'lz4_frame'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
 
 /** Stream Load headers, checked against the target table. */
@@ -164,9 +164,11 @@ function parseCompression(headers: IncomingHttpHeaders, format: string): Compres
     (format === 'csv' || format === 'json' ? undefined : format)
   )?.toLowerCase();
   if (name === undefined || name === '' || name === 'identity') return undefined;
+  // CSV names LZ4 frames `lz4` in `format`; JSON `lz4_frame` in the header.
+  if (name === 'lz4' && compression === undefined && encoding === undefined) return 'lz4_frame';
   if ((COMPRESSIONS as readonly string[]).includes(name)) return name as Compression;
-  if (['bzip2', 'lz4', 'lz4_frame'].includes(name)) {
-    throw new SpecError(`The stand-in cannot decompress ${name}: use gzip, deflate or zstd`);
+  if (['bzip2', 'lz4'].includes(name)) {
+    throw new SpecError(`The stand-in cannot decompress ${name}: use gzip, deflate, zstd or lz4_frame`);
   }
   throw new SpecError(`Unknown compression type: ${name}`);
 }
