@@ -99,7 +99,7 @@ function writeSequence(
   dst[op++] = offset & 0xff;
   dst[op++] = offset >>> 8;
   const extra = matchLength - MIN_MATCH;
-  bits |= extra >= 15 ? 15 : extra;
+  bits |= Math.min(extra, 15);
   if (extra >= 15) op = writeLength(dst, op, extra - 15);
   dst[token] = bits;
   return op;
