@@ -5,9 +5,9 @@ import { type ConnectWorker, startConnect } from './harness/connect.ts';
 import { cdcNames, postgresConnector, seedDebeziumSinkConfig } from './harness/debezium.ts';
 import { createTopics, type KafkaBroker, kafkaForSuite } from './harness/kafka.ts';
 import { ensureJars } from './harness/maven.ts';
-import { dropDatabase, ensureLogicalWal, psql, recreateDatabase, tableRows } from './harness/postgres.ts';
-import { tail } from './harness/process.ts';
+import { ensureLogicalWal, psql, recreateDatabase, tableRows } from './harness/postgres.ts';
 import { type SinkPipeline, startSinkPipeline } from './harness/sink.ts';
+import { logTails, type SuiteParts, stopSuite } from './harness/suite.ts';
 import { waitFor } from './harness/wait.ts';
 
 /**
@@ -27,11 +27,7 @@ let starrocks: StandIn | undefined;
 let sink: SinkPipeline | undefined;
 let databaseCreated = false;
 
-function logTails(): void {
-  for (const file of [sink?.logFile, connect?.logFile, kafka?.logFile]) {
-    if (file !== undefined) console.error(tail(file, 60));
-  }
-}
+const parts = (): SuiteParts => ({ kafka, connect, starrocks, sink });
 
 beforeAll(async () => {
   try {
@@ -66,23 +62,16 @@ beforeAll(async () => {
       }),
     });
   } catch (error) {
-    logTails();
+    logTails(parts());
     throw error;
   }
 });
 
 afterEach(({ task }) => {
-  if (task.result?.state === 'fail') logTails();
+  if (task.result?.state === 'fail') logTails(parts());
 });
 
-afterAll(async () => {
-  await sink?.stop();
-  // Connect first, with SIGTERM, so that slot.drop.on.stop drops the replication slot.
-  await connect?.stop();
-  await kafka?.stop();
-  await starrocks?.close();
-  if (databaseCreated) await dropDatabase(names.database);
-});
+afterAll(() => stopSuite(parts(), databaseCreated ? names.database : undefined));
 
 async function expectTablesEqual(step: string): Promise<void> {
   let source: Record<string, unknown>[] = [];

@@ -7,9 +7,9 @@ import { cdcNames, postgresConnector, seedDebeziumSinkConfig } from './harness/d
 import { createTopics, type KafkaBroker, kafkaForSuite } from './harness/kafka.ts';
 import { ensureJars } from './harness/maven.ts';
 import { commitGroupOffsets, endOffsets } from './harness/offsets.ts';
-import { dropDatabase, ensureLogicalWal, psql, recreateDatabase, tableTextRows } from './harness/postgres.ts';
-import { tail } from './harness/process.ts';
+import { ensureLogicalWal, psql, recreateDatabase, tableTextRows } from './harness/postgres.ts';
 import { type SinkPipeline, startSinkPipeline } from './harness/sink.ts';
+import { logTails, type SuiteParts, stopSuite } from './harness/suite.ts';
 import { waitFor } from './harness/wait.ts';
 
 /**
@@ -262,11 +262,7 @@ let starrocks: StandIn | undefined;
 let sink: SinkPipeline | undefined;
 let databaseCreated = false;
 
-function logTails(): void {
-  for (const file of [sink?.logFile, connect?.logFile, kafka?.logFile]) {
-    if (file !== undefined) console.error(tail(file, 60));
-  }
-}
+const parts = (): SuiteParts => ({ kafka, connect, starrocks, sink });
 
 async function startSink(): Promise<SinkPipeline> {
   if (kafka === undefined || starrocks === undefined) throw new Error('the suite did not start');
@@ -321,23 +317,16 @@ beforeAll(async () => {
     });
     sink = await startSink();
   } catch (error) {
-    logTails();
+    logTails(parts());
     throw error;
   }
 });
 
 afterEach(({ task }) => {
-  if (task.result?.state === 'fail') logTails();
+  if (task.result?.state === 'fail') logTails(parts());
 });
 
-afterAll(async () => {
-  await sink?.stop();
-  // Connect first, with SIGTERM, so that slot.drop.on.stop drops the replication slots.
-  await connect?.stop();
-  await kafka?.stop();
-  await starrocks?.close();
-  if (databaseCreated) await dropDatabase(DATABASE);
-});
+afterAll(() => stopSuite(parts(), databaseCreated ? DATABASE : undefined));
 
 /** `table id=N column: expected …, got …` for every value that differs. */
 function differences(
