@@ -5,6 +5,7 @@ import { classifyMessage } from './classify.ts';
 import type { SinkConfig } from './config.ts';
 import { ErrorCode, LoadError, type SinkError } from './errors.ts';
 import { putWithContinue, TransportError } from './http.ts';
+import { partitionKey } from './partitions.ts';
 import type { CredentialsProvider } from './stream-load.ts';
 
 /**
@@ -271,7 +272,7 @@ export async function readSettledOffsets(
         if (Number.isFinite(lastOffset))
           offsets.set(offsetKey(String(topic), Number(partition), String(target)), lastOffset);
         if (typeof label === 'string' && label !== '' && !notLoaded.has(label)) {
-          if (partitions.has(partitionOf(String(topic), Number(partition)))) pending.add(label);
+          if (partitions.has(partitionKey(String(topic), Number(partition)))) pending.add(label);
         }
       }
       let changed = false;
@@ -285,11 +286,6 @@ export async function readSettledOffsets(
   } catch (error) {
     throw asSinkError(error, table, '(offsets)');
   }
-}
-
-/** `topic\0partition`, the partitions a batch holds. */
-export function partitionOf(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }
 
 /**
@@ -330,12 +326,21 @@ export interface CoveredOffset {
   readonly offset: number;
 }
 
+/** One row of the offsets table, as the transaction upserts it. */
+interface OffsetRow {
+  readonly topic: string;
+  readonly kafka_partition: number;
+  readonly target_table: string;
+  readonly last_offset: number;
+  readonly pending_label: null;
+}
+
 /**
  * The offsets rows the transaction upserts: the last offset per topic, partition and table, over
  * the rows loaded and the records `covered` without a row. `pending_label` goes back to NULL.
  */
-export function offsetRows(loads: readonly TxnTableLoad[], covered: readonly CoveredOffset[] = []): Buffer {
-  const rows = [
+function offsetRowList(loads: readonly TxnTableLoad[], covered: readonly CoveredOffset[]): OffsetRow[] {
+  const rows: OffsetRow[] = [
     ...loads.flatMap((l) =>
       l.batch.ranges.map((r) => ({
         topic: r.topic,
@@ -354,18 +359,22 @@ export function offsetRows(loads: readonly TxnTableLoad[], covered: readonly Cov
     })),
   ];
   // One row per key, the highest offset winning (a table can have several ranges of a partition).
-  const byKey = new Map<string, (typeof rows)[number]>();
+  const byKey = new Map<string, OffsetRow>();
   for (const row of rows) {
     const key = offsetKey(row.topic, row.kafka_partition, row.target_table);
     const seen = byKey.get(key);
     if (seen === undefined || seen.last_offset < row.last_offset) byKey.set(key, row);
   }
-  return Buffer.from(JSON.stringify([...byKey.values()]));
+  return [...byKey.values()];
+}
+
+/** {@link offsetRowList} as the JSON body of the offsets load. */
+export function offsetRows(loads: readonly TxnTableLoad[], covered: readonly CoveredOffset[] = []): Buffer {
+  return Buffer.from(JSON.stringify(offsetRowList(loads, covered)));
 }
 
 /** The intent rows: `pending_label` set on every offsets row the transaction will upsert. */
-function intentRows(offsets: Buffer, label: string): Buffer {
-  const rows = JSON.parse(offsets.toString('utf8')) as Record<string, unknown>[];
+function intentRows(rows: readonly OffsetRow[], label: string): Buffer {
   return Buffer.from(
     JSON.stringify(
       rows.map((r) => ({
@@ -396,6 +405,9 @@ export async function commitMulti(
     .digest('hex')
     .slice(0, 40)}`;
   const multi = { transaction_type: 'multi' };
+  // The same rows for every attempt: only the intent's label changes.
+  const rows = offsetRowList(loads, covered);
+  const offsets = Buffer.from(JSON.stringify(rows));
   const maxAttempts = options.maxAttempts ?? 5;
   let last: TxnFailure | undefined;
   let attempt = 0;
@@ -421,7 +433,6 @@ export async function commitMulti(
       }
       attempt++;
       expectOk(begun, 'begin');
-      const offsets = offsetRows(loads, covered);
       // The intent, visible before the commit can be: a later invocation reading the offsets finds
       // this label and settles it first, should this invocation die with the commit on the wire.
       const intent = await http.load(
@@ -432,7 +443,7 @@ export async function commitMulti(
           partial_update: 'true',
           columns: INTENT_COLUMNS,
         },
-        intentRows(offsets, label),
+        intentRows(rows, label),
         `/api/${encodeURIComponent(config.database)}/${encodeURIComponent(offsetsTable)}/_stream_load`,
       );
       if (intent.Status !== 'Success')

@@ -25,7 +25,6 @@ import {
   commitMulti,
   commitPerTable,
   offsetKey,
-  partitionOf,
   readSettledOffsets,
   type TxnOptions,
   type TxnOutcome,
@@ -150,7 +149,7 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
   if (exactlyOnce?.mode === 'multi') {
     // Records at or below the committed offsets were loaded by an earlier invocation, whatever
     // the composition of that batch.
-    const partitions = new Set(records.map((r) => partitionOf(r.topic, r.partition)));
+    const partitions = new Set(records.map((r) => partitionKey(r.topic, r.partition)));
     const stored = await readSettledOffsets(txnOptions, exactlyOnce.offsetsTable, partitions);
     eligible = records.filter((r) => {
       let table: string;
@@ -255,11 +254,43 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
     return new Set(matched.keys());
   };
 
-  /** The load without the rows dropped, under the label of exactly the rows left. */
-  const reduced = (current: PreparedLoad, drop: ReadonlySet<number>): PreparedLoad => {
-    const batch = withoutRows(current.batch, drop);
-    return { batch, label: buildLabel(config.database, batch), body: serializeBody(batch, config) };
+  /**
+   * Of `loads`, the first whose rows the error log behind `error` names: those rows are
+   * dead-lettered, and the load is rebuilt without them under the label of exactly the rows left.
+   * Throws when the log names no load's rows.
+   */
+  const dropRejected = async (loads: readonly PreparedLoad[], error: LoadError) => {
+    const rows = await errorLogRows(error.errorUrl as string);
+    for (let index = 0; index < loads.length; index++) {
+      const load = loads[index] as PreparedLoad;
+      const drop = await rejectedRows(load, rows);
+      if (drop === undefined) continue;
+      const batch = withoutRows(load.batch, drop);
+      const next = { batch, label: buildLabel(config.database, batch), body: serializeBody(batch, config) };
+      return { index, next };
+    }
+    throw unmatchedRejections(error);
   };
+
+  /** The report of the batch, once its loads are done. */
+  const reportBatch = (
+    tables: readonly TableLoadReport[],
+    items: readonly BatchItemFailure[],
+    sent = performance.now(),
+  ) => ({
+    records: records.length + decoded.undecodable.length,
+    tables,
+    skipped: { ...skipped, total: skippedTotal },
+    backpressure,
+    deadLettered,
+    batchItemFailures: items,
+    stages: {
+      decodeMs: t1 - t0,
+      transformMs,
+      serializeMs: prepared.serializeMs,
+      sendMs: sent - t2,
+    },
+  });
 
   if (exactlyOnce !== undefined) {
     // Other labels than the at-least-once loads': a switch of semantic must not match old labels.
@@ -280,17 +311,7 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
         // One round per table whose rows were rejected (a transaction reports one table at a time).
         if (!tolerateAll || !isFilteredRows(error) || round >= MAX_REJECTION_ROUNDS + loads.length)
           throw error;
-        const rows = await errorLogRows(error.errorUrl as string);
-        let drop: Set<number> | undefined;
-        let index = 0;
-        for (; index < loads.length; index++) {
-          drop = await rejectedRows(loads[index] as PreparedLoad, rows);
-          if (drop !== undefined) break;
-        }
-        if (drop === undefined) {
-          throw unmatchedRejections(error);
-        }
-        const next = reduced(loads[index] as PreparedLoad, drop);
+        const { index, next } = await dropRejected(loads, error);
         loads = loads.filter((_, i) => i !== index);
         if (next.batch.rows.length > 0) loads.splice(index, 0, txnLabel(next));
       }
@@ -301,20 +322,7 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
       log.info('stream load done', { ...report, attempts: outcome?.attempts, semantic: 'exactly-once' });
       return report;
     });
-    return {
-      records: records.length + decoded.undecodable.length,
-      tables,
-      skipped: { ...skipped, total: skippedTotal },
-      backpressure,
-      deadLettered,
-      batchItemFailures: [],
-      stages: {
-        decodeMs: t1 - t0,
-        transformMs,
-        serializeMs: prepared.serializeMs,
-        sendMs: performance.now() - t2,
-      },
-    };
+    return reportBatch(tables, []);
   }
 
   const loadOnce = async (current: PreparedLoad): Promise<LoadResult> =>
@@ -356,11 +364,7 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
         // rows are dead-lettered and the rest loaded under the label of exactly those rows, so a
         // retry of this batch rejects and labels the same way and loads nothing twice.
         if (!tolerateAll || !isFilteredRows(error) || round >= MAX_REJECTION_ROUNDS) throw error;
-        const drop = await rejectedRows(current, await errorLogRows(error.errorUrl as string));
-        if (drop === undefined) {
-          throw unmatchedRejections(error);
-        }
-        const next = reduced(current, drop);
+        const { next } = await dropRejected([current], error);
         if (next.batch.rows.length === 0) return reportOf(current, started, 'dead-lettered', 0);
         current = next;
       }
@@ -390,7 +394,7 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
   };
 
   const settled = await Promise.allSettled(prepared.loads.map(loadTable));
-  const t4 = performance.now();
+  const sent = performance.now();
   const failures: SinkError[] = [];
   const loaded: TableLoadReport[] = [];
   settled.forEach((s, i) => {
@@ -429,15 +433,7 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
       error: f.error.message,
     });
   }
-  return {
-    records: records.length + decoded.undecodable.length,
-    tables: loaded,
-    skipped: { ...skipped, total: skippedTotal },
-    backpressure,
-    deadLettered,
-    batchItemFailures: failed.items(),
-    stages: { decodeMs: t1 - t0, transformMs, serializeMs: prepared.serializeMs, sendMs: t4 - t2 },
-  };
+  return reportBatch(loaded, failed.items(), sent);
 }
 
 interface RecordPosition {
