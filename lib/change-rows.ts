@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import type { TransformConfig } from './config.ts';
 import type { ConnectSchema } from './convert.ts';
 import { rawJson } from './json.ts';
-import { isSpace, type MemberSpan, skipSpace, skipString, skipValue } from './json-bytes.ts';
+import { isSpace, MemberCursor, type MemberSpan } from './json-bytes.ts';
 import { LOGICAL_TYPES, type LogicalConverter } from './logical-types.ts';
 import { TOAST_PLACEHOLDER } from './transform.ts';
 
@@ -148,43 +148,34 @@ function imageMembers(bytes: Buffer, span: MemberSpan, plan: ImagePlan, upsert: 
   const seen = new Uint8Array(plan.fields.size);
   let out = '';
   let runStart = -1;
-  let i = skipSpace(bytes, span.start + 1, span.end);
-  if (bytes[i] === 0x7d) return plan.fields.size === 0 ? '' : undefined;
-  for (let count = 0; ; count++) {
-    if (bytes[i] !== 0x22) return undefined;
-    const memberStart = i;
-    const nameEnd = skipString(bytes, i, span.end);
-    if (nameEnd < 0 || hasBackslash(bytes, i + 1, nameEnd - 1)) return undefined;
-    const name = piece(i + 1, nameEnd - 1);
+  let count = 0;
+  const cursor = new MemberCursor(bytes, span.start, span.end);
+  while (cursor.next()) {
+    const { nameStart, nameEnd, valueStart, valueEnd } = cursor;
+    if (hasBackslash(bytes, nameStart, nameEnd)) return undefined;
+    const name = piece(nameStart, nameEnd);
     const field = plan.fields.get(name);
     if (field === undefined || seen[field.index] === 1) return undefined;
     seen[field.index] = 1;
-    i = skipSpace(bytes, nameEnd, span.end);
-    if (bytes[i] !== 0x3a) return undefined;
-    const valueStart = skipSpace(bytes, i + 1, span.end);
-    const valueEnd = skipValue(bytes, valueStart, span.end);
-    if (valueEnd < 0) return undefined;
+    count++;
+    // The member's opening quote.
+    const memberStart = nameStart - 1;
     if (field.convert === undefined) {
       if (runStart < 0) runStart = memberStart;
-    } else {
-      if (runStart >= 0) {
-        out += `${out === '' ? '' : ','}${piece(runStart, trimEnd(bytes, runStart, memberStart))}`;
-        runStart = -1;
-      }
-      const converted = convertLogical(piece(valueStart, valueEnd), field.convert);
-      if (converted === undefined) return undefined;
-      out += `${out === '' ? '' : ','}${JSON.stringify(name)}:${converted}`;
-    }
-    i = skipSpace(bytes, valueEnd, span.end);
-    if (bytes[i] === 0x2c) {
-      i = skipSpace(bytes, i + 1, span.end);
       continue;
     }
-    if (bytes[i] !== 0x7d || skipSpace(bytes, i + 1, span.end) !== span.end) return undefined;
-    if (count + 1 !== plan.fields.size) return undefined;
-    if (runStart >= 0) out += `${out === '' ? '' : ','}${piece(runStart, trimEnd(bytes, runStart, i))}`;
-    return out;
+    if (runStart >= 0) {
+      out += `${out === '' ? '' : ','}${piece(runStart, trimEnd(bytes, runStart, memberStart))}`;
+      runStart = -1;
+    }
+    const converted = convertLogical(piece(valueStart, valueEnd), field.convert);
+    if (converted === undefined) return undefined;
+    out += `${out === '' ? '' : ','}${JSON.stringify(name)}:${converted}`;
   }
+  if (!cursor.wellFormed || count !== plan.fields.size) return undefined;
+  if (runStart >= 0)
+    out += `${out === '' ? '' : ','}${piece(runStart, trimEnd(bytes, runStart, cursor.closeAt))}`;
+  return out;
 }
 
 function hasBackslash(bytes: Buffer, start: number, end: number): boolean {

@@ -101,34 +101,81 @@ export interface MemberSpan {
 }
 
 /**
- * The top-level members of an object, name → value span, or undefined when the bytes are not an
- * object of that shape. Names are compared as written (Kafka Connect writes them unescaped).
+ * Walks the top-level members of an object, one per {@link next} call: the positions of the
+ * member's name (between its quotes) and value. When `next` answers false the walk is over, and
+ * `wellFormed` says whether the bytes were one object of that shape, closing at `closeAt`.
+ * Names are not unescaped (Kafka Connect writes them plain).
  */
-export function scanMembers(buf: Buffer, start: number, end: number): Map<string, MemberSpan> | undefined {
-  let i = skipSpace(buf, start, end);
-  if (buf[i] !== OPEN_BRACE) return undefined;
-  const members = new Map<string, MemberSpan>();
-  i = skipSpace(buf, i + 1, end);
-  if (buf[i] === CLOSE_BRACE) return skipSpace(buf, i + 1, end) === end ? members : undefined;
-  for (;;) {
-    if (buf[i] !== QUOTE) return undefined;
+export class MemberCursor {
+  nameStart = 0;
+  nameEnd = 0;
+  valueStart = 0;
+  valueEnd = 0;
+  wellFormed = false;
+  /** The index of the object's closing brace, once `wellFormed`. */
+  closeAt = -1;
+  private readonly buf: Buffer;
+  private readonly end: number;
+  private at: number;
+  private started = false;
+
+  constructor(buf: Buffer, start: number, end: number) {
+    this.buf = buf;
+    this.at = start;
+    this.end = end;
+  }
+
+  next(): boolean {
+    const { buf, end } = this;
+    let i: number;
+    if (!this.started) {
+      this.started = true;
+      i = skipSpace(buf, this.at, end);
+      if (buf[i] !== OPEN_BRACE) return false;
+      i = skipSpace(buf, i + 1, end);
+      if (buf[i] === CLOSE_BRACE) return this.close(i);
+    } else {
+      i = skipSpace(buf, this.valueEnd, end);
+      if (buf[i] === CLOSE_BRACE) return this.close(i);
+      if (buf[i] !== COMMA) return false;
+      i = skipSpace(buf, i + 1, end);
+    }
+    if (buf[i] !== QUOTE) return false;
     const nameEnd = skipString(buf, i, end);
-    if (nameEnd < 0) return undefined;
-    const name = memberName(buf, i + 1, nameEnd - 1);
+    if (nameEnd < 0) return false;
+    this.nameStart = i + 1;
+    this.nameEnd = nameEnd - 1;
     i = skipSpace(buf, nameEnd, end);
-    if (buf[i] !== COLON) return undefined;
+    if (buf[i] !== COLON) return false;
     i = skipSpace(buf, i + 1, end);
     const valueEnd = skipValue(buf, i, end);
-    if (valueEnd < 0) return undefined;
-    members.set(name, { start: i, end: valueEnd });
-    i = skipSpace(buf, valueEnd, end);
-    if (buf[i] === COMMA) {
-      i = skipSpace(buf, i + 1, end);
-      continue;
-    }
-    if (buf[i] === CLOSE_BRACE) return skipSpace(buf, i + 1, end) === end ? members : undefined;
-    return undefined;
+    if (valueEnd < 0) return false;
+    this.valueStart = i;
+    this.valueEnd = valueEnd;
+    return true;
   }
+
+  private close(brace: number): false {
+    this.wellFormed = skipSpace(this.buf, brace + 1, this.end) === this.end;
+    this.closeAt = brace;
+    return false;
+  }
+}
+
+/**
+ * The top-level members of an object, name → value span, or undefined when the bytes are not an
+ * object of that shape.
+ */
+export function scanMembers(buf: Buffer, start: number, end: number): Map<string, MemberSpan> | undefined {
+  const members = new Map<string, MemberSpan>();
+  const cursor = new MemberCursor(buf, start, end);
+  while (cursor.next()) {
+    members.set(memberName(buf, cursor.nameStart, cursor.nameEnd), {
+      start: cursor.valueStart,
+      end: cursor.valueEnd,
+    });
+  }
+  return cursor.wellFormed ? members : undefined;
 }
 
 /**
