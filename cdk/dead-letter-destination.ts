@@ -1,11 +1,10 @@
-import { Token, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Token } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DEFAULT_DEAD_LETTER_PREFIX } from '../lib/config.ts';
-import { createRetainedBucket, createRetainedQueue, nagResourceName } from './retained-stores.ts';
+import { createRetainedBucket, createRetainedQueue, grantPutObjects } from './retained-stores.ts';
 
 /**
  * Where the function itself writes records it cannot load (`errors.tolerance=all`): records that
@@ -52,22 +51,13 @@ export function wireDeadLetters(scope: Construct, spec: DeadLetterDestinationPro
       spec.bucket ??
       (createRetainedBucket(scope, 'DeadLetters', 'the sink function writes dead letters') as s3.IBucket);
     const prefix = spec.prefix ?? DEFAULT_DEAD_LETTER_PREFIX;
-    const grant = (fn: lambda.IFunction) => {
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:PutObject'],
-          resources: [bucket.arnForObjects(`${prefix}*`)],
-        }),
+    const grant = (fn: lambda.IFunction) =>
+      grantPutObjects(
+        fn,
+        bucket,
+        `${prefix}*`,
+        'Dead letters are named after their topic, partition and offset, so s3:PutObject needs every key under the dead-letter prefix of this one bucket; no read or delete is granted.',
       );
-      bucket.encryptionKey?.grantEncrypt(fn);
-      if (fn.role) {
-        Validations.of(fn.role).acknowledge({
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagResourceName(bucket)}/${prefix}*]`,
-          reason:
-            'Dead letters are named after their topic, partition and offset, so s3:PutObject needs every key under the dead-letter prefix of this one bucket; no read or delete is granted.',
-        });
-      }
-    };
     const config = {
       'errors.tolerance': 'all',
       'errors.deadletterqueue.s3.bucket': bucket.bucketName,

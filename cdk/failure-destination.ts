@@ -1,11 +1,10 @@
-import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { createRetainedBucket, createRetainedQueue, nagResourceName } from './retained-stores.ts';
+import { createRetainedBucket, createRetainedQueue, grantPutObjects } from './retained-stores.ts';
 
 /**
  * Where the event-source mapping sends a batch it gives up on (retries exhausted or records too
@@ -24,25 +23,23 @@ export type FailureDestination =
   | { readonly type: 's3'; readonly bucket?: s3.IBucket }
   | { readonly type: 'none' };
 
-export interface CreatedDestination {
-  readonly dlq: lambda.IEventSourceDlq | undefined;
-  readonly queue?: sqs.IQueue;
-  readonly bucket?: s3.IBucket;
-}
-
 /** Creates or wraps the failure destination. Created ones are kept on stack deletion (they hold data). */
-export function createFailureDestination(scope: Construct, spec: FailureDestination): CreatedDestination {
-  if (spec.type === 'none') return { dlq: undefined };
+export function createFailureDestination(
+  scope: Construct,
+  spec: FailureDestination,
+): lambda.IEventSourceDlq | undefined {
+  if (spec.type === 'none') return undefined;
   if (spec.type === 'sqs') {
-    const queue = spec.queue ?? createRetainedQueue(scope, 'FailedBatches', 'the Kafka event-source mapping');
-    return { dlq: new SqsDlq(queue), queue };
+    return new SqsDlq(
+      spec.queue ?? createRetainedQueue(scope, 'FailedBatches', 'the Kafka event-source mapping'),
+    );
   }
   // aws-cdk-lib's classes declare optional members its interfaces do not: under
   // exactOptionalPropertyTypes a Bucket needs an explicit widening to IBucket.
   const bucket: s3.IBucket =
     spec.bucket ??
     (createRetainedBucket(scope, 'FailedBatches', 'the Lambda service writes failed batches') as s3.IBucket);
-  return { dlq: new S3PutOnlyDestination(bucket), bucket };
+  return new S3PutOnlyDestination(bucket);
 }
 
 /**
@@ -62,17 +59,12 @@ export class S3PutOnlyDestination implements lambda.IEventSourceDlq {
     targetHandler.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
     );
-    targetHandler.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('*')] }),
+    grantPutObjects(
+      targetHandler,
+      this.bucket,
+      '*',
+      'Lambda names the objects of failed batches itself, so s3:PutObject needs every key of this one bucket; no other bucket and no read or delete are granted.',
     );
-    this.bucket.encryptionKey?.grantEncrypt(targetHandler);
-    if (targetHandler.role) {
-      Validations.of(targetHandler.role).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagResourceName(this.bucket)}/*]`,
-        reason:
-          'Lambda names the objects of failed batches itself, so s3:PutObject needs every key of this one bucket; no other bucket and no read or delete are granted.',
-      });
-    }
     return { destination: this.bucket.bucketArn };
   }
 }

@@ -1,4 +1,6 @@
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -40,8 +42,30 @@ export function createRetainedQueue(scope: Construct, id: string, deadLetterOf: 
   return queue;
 }
 
+/**
+ * Grants `fn` `s3:PutObject` on the objects `keys` (a pattern) of `bucket`, and encryption with
+ * its key, nothing else; the wildcard is acknowledged for cdk-nag with `reason`.
+ */
+export function grantPutObjects(
+  fn: lambda.IFunction,
+  bucket: s3.IBucket,
+  keys: string,
+  reason: string,
+): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(keys)] }),
+  );
+  bucket.encryptionKey?.grantEncrypt(fn);
+  if (fn.role) {
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagResourceName(bucket)}/${keys}]`,
+      reason,
+    });
+  }
+}
+
 /** How cdk-nag prints a bucket ARN in a finding: `<LogicalId.Arn>` for a bucket of this stack. */
-export function nagResourceName(bucket: s3.IBucket): string {
+function nagResourceName(bucket: s3.IBucket): string {
   const cfn = bucket.node.defaultChild;
   if (cfn instanceof CfnElement) return `<${Stack.of(bucket).getLogicalId(cfn)}.Arn>`;
   return `arn:<AWS::Partition>:s3:::${bucket.bucketName}`;

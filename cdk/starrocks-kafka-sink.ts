@@ -301,7 +301,7 @@ export class StarRocksKafkaSink extends Construct {
         : {}),
       consumerGroupId: (topic) => consumerGroupId(prefix, topic),
       ...(provisioned ? { provisioned } : {}),
-      ...(destination.dlq ? { onFailure: destination.dlq } : {}),
+      ...(destination ? { onFailure: destination } : {}),
     });
 
     this.tables = tablesOf(parsed, props.sources);
