@@ -44,37 +44,42 @@ export class SinkOperations extends Construct {
     const fn = props.function;
     const period = Duration.minutes(5);
 
+    const lagThreshold = props.offsetLagThreshold ?? 10_000;
+    /** An alarm on any occurrence of `metric` within a period. */
+    const onAny = (alarmId: string, alarmDescription: string, metric: cloudwatch.IMetric) =>
+      new cloudwatch.Alarm(this, alarmId, {
+        alarmDescription,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
     // Any error means a batch is being retried whole: its partitions stop advancing.
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'Errors', {
-      alarmDescription:
-        'The sink function failed: a batch is retried whole until it loads (see the function logs for table, label and offsets).',
-      metric: fn.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.throttlesAlarm = new cloudwatch.Alarm(this, 'Throttles', {
-      alarmDescription:
-        'The sink function was throttled: the event pollers back off and lag grows (check reserved concurrency).',
-      metric: fn.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.errorsAlarm = onAny(
+      'Errors',
+      'The sink function failed: a batch is retried whole until it loads (see the function logs for table, label and offsets).',
+      fn.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+    );
+    this.throttlesAlarm = onAny(
+      'Throttles',
+      'The sink function was throttled: the event pollers back off and lag grows (check reserved concurrency).',
+      fn.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }),
+    );
     this.offsetLagAlarm = new cloudwatch.Alarm(this, 'OffsetLag', {
       alarmDescription:
         'Consumer lag of the sink event-source mappings stayed high for 15 minutes: the sink is not keeping up or a batch keeps failing.',
       metric: offsetLag(fn, period),
-      threshold: props.offsetLagThreshold ?? 10_000,
+      threshold: lagThreshold,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    const alarms = [this.errorsAlarm, this.throttlesAlarm, this.offsetLagAlarm];
     if (props.alarmTopic) {
       const action = new actions.SnsAction(props.alarmTopic);
-      for (const alarm of [this.errorsAlarm, this.throttlesAlarm, this.offsetLagAlarm]) {
+      for (const alarm of alarms) {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
       }
@@ -143,14 +148,14 @@ export class SinkOperations extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Consumer lag (OffsetLag, max over mappings)',
         left: [offsetLag(fn, minute)],
-        leftAnnotations: [{ value: props.offsetLagThreshold ?? 10_000, label: 'alarm threshold' }],
+        leftAnnotations: [{ value: lagThreshold, label: 'alarm threshold' }],
         width: 8,
       }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({
         title: 'Alarms',
-        alarms: [this.errorsAlarm, this.throttlesAlarm, this.offsetLagAlarm],
+        alarms,
         width: 24,
       }),
     );
