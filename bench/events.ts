@@ -207,7 +207,6 @@ export interface BenchEvent {
   };
   readonly records: number;
   readonly bytes: number;
-  readonly topic: string;
 }
 
 /** Fills an MSK event with records over 4 partitions until the next one would pass the 6 MB limit. */
@@ -247,7 +246,7 @@ export function buildEvent(kind: EventKind): BenchEvent {
     bootstrapServers: 'b-1.bench.kafka.us-east-1.amazonaws.com:9098',
     records,
   };
-  return { kind, event, records: count, bytes: JSON.stringify(event).length, topic };
+  return { kind, event, records: count, bytes: JSON.stringify(event).length };
 }
 
 /** The connector config for each event kind. */

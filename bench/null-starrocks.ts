@@ -9,12 +9,11 @@ import type { AddressInfo } from 'node:net';
 export interface NullStarRocks {
   readonly feUrl: string;
   readonly beUrl: string;
-  bytesReceived: number;
   close(): Promise<void>;
 }
 
 export async function startNullStarRocks(): Promise<NullStarRocks> {
-  const state = { feUrl: '', beUrl: '', bytesReceived: 0 };
+  const state = { feUrl: '', beUrl: '' };
   const fe = http.createServer();
   const redirect = (req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(307, { Location: `${state.beUrl}${req.url}`, Connection: 'close' });
@@ -29,7 +28,6 @@ export async function startNullStarRocks(): Promise<NullStarRocks> {
       bytes += c.length;
     });
     req.on('end', () => {
-      state.bytesReceived += bytes;
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(
         JSON.stringify({

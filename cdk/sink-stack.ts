@@ -79,7 +79,7 @@ export class StarRocksSinkStack extends Stack {
     const fn = d.function ?? {};
     const es = d.eventSource ?? {};
     const net = d.network;
-    const vpc = net ? importVpc(this, 'Vpc', { ...net, privateSubnetIds: net.privateSubnetIds }) : undefined;
+    const vpc = net ? importVpc(this, 'Vpc', net) : undefined;
     const sinkProps: StarRocksKafkaSinkProps = {
       sinkConfig: d.sinkConfig,
       sources,
@@ -166,7 +166,7 @@ export class StarRocksSinkStack extends Stack {
 function importVpc(
   scope: Construct,
   id: string,
-  v: VpcConfig & { readonly privateSubnetIds?: readonly string[]; readonly subnetIds?: readonly string[] },
+  v: VpcConfig & { readonly privateSubnetIds?: readonly string[] },
 ): ec2.IVpc {
   const vpc = ec2.Vpc.fromVpcAttributes(scope, id, {
     vpcId: v.vpcId,

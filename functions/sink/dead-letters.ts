@@ -83,7 +83,7 @@ export function createDeadLetterWriter(destination: DeadLetterDestination): Dead
 }
 
 /** `<prefix><topic>/<partition>/<offset>.json`: one key per record, stable across retries. */
-export function s3Key(prefix: string, letter: DeadLetter): string {
+function s3Key(prefix: string, letter: DeadLetter): string {
   return `${prefix}${letter.topic}/${letter.partition}/${letter.offset}.json`;
 }
 
