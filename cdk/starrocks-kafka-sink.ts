@@ -275,7 +275,7 @@ export class StarRocksKafkaSink extends Construct {
           }
         : {}),
       environment: {
-        SINK_CONFIG: Stack.of(this).toJsonString(sinkConfig),
+        SINK_CONFIG: stack.toJsonString(sinkConfig),
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: this.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: SINK_METRICS.namespace,
