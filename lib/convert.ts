@@ -154,9 +154,15 @@ function decodeUtf8(record: KafkaRecord): string {
   }
 }
 
+/** The value's JSON, with every digit kept; errors name the record. */
 function parseValue(record: KafkaRecord, text: string): unknown {
+  return parseJson(record, text, true);
+}
+
+/** JSON.parse (or, `exact`, keeping digits a double cannot hold); errors name the record. */
+function parseJson(record: KafkaRecord, text: string, exact: boolean): unknown {
   try {
-    return parseJsonExact(text);
+    return exact ? parseJsonExact(text) : JSON.parse(text);
   } catch (error) {
     throw new RecordError(
       ErrorCode.DECODE_VALUE,
@@ -164,6 +170,22 @@ function parseValue(record: KafkaRecord, text: string): unknown {
       `the value is not valid JSON (${(error as Error).message})`,
     );
   }
+}
+
+/**
+ * Converts what `parse(false)` reads (plain JSON.parse, fast); if an int64 or numeric decimal lost
+ * digits to the double, converts what `parse(true)` reads instead, keeping every digit.
+ */
+function convertKeepingDigits(
+  record: KafkaRecord,
+  schema: ConnectSchema,
+  parse: (exact: boolean) => unknown,
+  replaceNullWithDefault: boolean,
+): unknown {
+  const state = { lossy: false };
+  const converted = convertKept(record, schema, parse(false), replaceNullWithDefault, state);
+  if (!state.lossy) return converted;
+  return convertKept(record, schema, parse(true), replaceNullWithDefault, { lossy: false });
 }
 
 function requireObject(record: KafkaRecord, value: unknown, what: string): Record<string, unknown> {
@@ -390,18 +412,6 @@ function convertKnown(
  * A Debezium change event about to be unwrapped: only `op` and the image the unwrap keeps are
  * parsed; the other image, `source`, the timings and the transaction block are not.
  */
-function parseMember(record: KafkaRecord, text: string, exact: boolean): unknown {
-  try {
-    return exact ? parseJsonExact(text) : JSON.parse(text);
-  } catch (error) {
-    throw new RecordError(
-      ErrorCode.DECODE_VALUE,
-      record,
-      `the value is not valid JSON (${(error as Error).message})`,
-    );
-  }
-}
-
 function convertChangeEvent(
   record: KafkaRecord,
   schema: ConnectSchema,
@@ -413,21 +423,16 @@ function convertChangeEvent(
   if (op === undefined) return undefined;
   const opText = bytes.toString('utf8', op.start, op.end);
   // `op` is a one-letter string; JSON.parse only if it is written some other way.
-  const opValue: unknown = /^"[a-z]"$/.test(opText)
-    ? opText.slice(1, -1)
-    : parseMember(record, opText, false);
+  const opValue: unknown = /^"[a-z]"$/.test(opText) ? opText.slice(1, -1) : parseJson(record, opText, false);
   const image = opValue === 'd' ? 'before' : 'after';
   const build = (exact: boolean) => {
     const payload: Record<string, unknown> = { op: opValue };
     const span = members.get(image);
     if (span !== undefined)
-      payload[image] = parseMember(record, bytes.toString('utf8', span.start, span.end), exact);
+      payload[image] = parseJson(record, bytes.toString('utf8', span.start, span.end), exact);
     return payload;
   };
-  const state = { lossy: false };
-  let converted = convertKept(record, schema, build(false), replaceNullWithDefault, state);
-  if (state.lossy)
-    converted = convertKept(record, schema, build(true), replaceNullWithDefault, { lossy: false });
+  const converted = convertKeepingDigits(record, schema, build, replaceNullWithDefault);
   return toObject(record, converted, schema.name) ?? undefined;
 }
 
@@ -464,9 +469,8 @@ function rejectExtraMembers(record: KafkaRecord, names: string[]): void {
 }
 
 /**
- * Parses a payload with plain JSON.parse (fast), then converts it with its schema. If an int64 or
- * numeric decimal lost digits to the double, the payload is parsed again keeping every digit. In a
- * Debezium change event only the before/after images are converted: the rest is thrown away.
+ * Converts a payload with its schema ({@link convertKeepingDigits}). In a Debezium change event
+ * only the before/after images are converted: the rest is thrown away.
  */
 function convertPayload(
   record: KafkaRecord,
@@ -475,21 +479,8 @@ function convertPayload(
   replaceNullWithDefault: boolean,
 ): ConvertedValue | null {
   if (schema === null) return toObject(record, parseValue(record, text));
-  let payload: unknown;
-  try {
-    payload = JSON.parse(text);
-  } catch (error) {
-    throw new RecordError(
-      ErrorCode.DECODE_VALUE,
-      record,
-      `the value is not valid JSON (${(error as Error).message})`,
-    );
-  }
-  const state = { lossy: false };
-  let converted = convertKept(record, schema, payload, replaceNullWithDefault, state);
-  if (state.lossy)
-    converted = convertKept(record, schema, parseJsonExact(text), replaceNullWithDefault, { lossy: false });
-  return toObject(record, converted, schema.name);
+  const parse = (exact: boolean) => parseJson(record, text, exact);
+  return toObject(record, convertKeepingDigits(record, schema, parse, replaceNullWithDefault), schema.name);
 }
 
 function convertExact(
