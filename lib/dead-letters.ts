@@ -138,16 +138,3 @@ export function describeDestination(destination: DeadLetterDestination): string 
     ? `s3://${destination.bucket}/${destination.prefix}`
     : destination.queueUrl;
 }
-
-/** The whole error log behind `ErrorURL` (StarRocks serves it without authentication). */
-export async function fetchErrorLogText(errorUrl: string, deadline: number): Promise<string | undefined> {
-  const timeout = Math.min(10_000, deadline - Date.now());
-  if (timeout <= 0) return undefined;
-  try {
-    const res = await fetch(errorUrl, { signal: AbortSignal.timeout(timeout) });
-    const text = await res.text();
-    return res.status === 200 ? text : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -4,7 +4,7 @@ import type { TableBatch } from './batch.ts';
 import { classifyMessage } from './classify.ts';
 import type { SinkConfig } from './config.ts';
 import { ErrorCode, LoadError, type SinkError } from './errors.ts';
-import { putWithContinue, TransportError } from './http.ts';
+import { basicAuth, MAX_REDIRECTS, putWithContinue, readLabelState, TransportError } from './http.ts';
 import { partitionKey } from './partitions.ts';
 import type { CredentialsProvider } from './stream-load.ts';
 
@@ -68,7 +68,6 @@ class TxnFailure extends Error {
 }
 
 const DONE_STATES = new Set(['VISIBLE', 'COMMITTED']);
-const MAX_REDIRECTS = 3;
 /** A transaction outlives the invocation by this much, so a crash leaves it to time out soon. */
 const TXN_TIMEOUT_MARGIN_S = 30;
 /** How many labels of one batch a multi-table transaction may step through. */
@@ -119,8 +118,7 @@ function client(options: TxnOptions) {
   let cursor = 0;
   const fe = () => config.feUrls[cursor++ % config.feUrls.length] as string;
   const auth = async () => {
-    const c = await credentials.get();
-    return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+    return basicAuth(await credentials.get());
   };
   const timeLeft = () => Math.max(1, deadline - Date.now());
 
@@ -211,18 +209,9 @@ function client(options: TxnOptions) {
     },
 
     async state(label: string): Promise<string> {
-      const url = new URL(`/api/${encodeURIComponent(config.database)}/get_load_state`, fe());
-      url.searchParams.set('label', label);
-      try {
-        const res = await fetch(url, {
-          headers: { Authorization: await auth() },
-          signal: AbortSignal.timeout(timeLeft()),
-        });
-        const parsed = (await res.json()) as { state?: unknown };
-        return typeof parsed.state === 'string' ? parsed.state : 'UNKNOWN';
-      } catch (error) {
-        throw new TxnFailure(`could not read the state of label ${label}: ${(error as Error).message}`, true);
-      }
+      const read = await readLabelState(fe(), config.database, label, await auth(), deadline);
+      if ('state' in read) return read.state;
+      throw new TxnFailure(`could not read the state of label ${label}${read.failed}`, true);
     },
 
     /** Rows of `SELECT <columns> FROM <table>` through the HTTP SQL API (StarRocks 3.2+). */

@@ -138,3 +138,77 @@ export function putWithContinue(url: URL, options: PutOptions): Promise<HttpAnsw
     });
   });
 }
+
+/** The `Authorization` header for StarRocks' HTTP API. */
+export function basicAuth(credentials: { readonly username: string; readonly password: string }): string {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+
+/** Redirects followed for one request (FE follower → leader → BE at most). */
+export const MAX_REDIRECTS = 3;
+
+/**
+ * The state of a label (`get_load_state`), following redirects itself so that Authorization goes
+ * along (Node's fetch is undici). A failure says why as the end of a sentence (`: <reason>` or
+ * ` (HTTP <status>)`), with the answer's text when there was one.
+ */
+export async function readLabelState(
+  feUrl: string,
+  database: string,
+  label: string,
+  authorization: string,
+  deadline: number,
+): Promise<{ readonly state: string } | { readonly failed: string; readonly text?: string }> {
+  let url = new URL(`/api/${encodeURIComponent(database)}/get_load_state`, feUrl);
+  url.searchParams.set('label', label);
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, {
+        headers: { Authorization: authorization },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+      });
+      text = await res.text();
+    } catch (error) {
+      return { failed: `: ${(error as Error).message}` };
+    }
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location !== null) {
+      url = new URL(location, url);
+      continue;
+    }
+    let parsed: { state?: unknown } | undefined;
+    try {
+      parsed = JSON.parse(text) as { state?: unknown };
+    } catch {
+      parsed = undefined;
+    }
+    if (res.status !== 200 || typeof parsed?.state !== 'string') {
+      return { failed: ` (HTTP ${res.status})`, text: text.slice(0, 300) };
+    }
+    return { state: parsed.state };
+  }
+  return { failed: ': too many redirects' };
+}
+
+/**
+ * The error log behind `ErrorURL` (StarRocks serves it without authentication), or undefined when
+ * it cannot be read within `maxMs` and before the deadline.
+ */
+export async function fetchErrorLogText(
+  errorUrl: string,
+  deadline: number,
+  maxMs = 10_000,
+): Promise<string | undefined> {
+  const timeout = Math.min(maxMs, deadline - Date.now());
+  if (timeout <= 0) return undefined;
+  try {
+    const res = await fetch(errorUrl, { signal: AbortSignal.timeout(timeout) });
+    const text = await res.text();
+    return res.status === 200 ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -14,7 +14,6 @@ import {
   type DeadLetterStage,
   type DeadLetterWriter,
   deadLetterOf,
-  fetchErrorLogText,
   matchRejectedRows,
   parseErrorLog,
 } from './dead-letters.ts';
@@ -30,6 +29,7 @@ import {
   type TxnOutcome,
   type TxnTableLoad,
 } from './exactly-once.ts';
+import { fetchErrorLogText } from './http.ts';
 import {
   type BatchItemFailure,
   type DecodedBatch,

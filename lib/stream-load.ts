@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BACKPRESSURE_ADVICE, classifyResponse, type StreamLoadResponse } from './classify.ts';
 import { ErrorCode, LoadError, SinkError } from './errors.ts';
-import { putWithContinue, TransportError } from './http.ts';
+import {
+  basicAuth,
+  fetchErrorLogText,
+  MAX_REDIRECTS,
+  putWithContinue,
+  readLabelState,
+  TransportError,
+} from './http.ts';
 
 /**
  * The Stream Load client: one PUT per table through an FE, following the 307 to a BE itself
@@ -72,7 +79,6 @@ export interface StreamLoader {
   load(request: LoadRequest): Promise<LoadResult>;
 }
 
-const MAX_REDIRECTS = 3;
 const ERROR_LOG_LINES = 10;
 const ERROR_LOG_CHARS = 3000;
 const LOAD_STATE_DONE = new Set(['VISIBLE', 'COMMITTED']);
@@ -108,9 +114,6 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
     cursor = (cursor + 1) % options.feUrls.length;
     return fe;
   };
-
-  const authHeader = (c: Credentials) =>
-    `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
 
   async function load(request: LoadRequest): Promise<LoadResult> {
     const started = Date.now();
@@ -198,7 +201,7 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
     const headers: Record<string, string> = {
       ...request.headers,
       label: request.label,
-      Authorization: authHeader(credentials),
+      Authorization: basicAuth(credentials),
       'Content-Type': 'application/octet-stream',
     };
     let url = new URL(
@@ -430,68 +433,16 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
     credentials: Credentials,
     label: string,
   ): Promise<string> {
-    let url = new URL(`/api/${encodeURIComponent(options.database)}/get_load_state`, fe);
-    url.searchParams.set('label', label);
-    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      let res: Response;
-      let text: string;
-      try {
-        // Node's fetch is undici; redirects are followed here so Authorization goes along.
-        res = await fetch(url, {
-          headers: { Authorization: authHeader(credentials) },
-          redirect: 'manual',
-          signal: AbortSignal.timeout(Math.max(1, request.deadline - Date.now())),
-        });
-        text = await res.text();
-      } catch (error) {
-        throw new AttemptFailure(
-          new LoadError(
-            ErrorCode.LOAD_TRANSPORT,
-            `could not read its label state: ${(error as Error).message}`,
-            {
-              table: request.table,
-              label: request.label,
-            },
-            { retryable: true },
-          ),
-          true,
-        );
-      }
-      const location = res.headers.get('location');
-      if (res.status >= 300 && res.status < 400 && location !== null) {
-        url = new URL(location, url);
-        continue;
-      }
-      let parsed: { state?: unknown } | undefined;
-      try {
-        parsed = JSON.parse(text) as { state?: unknown };
-      } catch {
-        parsed = undefined;
-      }
-      if (res.status !== 200 || typeof parsed?.state !== 'string') {
-        throw new AttemptFailure(
-          new LoadError(
-            ErrorCode.LOAD_TRANSPORT,
-            `could not read its label state (HTTP ${res.status})`,
-            {
-              table: request.table,
-              label: request.label,
-              starrocksMessage: text.slice(0, 300),
-            },
-            { retryable: true },
-          ),
-          true,
-        );
-      }
-      return parsed.state;
-    }
+    const read = await readLabelState(fe, options.database, label, basicAuth(credentials), request.deadline);
+    if ('state' in read) return read.state;
     throw new AttemptFailure(
       new LoadError(
         ErrorCode.LOAD_TRANSPORT,
-        'could not read its label state: too many redirects',
+        `could not read its label state${read.failed}`,
         {
           table: request.table,
           label: request.label,
+          ...(read.text !== undefined ? { starrocksMessage: read.text } : {}),
         },
         { retryable: true },
       ),
@@ -504,16 +455,8 @@ export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
 
 /** The first lines of the rejected-rows log behind `ErrorURL`; best effort. */
 async function fetchErrorLog(errorUrl: string, deadline: number): Promise<string | undefined> {
-  const timeout = Math.min(3000, deadline - Date.now());
-  if (timeout <= 0) return undefined;
-  try {
-    const res = await fetch(errorUrl, { signal: AbortSignal.timeout(timeout) });
-    const text = await res.text();
-    if (res.status !== 200) return undefined;
-    return text.split('\n').slice(0, ERROR_LOG_LINES).join('\n').slice(0, ERROR_LOG_CHARS).trimEnd();
-  } catch {
-    return undefined;
-  }
+  const text = await fetchErrorLogText(errorUrl, deadline, 3000);
+  return text?.split('\n').slice(0, ERROR_LOG_LINES).join('\n').slice(0, ERROR_LOG_CHARS).trimEnd();
 }
 
 /**
