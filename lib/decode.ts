@@ -148,7 +148,8 @@ export function decodeEvent(event: unknown): KafkaRecord[] {
   return decoded;
 }
 
-function compareRecords(a: KafkaRecord, b: KafkaRecord): number {
+/** Topic, then partition, then offset: the order labels are built in. */
+export function compareRecords(a: KafkaRecord, b: KafkaRecord): number {
   return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset;
 }
 

@@ -1,5 +1,11 @@
 import type { OffsetRange } from './batch.ts';
-import { decodeEvent, decodeRecord, type KafkaEventRecord, type KafkaRecord } from './decode.ts';
+import {
+  compareRecords,
+  decodeEvent,
+  decodeRecord,
+  type KafkaEventRecord,
+  type KafkaRecord,
+} from './decode.ts';
 import { ErrorCode, RecordError, SinkError } from './errors.ts';
 
 /**
@@ -109,10 +115,6 @@ function positionOf(raw: unknown): { topic: string; partition: number; offset: n
   if (!Number.isSafeInteger(partition) || !Number.isSafeInteger(offset)) return undefined;
   if ((partition as number) < 0 || (offset as number) < 0) return undefined;
   return { topic, partition: partition as number, offset: offset as number };
-}
-
-function compareRecords(a: KafkaRecord, b: KafkaRecord): number {
-  return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset;
 }
 
 /** A partition held back from this invocation, the first error that caused it. */
