@@ -20,7 +20,7 @@ export function readConnectorConfig(path: string): Record<string, string> {
 }
 
 /** Java `.properties`: `key=value` or `key: value`, `#`/`!` comments, `\` line continuations. */
-export function parseProperties(text: string): Record<string, string> {
+function parseProperties(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {

@@ -5,6 +5,7 @@ import {
   MessagesStreamModes,
 } from '@platformatic/kafka';
 import type { KafkaEvent, KafkaEventRecord } from '../decode.ts';
+import { partitionKey } from '../partitions.ts';
 import type { InvokeResult, LocalFunction } from './lambda-runtime.ts';
 
 /**
@@ -18,7 +19,7 @@ import type { InvokeResult, LocalFunction } from './lambda-runtime.ts';
 /** The synchronous invoke payload limit: the serialized event must not exceed it. */
 export const MAX_EVENT_BYTES = 6_291_456;
 /** The ESM's BatchSize range. */
-export const MAX_BATCH_SIZE = 10_000;
+const MAX_BATCH_SIZE = 10_000;
 
 export const EventSources = { MSK: 'aws:kafka', SELF_MANAGED: 'SelfManagedKafka' } as const;
 export type EventSource = (typeof EventSources)[keyof typeof EventSources];
@@ -110,13 +111,13 @@ interface Batch {
 }
 
 /** Java bytes are signed: the ESM sends header values as numbers in -128..127. */
-export function toSignedBytes(buffer: Buffer | undefined | null): number[] {
+function toSignedBytes(buffer: Buffer | undefined | null): number[] {
   if (buffer === undefined || buffer === null) return [];
   return Array.from(buffer, (b) => (b > 127 ? b - 256 : b));
 }
 
 /** One event record, shaped as the ESM shapes it. */
-export function toEventRecord(message: RawMessage): KafkaEventRecord {
+function toEventRecord(message: RawMessage): KafkaEventRecord {
   return {
     topic: message.topic,
     partition: message.partition,
@@ -138,7 +139,7 @@ export function toEventRecord(message: RawMessage): KafkaEventRecord {
  * for `JSON.stringify(event)` as it grows, so the cut happens before the record that would cross
  * the limit. Throws when the first record alone does not fit: the ESM cannot deliver it either.
  */
-export function cutBatch(
+function cutBatch(
   pending: RawMessage[],
   options: { batchSize: number; maxBytes: number; eventSource: EventSource; bootstrapServers: string },
 ): Batch {
@@ -159,7 +160,7 @@ export function cutBatch(
   while (count < options.batchSize && count < pending.length) {
     const message = pending[count] as RawMessage;
     const record = toEventRecord(message);
-    const key = `${record.topic}-${record.partition}`;
+    const key = partitionKey(record.topic, record.partition);
     const list = records[key];
     // "key":[record] for a new partition (plus a comma after the previous key), ",record" otherwise.
     const added =
@@ -325,7 +326,7 @@ export async function startPoller(options: PollerOptions): Promise<Poller> {
       if (!(await invokeUntilDone(batch))) break;
       try {
         await consumer.commit({ offsets: batch.commits });
-        for (const c of batch.commits) stats.committed.set(`${c.topic}-${c.partition}`, c.offset);
+        for (const c of batch.commits) stats.committed.set(partitionKey(c.topic, c.partition), c.offset);
       } catch (error) {
         // At-least-once: an uncommitted batch is delivered again, and identical labels dedupe it.
         options.onWarning?.(

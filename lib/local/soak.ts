@@ -1,4 +1,5 @@
 import { offsetsTableDdl } from '../exactly-once.ts';
+import { partitionKey } from '../partitions.ts';
 import { type LocalFunction, startLocalFunction } from './lambda-runtime.ts';
 import { startStandIn } from './stand-in/index.ts';
 
@@ -64,7 +65,7 @@ const TIMEOUT_MS = 8000;
 const DRAIN_BATCHES = 200;
 
 /** mulberry32: small, fast and good enough to make a run reproducible from its seed. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -139,8 +140,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   let seq = 0;
   for (const { topic } of TOPICS) {
     for (let p = 0; p < PARTITIONS; p++) {
-      log.set(`${topic}-${p}`, []);
-      committed.set(`${topic}-${p}`, 0);
+      log.set(partitionKey(topic, p), []);
+      committed.set(partitionKey(topic, p), 0);
     }
   }
   const produce = () => {

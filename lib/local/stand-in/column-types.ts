@@ -1,6 +1,6 @@
 import { JsonNumber, type JsonValue, parseJsonValue, stringifyJson } from './json-text.ts';
 
-export const TYPE_NAMES = [
+const TYPE_NAMES = [
   'TINYINT',
   'SMALLINT',
   'INT',
@@ -58,7 +58,7 @@ const INTEGER_BITS: Partial<Record<TypeName, bigint>> = {
 
 const FLOAT_MAX = 3.4028234663852886e38;
 
-export function isIntegerType(type: ColumnType): boolean {
+function isIntegerType(type: ColumnType): boolean {
   return INTEGER_BITS[type.name] !== undefined;
 }
 
@@ -78,7 +78,7 @@ export function isStringType(type: ColumnType): boolean {
 }
 
 /** The type as StarRocks prints it in DESC, e.g. `varchar(65533)`, `decimal(10,2)`. */
-export function describeType(type: ColumnType): string {
+function describeType(type: ColumnType): string {
   switch (type.name) {
     case 'DECIMAL':
       return `decimal(${type.precision},${type.scale})`;

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import * as zlib from 'node:zlib';
-import { lz4FrameDecompress } from '../../lz4.ts';
+import type { IncomingMessage } from 'node:http';
 import type { Catalog, RowError } from './catalog.ts';
 import type { FaultQueue } from './faults.ts';
+import { flatHeaders } from './http-util.ts';
 import type { LabelStore } from './labels.ts';
-import type { Compression } from './load-spec.ts';
 
 /** One load that reached the BE, as {@link StandIn.loads} reports it. */
 export interface LoadRecord {
@@ -44,6 +43,42 @@ export interface Context {
   sleep(ms: number): Promise<void>;
 }
 
+/** How a load ended, as a handler records it: counts it does not know are 0, no transaction is -1. */
+export interface LoadOutcome {
+  readonly status: string;
+  readonly message: string;
+  readonly bodyBytes?: number;
+  readonly txnId?: number;
+  readonly total?: number;
+  readonly loaded?: number;
+  readonly filtered?: number;
+  readonly errorUrl?: string | undefined;
+}
+
+/** Adds a load that reached the BE to {@link Context.loads}, with the request's headers. */
+export function recordLoad(
+  context: Context,
+  req: IncomingMessage,
+  load: Pick<LoadRecord, 'kind' | 'database' | 'table' | 'label'>,
+  outcome: LoadOutcome,
+): void {
+  context.loads.push({
+    kind: load.kind,
+    database: load.database,
+    table: load.table,
+    label: load.label,
+    headers: flatHeaders(req.headers),
+    bodyBytes: outcome.bodyBytes ?? 0,
+    status: outcome.status,
+    message: outcome.message,
+    txnId: outcome.txnId ?? -1,
+    numberTotalRows: outcome.total ?? 0,
+    numberLoadedRows: outcome.loaded ?? 0,
+    numberFilteredRows: outcome.filtered ?? 0,
+    ...(outcome.errorUrl === undefined ? {} : { errorUrl: outcome.errorUrl }),
+  });
+}
+
 /** Stores the filtered rows' reasons and returns the `ErrorURL` serving them, StarRocks' error-log style. */
 export function storeErrorLog(context: Context, errors: readonly RowError[]): string | undefined {
   if (errors.length === 0) return undefined;
@@ -53,21 +88,4 @@ export function storeErrorLog(context: Context, errors: readonly RowError[]): st
     errors.map((error) => `Error: ${error.reason}. Row: ${error.source}\n`).join(''),
   );
   return `${context.beUrl}/api/_load_error_log?file=${file}`;
-}
-
-export function decompress(body: Buffer, compression: Compression | undefined): Buffer {
-  switch (compression) {
-    case undefined:
-      return body;
-    case 'gzip':
-      return zlib.gunzipSync(body);
-    case 'deflate':
-      return zlib.inflateSync(body);
-    case 'lz4_frame':
-      return lz4FrameDecompress(body);
-    case 'zstd':
-      // Node < 22.15 has no zstd; a named import would fail the whole module there.
-      if (typeof zlib.zstdDecompressSync !== 'function') throw new Error('zstd needs Node 22.15 or later');
-      return zlib.zstdDecompressSync(body);
-  }
 }

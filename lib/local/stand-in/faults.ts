@@ -42,7 +42,7 @@ export interface FeFault {
   readonly body: string;
 }
 
-export const NO_BACKEND_BODY = JSON.stringify(
+const NO_BACKEND_BODY = JSON.stringify(
   { Status: 'FAILED', Message: 'class com.starrocks.common.StarRocksException: No backend alive.' },
   null,
   2,

@@ -22,6 +22,18 @@ export function authenticate(headers: IncomingHttpHeaders, users: ReadonlyMap<st
     : { ok: false, missing: false, user };
 }
 
+/**
+ * The `Message` for credentials that failed {@link authenticate}. `missing` is the text for absent or
+ * unreadable ones: the FE's REST layer and the load handlers word it differently.
+ */
+export function authFailureMessage(
+  auth: Extract<AuthResult, { ok: false }>,
+  req: IncomingMessage,
+  missing = 'no valid Basic authorization',
+): string {
+  return auth.missing ? missing : `Access denied for user ${auth.user}@${clientAddress(req)}`;
+}
+
 export function clientAddress(req: IncomingMessage): string {
   return (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
 }

@@ -3,7 +3,11 @@ export type LabelState = (typeof LABEL_STATES)[number];
 
 /** StarRocks' FeNameFormat.LABEL_REGEX. */
 export const LABEL_PATTERN = /^[-\w]{1,128}$/;
-export const LABEL_PATTERN_TEXT = '^[-\\w]{1,128}$';
+
+/** The FE's and the BE's answer to a label that does not match {@link LABEL_PATTERN}. */
+export function labelFormatError(label: string): string {
+  return `Label format error. regex: ${LABEL_PATTERN.source}, label: ${label}`;
+}
 
 export interface LabelEntry {
   readonly label: string;
@@ -47,6 +51,16 @@ export class LabelStore {
   state(database: string, label: string): LabelState {
     const entry = this.get(database, label);
     if (entry === undefined) return 'UNKNOWN';
+    return reportedState(entry);
+  }
+
+  /**
+   * The state to report for a label that cannot be reused (its load is not ABORTED), or `undefined`
+   * when the label is free.
+   */
+  inUse(database: string, label: string): Exclude<LabelState, 'UNKNOWN'> | undefined {
+    const entry = this.get(database, label);
+    if (entry === undefined || entry.state === 'ABORTED') return undefined;
     return reportedState(entry);
   }
 
@@ -94,7 +108,7 @@ export class LabelStore {
   }
 }
 
-export function reportedState(entry: LabelEntry): Exclude<LabelState, 'UNKNOWN'> {
+function reportedState(entry: LabelEntry): Exclude<LabelState, 'UNKNOWN'> {
   if (entry.state === 'VISIBLE' && entry.runningUntil !== undefined && Date.now() < entry.runningUntil) {
     return 'PREPARED';
   }

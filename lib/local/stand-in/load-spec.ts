@@ -18,7 +18,7 @@ export interface ColumnItem {
   readonly expr?: ColumnExpr;
 }
 
-export const COMPRESSIONS = ['gzip', 'deflate', 'zstd', 'lz4_frame'] as const;
+const COMPRESSIONS = ['gzip', 'deflate', 'zstd', 'lz4_frame'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
 
 /** Stream Load headers, checked against the target table. */
@@ -63,14 +63,14 @@ function booleanHeader(headers: IncomingHttpHeaders, name: string, message: stri
 }
 
 /** `\x01`-style hex and `\t`, `\n`, `\r`, `\\` escapes, as users write them in properties files. */
-export function parseSeparator(value: string): string {
+function parseSeparator(value: string): string {
   const hex = /^\\x((?:[0-9a-fA-F]{2})+)$/.exec(value);
   if (hex !== null) return Buffer.from(hex[1] as string, 'hex').toString('utf8');
   return value.replace(/\\([tnr\\])/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r', '\\': '\\' })[c] ?? c);
 }
 
 /** Parses `$.a.b[0]['c']`. */
-export function parseJsonPath(path: string): JsonPath {
+function parseJsonPath(path: string): JsonPath {
   const text = path.trim();
   if (!text.startsWith('$')) throw new SpecError(`Invalid json path: ${path}`);
   const segments: (string | number)[] = [];

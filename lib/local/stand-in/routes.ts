@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from './context.ts';
-import { authenticate, clientAddress, readBody, sendJson, sendText } from './http-util.ts';
+import { authenticate, authFailureMessage, readBody, sendJson, sendText } from './http-util.ts';
 import { handleSqlApi, SQL_API_PATH } from './sql-api.ts';
 import { handleStreamLoad } from './stream-load.ts';
 import { type TransactionManager, TXN_OPERATIONS, type TxnOperation } from './transactions.ts';
@@ -67,13 +67,10 @@ export function feHandler(context: Context, transactions: TransactionManager): H
 
     const auth = authenticate(req.headers, context.users);
     if (!auth.ok) {
-      const message = auth.missing
-        ? 'Need auth information.'
-        : `Access denied for user ${auth.user}@${clientAddress(req)}`;
       sendJson(
         res,
         401,
-        { Status: 'FAILED', Message: message },
+        { Status: 'FAILED', Message: authFailureMessage(auth, req, 'Need auth information.') },
         { indent: 2, close: true, headers: { 'WWW-Authenticate': 'Basic realm=""' } },
       );
       return;

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Context, decompress, type LoadRecord } from './context.ts';
+import { type Context, recordLoad } from './context.ts';
 import { evaluateLoad } from './evaluate.ts';
 import type { BeFault } from './faults.ts';
-import {
-  authenticate,
-  ClientGoneError,
-  clientAddress,
-  flatHeaders,
-  readBody,
-  sendJson,
-} from './http-util.ts';
-import { existingJobStatus, LABEL_PATTERN, LABEL_PATTERN_TEXT, type LabelEntry } from './labels.ts';
+import { authenticate, authFailureMessage, sendJson } from './http-util.ts';
+import { existingJobStatus, LABEL_PATTERN, type LabelEntry, labelFormatError } from './labels.ts';
+import { decodeBody, drainBody, receiveBody } from './load-body.ts';
 import { readRows } from './load-rows.ts';
 import { header, JSON_MAX_BYTES, parseLoadSpec } from './load-spec.ts';
 
@@ -50,24 +44,13 @@ export async function handleStreamLoad(
   const label = header(req.headers, 'label')?.trim() || randomUUID();
   let bodyBytes = 0;
 
-  const record = (outcome: Outcome): void => {
-    const entry: LoadRecord = {
-      kind: 'stream',
-      database,
-      table: tableName,
-      label,
-      headers: flatHeaders(req.headers),
-      bodyBytes,
-      status: outcome.status,
-      message: outcome.message,
-      txnId: outcome.txnId ?? -1,
-      numberTotalRows: outcome.total ?? 0,
-      numberLoadedRows: outcome.loaded ?? 0,
-      numberFilteredRows: outcome.filtered ?? 0,
-      ...(outcome.errorUrl === undefined ? {} : { errorUrl: outcome.errorUrl }),
-    };
-    context.loads.push(entry);
-  };
+  const record = (outcome: Outcome): void =>
+    recordLoad(
+      context,
+      req,
+      { kind: 'stream', database, table: tableName, label },
+      { ...outcome, bodyBytes },
+    );
 
   const answer = (outcome: Outcome, close = false): void => {
     record(outcome);
@@ -99,30 +82,21 @@ export async function handleStreamLoad(
   };
 
   // Before the body: answer without `100 Continue`. A client that sent its body anyway is drained first so
-  // it can read the answer.
+  // it can read the answer. A client gone meanwhile gets no answer, but the load is still recorded (the
+  // transaction interface's load records nothing then).
   const reject = async (outcome: Outcome): Promise<void> => {
     if (!expectsContinue) {
-      try {
-        bodyBytes = (await readBody(req)).length;
-      } catch {
-        record(outcome);
-        return;
-      }
+      const drained = await drainBody(req);
+      if (drained === undefined) return record(outcome);
+      bodyBytes = drained;
     }
     answer(outcome, true);
   };
   const fail = (message: string): Promise<void> => reject({ status: STREAM_LOAD_STATUS.fail, message });
 
   const auth = authenticate(req.headers, context.users);
-  if (!auth.ok) {
-    return fail(
-      auth.missing
-        ? 'no valid Basic authorization'
-        : `Access denied for user ${auth.user}@${clientAddress(req)}`,
-    );
-  }
-  if (!LABEL_PATTERN.test(label))
-    return fail(`Label format error. regex: ${LABEL_PATTERN_TEXT}, label: ${label}`);
+  if (!auth.ok) return fail(authFailureMessage(auth, req));
+  if (!LABEL_PATTERN.test(label)) return fail(labelFormatError(label));
   if (!context.catalog.hasDatabase(database)) return fail(`unknown database, database=${database}`);
   const table = context.catalog.table(database, tableName);
   if (table === undefined) return fail(`unknown table "${database}.${tableName}"`);
@@ -133,12 +107,11 @@ export async function handleStreamLoad(
   if (spec.format === 'json' && !spec.ignoreJsonSize && declaredLength > JSON_MAX_BYTES) {
     return fail(jsonTooLarge(declaredLength));
   }
-  const existing = context.labels.get(database, label);
-  if (existing !== undefined && existing.state !== 'ABORTED') {
-    const state = context.labels.state(database, label);
+  const usedState = context.labels.inUse(database, label);
+  if (usedState !== undefined) {
     return reject({
       status: STREAM_LOAD_STATUS.labelAlreadyExists,
-      existingJobStatus: existingJobStatus(state),
+      existingJobStatus: existingJobStatus(usedState),
       message: `Label [${label}] has already been used.`,
     });
   }
@@ -154,16 +127,13 @@ export async function handleStreamLoad(
     if (entry !== undefined) context.labels.finish(database, entry, 'ABORTED', reason);
   };
 
-  if (expectsContinue) res.writeContinue();
-  let body: Buffer;
-  try {
-    body = await readBody(req);
-  } catch (error) {
-    if (!(error instanceof ClientGoneError)) throw error;
+  const received = await receiveBody(req, res, expectsContinue);
+  if (!received.ok) {
     abort('client closed the connection while sending the body');
-    record({ status: STREAM_LOAD_STATUS.fail, message: error.message, txnId });
+    record({ status: STREAM_LOAD_STATUS.fail, message: received.message, txnId });
     return;
   }
+  const { body } = received;
   bodyBytes = body.length;
 
   if (fault !== undefined && entry === undefined) {
@@ -177,19 +147,19 @@ export async function handleStreamLoad(
     return answer({ status: fault.status ?? STREAM_LOAD_STATUS.fail, message: fault.message, txnId });
   }
 
-  let text: string;
-  try {
-    text = decompress(body, spec.compression).toString('utf8');
-  } catch (error) {
-    const message = `Failed to decompress the body (${spec.compression}): ${(error as Error).message}`;
-    abort(message);
-    return answer({ status: STREAM_LOAD_STATUS.fail, message, txnId });
+  const decoded = decodeBody(body, spec);
+  if (!decoded.ok) {
+    abort(decoded.message);
+    return answer({ status: STREAM_LOAD_STATUS.fail, message: decoded.message, txnId });
   }
-  if (spec.format === 'json' && !spec.ignoreJsonSize && Buffer.byteLength(text) > JSON_MAX_BYTES) {
-    abort('json too large');
-    return answer({ status: STREAM_LOAD_STATUS.fail, message: jsonTooLarge(Buffer.byteLength(text)), txnId });
+  if (spec.format === 'json' && !spec.ignoreJsonSize) {
+    const textBytes = Buffer.byteLength(decoded.text);
+    if (textBytes > JSON_MAX_BYTES) {
+      abort('json too large');
+      return answer({ status: STREAM_LOAD_STATUS.fail, message: jsonTooLarge(textBytes), txnId });
+    }
   }
-  const rows = readRows(text, spec, table);
+  const rows = readRows(decoded.text, spec, table);
   if (!rows.ok) {
     abort(rows.message);
     return answer({ status: STREAM_LOAD_STATUS.fail, message: rows.message, txnId });

@@ -1,16 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PendingContent, RowError, RowOp, Table } from './catalog.ts';
-import { type Context, decompress } from './context.ts';
+import { type Context, type LoadOutcome, recordLoad } from './context.ts';
 import { evaluateLoad } from './evaluate.ts';
-import {
-  authenticate,
-  ClientGoneError,
-  clientAddress,
-  flatHeaders,
-  readBody,
-  sendJson,
-} from './http-util.ts';
-import { existingJobStatus, LABEL_PATTERN, LABEL_PATTERN_TEXT, type LabelEntry } from './labels.ts';
+import { authenticate, authFailureMessage, sendJson } from './http-util.ts';
+import { existingJobStatus, LABEL_PATTERN, type LabelEntry, labelFormatError } from './labels.ts';
+import { decodeBody, drainBody, receiveBody } from './load-body.ts';
 import { readRows } from './load-rows.ts';
 import { header, JSON_MAX_BYTES, type LoadSpec, parseLoadSpec } from './load-spec.ts';
 import { finishApplied, jsonTooLarge } from './stream-load.ts';
@@ -96,10 +90,8 @@ export class TransactionManager {
     const send = (body: Body, close = false): void => sendJson(res, 200, body, { close });
     const auth = authenticate(req.headers, this.context.users);
     if (!auth.ok) {
-      const message = auth.missing
-        ? 'no valid Basic authorization'
-        : `Access denied for user ${auth.user}@${clientAddress(req)}`;
-      if (operation === 'load') this.recordLoad(req, { status: TXN_STATUS.internalError, message });
+      const message = authFailureMessage(auth, req);
+      if (operation === 'load') this.recordTxnLoad(req, { status: TXN_STATUS.internalError, message });
       return send({ Status: TXN_STATUS.internalError, Message: message }, true);
     }
     if (operation === 'load') return this.load(req, res, expectsContinue);
@@ -148,12 +140,8 @@ export class TransactionManager {
   }
 
   private begin(req: IncomingMessage, database: string, label: string, multi: boolean): Body {
-    if (!LABEL_PATTERN.test(label)) {
-      return {
-        Status: TXN_STATUS.analysisError,
-        Message: `Label format error. regex: ${LABEL_PATTERN_TEXT}, label: ${label}`,
-      };
-    }
+    if (!LABEL_PATTERN.test(label))
+      return { Status: TXN_STATUS.analysisError, Message: labelFormatError(label) };
     const tables = new Map<string, TxnTable>();
     if (!multi) {
       const tableName = header(req.headers, 'table')?.trim() ?? '';
@@ -174,11 +162,11 @@ export class TransactionManager {
         Message: 'Invalid timeout. Timeout should between 1 and 259200 seconds',
       };
     }
-    const existing = this.context.labels.get(database, label);
-    if (existing !== undefined && existing.state !== 'ABORTED') {
+    const usedState = this.context.labels.inUse(database, label);
+    if (usedState !== undefined) {
       return {
         Status: TXN_STATUS.labelAlreadyExists,
-        ExistingJobStatus: existingJobStatus(this.context.labels.state(database, label)),
+        ExistingJobStatus: existingJobStatus(usedState),
         Message: `Label [${label}] has already been used.`,
       };
     }
@@ -339,18 +327,17 @@ export class TransactionManager {
     let rows = { total: 0, loaded: 0, filtered: 0 };
     let txnId = -1;
     const record = (status: string, message: string): void =>
-      this.recordLoad(req, { status, message, bodyBytes, txnId, ...rows });
+      this.recordTxnLoad(req, { status, message, bodyBytes, txnId, ...rows });
     const reply = (body: Body, close = false): void => {
       record(String(body.Status), String(body.Message ?? ''));
       sendJson(res, 200, body, { close });
     };
+    // As Stream Load's refusals, except that a client gone while its body is drained leaves no record.
     const reject = async (body: Body): Promise<void> => {
       if (!expectsContinue) {
-        try {
-          bodyBytes = (await readBody(req)).length;
-        } catch {
-          return;
-        }
+        const drained = await drainBody(req);
+        if (drained === undefined) return;
+        bodyBytes = drained;
       }
       reply(body, true);
     };
@@ -404,16 +391,13 @@ export class TransactionManager {
     const fault = this.context.faults.takeBe();
     txn.busy = true;
     try {
-      if (expectsContinue) res.writeContinue();
-      let body: Buffer;
-      try {
-        body = await readBody(req);
-      } catch (error) {
-        if (!(error instanceof ClientGoneError)) throw error;
-        abort(error.message);
-        record(TXN_STATUS.internalError, error.message);
+      const received = await receiveBody(req, res, expectsContinue);
+      if (!received.ok) {
+        abort(received.message);
+        record(TXN_STATUS.internalError, received.message);
         return;
       }
+      const { body } = received;
       bodyBytes = body.length;
       if (fault?.kind === 'reset' && fault.when === 'before-apply') {
         record('Reset', 'connection reset before apply (stand-in fault)');
@@ -426,13 +410,10 @@ export class TransactionManager {
         return reply({ Status: fault.status ?? TXN_STATUS.internalError, Message: fault.message });
       }
       const spec = parsed.spec;
-      let text: string;
-      try {
-        text = decompress(body, spec.compression).toString('utf8');
-      } catch (error) {
-        const message = `Failed to decompress the body (${spec.compression}): ${(error as Error).message}`;
-        abort(message);
-        return reply({ Status: TXN_STATUS.internalError, Message: message });
+      const decoded = decodeBody(body, spec);
+      if (!decoded.ok) {
+        abort(decoded.message);
+        return reply({ Status: TXN_STATUS.internalError, Message: decoded.message });
       }
       // The BE sums body sizes over all loads of a transaction for the JSON limit.
       if (spec.format === 'json' && !spec.ignoreJsonSize && part.loadBytes + body.length > JSON_MAX_BYTES) {
@@ -442,7 +423,7 @@ export class TransactionManager {
           Message: jsonTooLarge(part.loadBytes + body.length),
         });
       }
-      const read = readRows(text, spec, part.table);
+      const read = readRows(decoded.text, spec, part.table);
       if (!read.ok) {
         abort(read.message);
         return reply({ Status: TXN_STATUS.internalError, Message: read.message });
@@ -478,32 +459,19 @@ export class TransactionManager {
     }
   }
 
-  private recordLoad(
-    req: IncomingMessage,
-    outcome: {
-      status: string;
-      message: string;
-      bodyBytes?: number;
-      txnId?: number;
-      total?: number;
-      loaded?: number;
-      filtered?: number;
-    },
-  ): void {
-    this.context.loads.push({
-      kind: 'transaction',
-      database: header(req.headers, 'db') ?? '',
-      table: header(req.headers, 'table') ?? '',
-      label: header(req.headers, 'label') ?? '',
-      headers: flatHeaders(req.headers),
-      bodyBytes: outcome.bodyBytes ?? 0,
-      status: outcome.status,
-      message: outcome.message,
-      txnId: outcome.txnId ?? -1,
-      numberTotalRows: outcome.total ?? 0,
-      numberLoadedRows: outcome.loaded ?? 0,
-      numberFilteredRows: outcome.filtered ?? 0,
-    });
+  /** Records a `load` request under its `db`, `table` and `label` headers as sent (not trimmed). */
+  private recordTxnLoad(req: IncomingMessage, outcome: Omit<LoadOutcome, 'errorUrl'>): void {
+    recordLoad(
+      this.context,
+      req,
+      {
+        kind: 'transaction',
+        database: header(req.headers, 'db') ?? '',
+        table: header(req.headers, 'table') ?? '',
+        label: header(req.headers, 'label') ?? '',
+      },
+      outcome,
+    );
   }
 
   private find(database: string, label: string): Transaction | undefined {
