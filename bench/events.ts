@@ -246,7 +246,10 @@ export function buildEvent(kind: EventKind): BenchEvent {
     bootstrapServers: 'b-1.bench.kafka.us-east-1.amazonaws.com:9098',
     records,
   };
-  return { kind, event, records: count, bytes: JSON.stringify(event).length };
+  // The Lambda runtime hands the handler JSON.parse of the invoke payload: strings and objects
+  // made that way, not the ones built above.
+  const payload = JSON.stringify(event);
+  return { kind, event: JSON.parse(payload) as typeof event, records: count, bytes: payload.length };
 }
 
 /** The connector config for each event kind. */

@@ -28,8 +28,11 @@ export interface TableBatch {
   readonly rows: RowPart[];
   /** Offsets per topic-partition of the records that became rows. */
   readonly ranges: OffsetRange[];
-  /** The record of each row, same index; to map rows StarRocks rejected back to their records. */
-  readonly sources?: KafkaRecord[];
+  /**
+   * The record of each row, same index; to map rows StarRocks rejected back to their records.
+   * `'rows'` when every row is its own record (schemaless JSON): see {@link sourceOf}.
+   */
+  readonly sources?: KafkaRecord[] | 'rows';
   /** Records routed here that produced no row (tombstones, dropped deletes). */
   skipped: number;
 }
@@ -112,6 +115,7 @@ export function buildTableBatches(
   const byTable = new Map<string, TableBatch>();
   const skipped: Record<string, number> = {};
   const needObject = config.transforms.length > 0;
+  const rowsAreRecords = isSchemalessJsonFastPath(config, needObject);
   // Records come sorted by topic: the last topic's table and batch serve the next record.
   let lastTopic: string | undefined;
   let batch: TableBatch | undefined;
@@ -122,12 +126,14 @@ export function buildTableBatches(
         const table = resolveTable(record, config);
         batch = byTable.get(table);
         if (batch === undefined) {
-          batch = { table, rows: [], ranges: [], sources: [], skipped: 0 };
+          batch = { table, rows: [], ranges: [], sources: rowsAreRecords ? 'rows' : [], skipped: 0 };
           byTable.set(table, batch);
         }
         lastTopic = record.topic;
       }
-      row = toRow(record, config, needObject);
+      // The hottest path: the record is the row. A null value is a tombstone, as JSON null is.
+      if (rowsAreRecords) row = record.valueBase64 === null || isJsonNull(record) ? TOMBSTONE : record;
+      else row = toRow(record, config, needObject);
     } catch (error) {
       if (onRecordError === undefined || !(error instanceof SinkError)) throw error;
       onRecordError(record, error);
@@ -139,7 +145,7 @@ export function buildTableBatches(
       continue;
     }
     batch.rows.push(row);
-    batch.sources?.push(record);
+    if (batch.sources !== 'rows') batch.sources?.push(record);
     const range = batch.ranges[batch.ranges.length - 1];
     if (range !== undefined && range.topic === record.topic && range.partition === record.partition) {
       range.last = record.offset;
@@ -166,18 +172,21 @@ class Skip {
 }
 const TOMBSTONE = new Skip('tombstone');
 
-function toRow(record: KafkaRecord, config: SinkConfig, needObject: boolean): RowPart | Skip {
+/** Schemaless JSON without transforms: each record is its own row, decoded into the body and checked there. */
+function isSchemalessJsonFastPath(config: SinkConfig, needObject: boolean): boolean {
   const converter = config.valueConverter;
-  if (
-    !needObject &&
-    config.format === 'json' &&
-    converter.kind === 'json' &&
-    !converter.schemasEnable &&
-    record.valueBase64 !== null
-  ) {
-    // Schemaless JSON, the hottest path: the record is the row (decoded into the body, checked there).
-    return isJsonNull(record) ? TOMBSTONE : record;
-  }
+  return !needObject && config.format === 'json' && converter.kind === 'json' && !converter.schemasEnable;
+}
+
+/** The record a row was built from. */
+export function sourceOf(batch: TableBatch, index: number): KafkaRecord {
+  const record = batch.sources === 'rows' ? batch.rows[index] : batch.sources?.[index];
+  if (record === undefined || typeof record === 'string' || Buffer.isBuffer(record))
+    throw new Error('the rows of this batch were not built by buildTableBatches');
+  return record;
+}
+
+function toRow(record: KafkaRecord, config: SinkConfig, needObject: boolean): RowPart | Skip {
   const unwrap = needObject && config.transforms.some((t) => t.kind === 'extractNewRecordState');
   // Heartbeat topics are skipped by the transforms, whatever their schema says.
   const changeRow =
@@ -227,6 +236,8 @@ function jsonRow(converted: Exclude<ConvertedValue, { kind: 'string' }>): RowPar
 
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 
 /**
  * The bytes one Stream Load sends: {@link writeBody}, compressed when `sink.properties.compression`
@@ -245,6 +256,7 @@ export function serializeBody(batch: TableBatch, config: SinkConfig): Buffer {
  * JSON values are decoded from base64 into their place and checked there.
  */
 export function writeBody(batch: TableBatch, config: SinkConfig): Buffer {
+  if (batch.sources === 'rows') return writeValues(batch.rows as KafkaRecord[], config.stripOuterArray);
   const json = config.format === 'json';
   const separator = json ? (config.stripOuterArray ? ',' : '\n') : config.rowDelimiter;
   const separatorBytes = Buffer.byteLength(separator);
@@ -253,8 +265,7 @@ export function writeBody(batch: TableBatch, config: SinkConfig): Buffer {
   size += separatorBytes * Math.max(0, batch.rows.length - (json ? 1 : 0));
   const body = Buffer.allocUnsafe(size);
   let pos = 0;
-  let base64Values = false;
-  if (json && config.stripOuterArray) body[pos++] = 0x5b;
+  if (json && config.stripOuterArray) body[pos++] = OPEN_BRACKET;
   for (let i = 0; i < batch.rows.length; i++) {
     const row = batch.rows[i] as RowPart;
     if (i > 0 && json) {
@@ -263,33 +274,58 @@ export function writeBody(batch: TableBatch, config: SinkConfig): Buffer {
     }
     if (typeof row === 'string') pos += body.write(row, pos);
     else if (Buffer.isBuffer(row)) pos += row.copy(body, pos);
-    else {
-      const start = pos;
-      pos += body.write(row.valueBase64 as string, pos, 'base64');
-      if (pos - start !== row.valueLength)
-        throw new RecordError(ErrorCode.DECODE_EVENT, row, 'the value is not base64 text');
-      checkJsonObjectStructure(row, body, start, pos);
-      base64Values = true;
-    }
+    else throw new Error('a row that is its record belongs in a batch whose sources are its rows');
     if (!json) pos += body.write(separator, pos);
   }
-  if (json && config.stripOuterArray) body[pos++] = 0x5d;
-  // Values decoded in place are checked as UTF-8 all at once; if that fails, one by one, by record.
-  if (base64Values && !isUtf8(body.subarray(0, pos))) {
-    for (const row of batch.rows) {
-      if (typeof row !== 'string' && !Buffer.isBuffer(row)) {
-        const bytes = row.value as Buffer;
-        checkJsonObjectBytes(row, bytes, 0, bytes.length);
-      }
+  if (json && config.stripOuterArray) body[pos++] = CLOSE_BRACKET;
+  return pos === size ? body : body.subarray(0, pos);
+}
+
+/**
+ * The body of schemaless JSON rows: each value is base64-decoded into its place and checked there
+ * to be exactly one JSON object, so a broken record fails the batch by its offset before anything
+ * is sent instead of loading as two rows, or taking its neighbour with it.
+ */
+function writeValues(records: readonly KafkaRecord[], array: boolean): Buffer {
+  const separator = array ? COMMA : NEWLINE;
+  let size = (array ? 2 : 0) + Math.max(0, records.length - 1);
+  for (const record of records) size += record.valueLength;
+  const body = Buffer.allocUnsafe(size);
+  let pos = 0;
+  if (array) body[pos++] = OPEN_BRACKET;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as KafkaRecord;
+    if (i > 0) body[pos++] = separator;
+    const start = pos;
+    pos += body.write(record.valueBase64 as string, pos, 'base64');
+    try {
+      checkJsonObjectStructure(record, body, start, pos);
+    } catch (error) {
+      // Node skips characters outside the base64 alphabet: a short value is not base64 at all.
+      if (pos - start !== record.valueLength) throw notBase64(record);
+      throw error;
     }
   }
-  return pos === size ? body : body.subarray(0, pos);
+  if (array) body[pos++] = CLOSE_BRACKET;
+  // A short value that still looked like one object: found by its length.
+  if (pos !== size) {
+    for (const record of records) {
+      if (Buffer.from(record.valueBase64 as string, 'base64').length !== record.valueLength)
+        throw notBase64(record);
+    }
+  }
+  if (!isUtf8(body))
+    for (const record of records) checkJsonObjectBytes(record, record.value as Buffer, 0, record.valueLength);
+  return body;
+}
+
+function notBase64(record: KafkaRecord): RecordError {
+  return new RecordError(ErrorCode.DECODE_EVENT, record, 'the value is not base64 text');
 }
 
 function rowLength(row: RowPart): number {
   if (typeof row === 'string') return Buffer.byteLength(row);
-  if (Buffer.isBuffer(row)) return row.length;
-  return row.valueLength;
+  return Buffer.isBuffer(row) ? row.length : 0;
 }
 
 /**
@@ -335,14 +371,13 @@ export function buildLabel(database: string, batch: Pick<TableBatch, 'table' | '
  */
 export function withoutRows(batch: TableBatch, drop: ReadonlySet<number>): TableBatch {
   const rows: RowPart[] = [];
-  const sources: KafkaRecord[] = [];
+  const sources: KafkaRecord[] | 'rows' = batch.sources === 'rows' ? 'rows' : [];
   const ranges: OffsetRange[] = [];
   batch.rows.forEach((row, i) => {
     if (drop.has(i)) return;
-    const record = batch.sources?.[i];
-    if (record === undefined) throw new Error('withoutRows needs the batch built by buildTableBatches');
+    const record = sourceOf(batch, i);
     rows.push(row);
-    sources.push(record);
+    if (sources !== 'rows') sources.push(record);
     const range = ranges.at(-1);
     if (range !== undefined && range.topic === record.topic && range.partition === record.partition) {
       range.last = record.offset;

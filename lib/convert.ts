@@ -140,10 +140,15 @@ export function validateJsonValue(record: KafkaRecord): void {
   if (parsed !== null) requireObject(record, parsed, 'the value');
 }
 
-/** A schemaless value that is the JSON literal `null` is a tombstone, as JsonConverter reads it. */
-/** A value that is the JSON literal `null` (a tombstone in all but name). */
+const JSON_NULL = /^[ \t\n\r]*null[ \t\n\r]*$/;
+
+/**
+ * A value that is the JSON literal `null`, a tombstone as JsonConverter reads it. Only short values
+ * are decoded to look: 24 base64 characters hold at most 18 bytes.
+ */
 export function isJsonNull(record: KafkaRecord): boolean {
-  return record.valueLength <= 16 && (record.value as Buffer).toString('latin1').trim() === 'null';
+  const text = record.valueBase64;
+  return text !== null && text.length <= 24 && JSON_NULL.test((record.value as Buffer).toString('latin1'));
 }
 
 function decodeUtf8(record: KafkaRecord): string {

@@ -5,6 +5,7 @@ import {
   findInvalidRow,
   resolveTable,
   serializeBody,
+  sourceOf,
   type TableBatch,
   withoutRows,
 } from './batch.ts';
@@ -240,7 +241,7 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
     if (matched === undefined) return undefined;
     const batchLetters: DeadLetter[] = [];
     for (const [index, row] of matched) {
-      const record = current.batch.sources?.[index] as KafkaRecord;
+      const record = sourceOf(current.batch, index);
       const raw = decoded.raw.get(recordKey(record));
       if (raw === undefined) return undefined;
       const error = new RecordError(
