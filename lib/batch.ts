@@ -116,24 +116,30 @@ export function buildTableBatches(
   const skipped: Record<string, number> = {};
   const needObject = config.transforms.length > 0;
   const rowsAreRecords = isSchemalessJsonFastPath(config, needObject);
-  // Records come sorted by topic: the last topic's table and batch serve the next record.
+  // Records come sorted by topic: the last topic's table and batch serve the next record, and the
+  // batch's last offset range the next record of its partition.
   let lastTopic: string | undefined;
   let batch: TableBatch | undefined;
+  let range: OffsetRange | undefined;
   for (const record of records) {
+    const topic = record.topic;
     let row: ReturnType<typeof toRow>;
     try {
-      if (record.topic !== lastTopic || batch === undefined) {
+      if (topic !== lastTopic || batch === undefined) {
         const table = resolveTable(record, config);
         batch = byTable.get(table);
         if (batch === undefined) {
           batch = { table, rows: [], ranges: [], sources: rowsAreRecords ? 'rows' : [], skipped: 0 };
           byTable.set(table, batch);
         }
-        lastTopic = record.topic;
+        range = batch.ranges[batch.ranges.length - 1];
+        lastTopic = topic;
       }
-      // The hottest path: the record is the row. A null value is a tombstone, as JSON null is.
-      if (rowsAreRecords) row = record.valueBase64 === null || isJsonNull(record) ? TOMBSTONE : record;
-      else row = toRow(record, config, needObject);
+      if (rowsAreRecords) {
+        // The hottest path: the record is the row. A null value is a tombstone, as JSON null is.
+        const text = record.valueBase64;
+        row = text === null || (text.length <= 24 && isJsonNull(record)) ? TOMBSTONE : record;
+      } else row = toRow(record, config, needObject);
     } catch (error) {
       if (onRecordError === undefined || !(error instanceof SinkError)) throw error;
       onRecordError(record, error);
@@ -146,18 +152,13 @@ export function buildTableBatches(
     }
     batch.rows.push(row);
     if (batch.sources !== 'rows') batch.sources?.push(record);
-    const range = batch.ranges[batch.ranges.length - 1];
-    if (range !== undefined && range.topic === record.topic && range.partition === record.partition) {
+    const partition = record.partition;
+    if (range !== undefined && range.partition === partition && range.topic === topic) {
       range.last = record.offset;
       range.count++;
     } else {
-      batch.ranges.push({
-        topic: record.topic,
-        partition: record.partition,
-        first: record.offset,
-        last: record.offset,
-        count: 1,
-      });
+      range = { topic, partition, first: record.offset, last: record.offset, count: 1 };
+      batch.ranges.push(range);
     }
   }
   return { tables: [...byTable.values()].filter((t) => t.rows.length > 0), records: records.length, skipped };

@@ -170,27 +170,33 @@ describe('buildTableBatches', () => {
     // '*' is outside the alphabet: Node skips it and the value comes out one byte short.
     ['whose short bytes break its structure', 'eyJuYW1l*joiYWJjZGVmZ2hpamtsbW5vcCJ9'],
     ['whose short bytes still look like one object', 'eyJuYW1lIjoiYWJjZGVmZ2gifQ*='],
-  ])('fails the whole batch on a value with a character outside base64 %s, naming its offset', (_case, text) => {
-    const config = parseSinkConfig(seedConfig());
-    const bad = kafkaRecord({ offset: 1 }) as unknown as { value: string };
-    bad.value = text;
-    const records = decodeEvent(
-      mskEvent([kafkaRecord({ offset: 0, value: { id: 1 } }), bad as never, kafkaRecord({ offset: 2 })]),
-    );
-    const act = () => bodyOf(buildTableBatches(records, config), config);
-    expect(act).toThrow(RecordError);
-    expect(act).toThrow('offset 1): the value is not base64 text');
-  });
+  ])(
+    'fails the whole batch on a value with a character outside base64 %s, naming its offset',
+    (_case, text) => {
+      const config = parseSinkConfig(seedConfig());
+      const bad = kafkaRecord({ offset: 1 }) as unknown as { value: string };
+      bad.value = text;
+      const records = decodeEvent(
+        mskEvent([kafkaRecord({ offset: 0, value: { id: 1 } }), bad as never, kafkaRecord({ offset: 2 })]),
+      );
+      const act = () => bodyOf(buildTableBatches(records, config), config);
+      expect(act).toThrow(RecordError);
+      expect(act).toThrow('offset 1): the value is not base64 text');
+    },
+  );
 
-  it.each(['null', ' null\n', '\tnull  \r\n      '])('reads the schemaless value %j as a tombstone', (value) => {
-    const config = parseSinkConfig(seedConfig());
-    const records = decodeEvent(
-      mskEvent([kafkaRecord({ offset: 0, value: { id: 1 } }), kafkaRecord({ offset: 1, value })]),
-    );
-    const summary = buildTableBatches(records, config);
-    expect(summary.skipped.tombstone).toBe(1);
-    expect(bodyOf(summary, config)).toBe('[{"id":1}]');
-  });
+  it.each(['null', ' null\n', '\tnull  \r\n      '])(
+    'reads the schemaless value %j as a tombstone',
+    (value) => {
+      const config = parseSinkConfig(seedConfig());
+      const records = decodeEvent(
+        mskEvent([kafkaRecord({ offset: 0, value: { id: 1 } }), kafkaRecord({ offset: 1, value })]),
+      );
+      const summary = buildTableBatches(records, config);
+      expect(summary.skipped.tombstone).toBe(1);
+      expect(bodyOf(summary, config)).toBe('[{"id":1}]');
+    },
+  );
 
   it('loads a value that only looks like null around non-JSON whitespace as no tombstone', () => {
     const config = parseSinkConfig(seedConfig());
