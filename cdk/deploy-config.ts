@@ -200,6 +200,8 @@ export function loadDeployConfig(file: string): DeployConfig {
   return parseDeployConfig(parsed, file);
 }
 
+const DASHBOARD_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
 /** Checks the shape of a deployment config object (`source` names it in messages). */
 export function parseDeployConfig(input: unknown, source = 'deployment config'): DeployConfig {
   const problems: string[] = [];
@@ -226,6 +228,12 @@ export function parseDeployConfig(input: unknown, source = 'deployment config'):
     const smAuth = config.selfManaged?.auth ?? 'basic';
     if (config.selfManaged && smAuth !== 'none' && !config.selfManaged.secretArn) {
       problems.push(`selfManaged.secretArn: is required with selfManaged.auth "${smAuth}"`);
+    }
+    const dashboardName = config.alarms?.dashboardName;
+    if (typeof dashboardName === 'string' && !DASHBOARD_NAME.test(dashboardName)) {
+      problems.push(
+        `alarms.dashboardName: "${dashboardName}" is not a CloudWatch dashboard name; use 1 to 255 letters, digits, "-" or "_"`,
+      );
     }
     if (config.selfManaged && smAuth === 'none' && !config.selfManaged.network) {
       problems.push('selfManaged.auth "none" is only possible for brokers in a VPC (selfManaged.network)');

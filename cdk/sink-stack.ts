@@ -126,6 +126,7 @@ export class StarRocksSinkStack extends Stack {
       ...(d.alarms?.offsetLagThreshold !== undefined
         ? { offsetLagAlarmThreshold: d.alarms.offsetLagThreshold }
         : {}),
+      ...(d.alarms?.dashboardName !== undefined ? { dashboardName: d.alarms.dashboardName } : {}),
     };
     this.sink = new StarRocksKafkaSink(this, 'Sink', sinkProps);
     // What the README's "watch it work" steps need, printed by `cdk deploy`.

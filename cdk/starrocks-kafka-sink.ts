@@ -165,6 +165,12 @@ export interface StarRocksKafkaSinkProps {
   /** @default 10_000 */
   readonly offsetLagAlarmThreshold?: number;
   /**
+   * The CloudWatch dashboard's name (letters, digits, `-` and `_`, at most 255 characters).
+   *
+   * @default - CloudFormation generates the name
+   */
+  readonly dashboardName?: string;
+  /**
    * The `service` dimension of the function's metrics (and its logs' `service`), so that two sinks
    * in one account keep their own figures and dashboards.
    *
@@ -313,6 +319,7 @@ export class StarRocksKafkaSink extends Construct {
       ...(props.offsetLagAlarmThreshold !== undefined
         ? { offsetLagThreshold: props.offsetLagAlarmThreshold }
         : {}),
+      ...(props.dashboardName !== undefined ? { dashboardName: props.dashboardName } : {}),
     });
   }
 

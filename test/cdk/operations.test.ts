@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
+import { parseDeployConfig } from '../../cdk/deploy-config.ts';
 import { SINK_METRICS } from '../../cdk/sink-operations.ts';
-import { synthSink } from './sink-fixture.ts';
+import { StarRocksSinkStack } from '../../cdk/sink-stack.ts';
+import { CLUSTER_ARN, CODE_PATH, SINK_CONFIG, synthSink } from './sink-fixture.ts';
 
 function dashboardBody(template: ReturnType<typeof synthSink>['template']): string {
   const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
@@ -89,6 +91,38 @@ describe('dashboard', () => {
     expect(env(second.template).POWERTOOLS_SERVICE_NAME).toBe('orders-sink');
     expect(dashboardBody(second.template)).toContain('\\"service\\",\\"orders-sink\\"');
     expect(dashboardBody(second.template)).not.toContain('Test/Sink');
+  });
+
+  it('takes its name from the dashboardName prop, or from alarms.dashboardName of the deployment file', () => {
+    const named = synthSink(() => ({ dashboardName: 'orders-sink' }));
+    named.template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'orders-sink' });
+
+    const deploy = parseDeployConfig({
+      stackName: 'Ops',
+      sinkConfig: SINK_CONFIG,
+      msk: { clusterArn: CLUSTER_ARN, topics: ['orders', 'dbserver1.public.customers'] },
+      alarms: { dashboardName: 'orders_sink-2' },
+    });
+    const stack = new StarRocksSinkStack(new App(), 'Ops', { deploy, codePath: CODE_PATH });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: 'orders_sink-2',
+    });
+  });
+
+  it('refuses a dashboard name CloudWatch would refuse, naming the key', () => {
+    expect(() =>
+      parseDeployConfig({
+        stackName: 'Ops',
+        sinkConfig: SINK_CONFIG,
+        msk: { clusterArn: CLUSTER_ARN, topics: ['orders'] },
+        alarms: { dashboardName: 'orders sink' },
+      }),
+    ).toThrow('alarms.dashboardName: "orders sink" is not a CloudWatch dashboard name');
+  });
+
+  it('lets CloudFormation name the dashboard by default', () => {
+    const [dashboard] = Object.values(synthSink().template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboard?.Properties.DashboardName).toBeUndefined();
   });
 
   it('adds a table for a topic without a map entry under the topic name', () => {
