@@ -11,7 +11,7 @@ import {
   isJsonNull,
   validateJsonValue,
 } from './convert.ts';
-import type { KafkaRecord } from './decode.ts';
+import type { BatchLayout, KafkaRecord, PartitionRun } from './decode.ts';
 import { ErrorCode, RecordError, SinkError } from './errors.ts';
 import { applyTransforms, HEARTBEAT_TOPIC_PREFIX, type SkipReason } from './transform.ts';
 
@@ -111,11 +111,16 @@ export function buildTableBatches(
   records: readonly KafkaRecord[],
   config: SinkConfig,
   onRecordError?: RecordErrorHandler,
+  layout?: BatchLayout,
 ): BatchSummary {
-  const byTable = new Map<string, TableBatch>();
-  const skipped: Record<string, number> = {};
   const needObject = config.transforms.length > 0;
   const rowsAreRecords = isSchemalessJsonFastPath(config, needObject);
+  if (rowsAreRecords && layout !== undefined && !layout.shortOrNullValues) {
+    const byRuns = batchesByRun(records, config, layout.runs);
+    if (byRuns !== undefined) return byRuns;
+  }
+  const byTable = new Map<string, TableBatch>();
+  const skipped: Record<string, number> = {};
   // Records come sorted by topic: the last topic's table and batch serve the next record, and the
   // batch's last offset range the next record of its partition.
   let lastTopic: string | undefined;
@@ -162,6 +167,64 @@ export function buildTableBatches(
     }
   }
   return { tables: [...byTable.values()].filter((t) => t.rows.length > 0), records: records.length, skipped };
+}
+
+/**
+ * Schemaless JSON whose values cannot be tombstones: every record is a row, so the tables are
+ * built run by run (a topic-partition at a time) instead of record by record. Undefined when a
+ * topic does not route: the record-by-record path reports it.
+ */
+function batchesByRun(
+  records: readonly KafkaRecord[],
+  config: SinkConfig,
+  runs: readonly PartitionRun[],
+): BatchSummary | undefined {
+  const segments = new Map<string, PartitionRun[]>();
+  let lastTopic: string | undefined;
+  let list: PartitionRun[] | undefined;
+  for (const run of runs) {
+    if (run.topic !== lastTopic || list === undefined) {
+      let table: string;
+      try {
+        table = resolveTable(records[run.start] as KafkaRecord, config);
+      } catch {
+        return undefined;
+      }
+      list = segments.get(table);
+      if (list === undefined) {
+        list = [];
+        segments.set(table, list);
+      }
+      lastTopic = run.topic;
+    }
+    list.push(run);
+  }
+  const tables: TableBatch[] = [];
+  for (const [table, runsOfTable] of segments) {
+    // Runs next to each other (a topic's partitions, topics of one table in a row) are one slice.
+    const slices: KafkaRecord[][] = [];
+    let from = -1;
+    let to = -1;
+    for (const run of runsOfTable) {
+      if (run.start !== to) {
+        if (from >= 0) slices.push(records.slice(from, to));
+        from = run.start;
+      }
+      to = run.end;
+    }
+    slices.push(records.slice(from, to));
+    const rows: RowPart[] =
+      slices.length === 1 ? (slices[0] as KafkaRecord[]) : ([] as RowPart[]).concat(...slices);
+    const ranges = runsOfTable.map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      first: (records[r.start] as KafkaRecord).offset,
+      last: (records[r.end - 1] as KafkaRecord).offset,
+      count: r.end - r.start,
+    }));
+    tables.push({ table, rows, ranges, sources: 'rows', skipped: 0 });
+  }
+  return { tables, records: records.length, skipped: {} };
 }
 
 /** A record that loads no row, and why. */

@@ -113,11 +113,41 @@ function describe(record: Pick<KafkaRecord, 'topic' | 'partition' | 'offset'>): 
 
 const EVENT_SOURCES = new Set(['aws:kafka', 'SelfManagedKafka']);
 
+/** Records of one topic-partition, consecutive in a decoded batch: `records[start, end)`. */
+export interface PartitionRun {
+  readonly topic: string;
+  readonly partition: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** What decoding learnt of the records' layout, so later stages can work run by run. */
+export interface BatchLayout {
+  /** The runs, in order, covering every record once. */
+  readonly runs: readonly PartitionRun[];
+  /**
+   * Whether some value is null or short enough (≤ 24 base64 characters) to be the JSON literal
+   * `null`: a tombstone, perhaps. When false, every schemaless record is a row.
+   */
+  readonly shortOrNullValues: boolean;
+}
+
+export interface DecodedEvent {
+  readonly records: KafkaRecord[];
+  /** Absent when the records had to be sorted. */
+  readonly layout: BatchLayout | undefined;
+}
+
 /**
  * Flattens an event into records, ordered by topic, partition and offset. Uses each record's own
  * `topic`/`partition`: the `records` keys are `topic-partition` and topic names may contain `-`.
  */
 export function decodeEvent(event: unknown): KafkaRecord[] {
+  return decodeBatch(event).records;
+}
+
+/** {@link decodeEvent}, with the layout of the records it returns. */
+export function decodeBatch(event: unknown): DecodedEvent {
   if (event === null || typeof event !== 'object') {
     throw new SinkError(
       ErrorCode.DECODE_EVENT,
@@ -134,37 +164,73 @@ export function decodeEvent(event: unknown): KafkaRecord[] {
   if (records === null || typeof records !== 'object') {
     throw new SinkError(ErrorCode.DECODE_EVENT, 'the event has no "records" object keyed "topic-partition"');
   }
-  // Lists are keyed "topic-partition" and arrive in offset order; only the keys are sorted, and a
-  // list is sorted only if it is not already in order, so labels do not depend on key order.
-  const lists: KafkaRecord[][] = [];
-  for (const batchKey of Object.keys(records)) {
+  // Lists are keyed "topic-partition" and arrive in offset order. They are put in the order of
+  // their first records (so labels do not depend on key order) and decoded into one array; only
+  // if the result is then out of order (a list out of order, or holding another partition's
+  // records) is the whole batch sorted.
+  const keys = Object.keys(records);
+  const lists: unknown[][] = [];
+  const firsts: (KafkaRecord | undefined)[] = [];
+  let total = 0;
+  for (const batchKey of keys) {
     const list = (records as Record<string, unknown>)[batchKey];
     if (!Array.isArray(list)) {
       throw new SinkError(ErrorCode.DECODE_EVENT, `records["${batchKey}"] is not an array of records`);
     }
-    const out = new Array<KafkaRecord>(list.length);
-    let ordered = true;
+    lists.push(list);
+    firsts.push(list.length > 0 ? decodeRecord(list[0] as KafkaEventRecord, batchKey) : undefined);
+    total += list.length;
+  }
+  const order = keys.map((_, k) => k);
+  if (order.length > 1) {
+    order.sort((a, b) => {
+      const x = firsts[a];
+      const y = firsts[b];
+      return x === undefined || y === undefined
+        ? (x === undefined ? 1 : 0) - (y === undefined ? 1 : 0)
+        : compareRecords(x, y);
+    });
+  }
+  const decoded = new Array<KafkaRecord>(total);
+  const runs: PartitionRun[] = [];
+  let n = 0;
+  let ordered = true;
+  let shortOrNullValues = false;
+  let runStart = 0;
+  let previous: KafkaEventRecord | undefined;
+  for (const k of order) {
+    const list = lists[k] as KafkaEventRecord[];
+    const batchKey = keys[k] as string;
     for (let i = 0; i < list.length; i++) {
       const source = list[i] as KafkaEventRecord;
-      out[i] = decodeRecord(source, batchKey);
-      const previous = list[i - 1] as KafkaEventRecord | undefined;
-      if (
-        previous !== undefined &&
-        (previous.topic !== source.topic ||
-          previous.partition !== source.partition ||
-          previous.offset > source.offset)
-      ) {
-        ordered = false;
+      decoded[n] = i === 0 ? (firsts[k] as KafkaRecord) : decodeRecord(source, batchKey);
+      const value = source.value;
+      if (value === null || value === undefined || value.length <= 24) shortOrNullValues = true;
+      if (previous !== undefined) {
+        if (previous.topic === source.topic && previous.partition === source.partition) {
+          if (previous.offset > source.offset) ordered = false;
+        } else {
+          if (
+            previous.topic === source.topic
+              ? previous.partition > source.partition
+              : previous.topic > source.topic
+          )
+            ordered = false;
+          runs.push({ topic: previous.topic, partition: previous.partition, start: runStart, end: n });
+          runStart = n;
+        }
       }
+      previous = source;
+      n++;
     }
-    if (!ordered) out.sort(compareRecords);
-    lists.push(out);
   }
-  lists.sort((a, b) => (a[0] && b[0] ? compareRecords(a[0], b[0]) : a.length - b.length));
-  const decoded = lists.length === 1 ? (lists[0] as KafkaRecord[]) : ([] as KafkaRecord[]).concat(...lists);
-  if (lists.some((list) => list.length > 0 && list[0]?.topic !== list.at(-1)?.topic))
+  if (previous !== undefined)
+    runs.push({ topic: previous.topic, partition: previous.partition, start: runStart, end: n });
+  if (!ordered) {
     decoded.sort(compareRecords);
-  return decoded;
+    return { records: decoded, layout: undefined };
+  }
+  return { records: decoded, layout: { runs, shortOrNullValues } };
 }
 
 /** Topic, then partition, then offset: the order labels are built in. */

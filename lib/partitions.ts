@@ -1,6 +1,8 @@
 import type { OffsetRange } from './batch.ts';
 import {
+  type BatchLayout,
   compareRecords,
+  decodeBatch,
   decodeEvent,
   decodeRecord,
   type KafkaEventRecord,
@@ -29,6 +31,8 @@ export interface UndecodableRecord {
 
 export interface DecodedBatch {
   readonly records: KafkaRecord[];
+  /** The records' layout, when they are decodeEvent's own (see {@link decodeBatch}). */
+  readonly layout?: BatchLayout | undefined;
   readonly undecodable: UndecodableRecord[];
   /** Lowest offset of every topic-partition in the event, keyed by {@link partitionKey}. */
   readonly lowestOffsets: ReadonlyMap<string, { topic: string; partition: number; offset: number }>;
@@ -67,7 +71,7 @@ export function decodeEachRecord(event: unknown): DecodedBatch {
   }
   try {
     // The common case, and the order every label depends on: decodeEvent's own.
-    return { records: decodeEvent(event), undecodable: [], lowestOffsets, raw: rawRecords };
+    return { ...decodeBatch(event), undecodable: [], lowestOffsets, raw: rawRecords };
   } catch (error) {
     if (!(error instanceof SinkError)) throw error;
   }

@@ -18,7 +18,7 @@ import {
   matchRejectedRows,
   parseErrorLog,
 } from './dead-letters.ts';
-import { decodeEvent, type KafkaRecord } from './decode.ts';
+import { type BatchLayout, decodeBatch, type KafkaRecord } from './decode.ts';
 import { BatchLoadError, ErrorCode, LoadError, RecordError, SinkError } from './errors.ts';
 import {
   type CoveredOffset,
@@ -126,7 +126,7 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
   const decoded: DecodedBatch =
     partial || tolerateAll
       ? decodeEachRecord(event)
-      : { records: decodeEvent(event), undecodable: [], lowestOffsets: new Map(), raw: new Map() };
+      : { ...decodeBatch(event), undecodable: [], lowestOffsets: new Map(), raw: new Map() };
   const { records } = decoded;
   const failed = new PartitionFailures(decoded.lowestOffsets);
   const excluded = new Set<string>();
@@ -173,6 +173,7 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
 
   const prepared = prepareLoads(
     eligible,
+    eligible === records ? decoded.layout : undefined,
     config,
     partial || tolerateAll
       ? {
@@ -494,6 +495,7 @@ interface RecordPolicy {
  */
 function prepareLoads(
   records: readonly KafkaRecord[],
+  layout: BatchLayout | undefined,
   config: SinkConfig,
   policy: RecordPolicy | undefined,
 ): { summary: ReturnType<typeof buildTableBatches>; loads: PreparedLoad[]; serializeMs: number } {
@@ -505,6 +507,7 @@ function prepareLoads(
       eligible,
       config,
       policy ? (record, error) => policy.reject(record, error) : undefined,
+      eligible === records ? layout : undefined,
     );
     if (policy && policy.changes() > before) continue;
     const started = performance.now();

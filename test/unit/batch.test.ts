@@ -13,7 +13,7 @@ import {
 import type { SinkConfig } from '../../lib/config.ts';
 import { parseSinkConfig } from '../../lib/config.ts';
 import { convertValue, toJsonText } from '../../lib/convert.ts';
-import { decodeEvent } from '../../lib/decode.ts';
+import { decodeBatch, decodeEvent } from '../../lib/decode.ts';
 import { RecordError } from '../../lib/errors.ts';
 import { kafkaRecord, mskEvent, seedConfig, seedQuickstartEvent } from '../fixtures/events.ts';
 
@@ -290,6 +290,67 @@ describe('buildTableBatches', () => {
       '[{"id":2,"email":"b@b.com","__op":0,"__deleted":"false"},{"id":1,"email":null,"__op":1,"__deleted":"true"}]',
     );
     expect(summary.skipped.tombstone).toBe(1);
+  });
+});
+
+describe('buildTableBatches, run by run', () => {
+  // Topics a and c load into one table, b into another; keys arrive out of order.
+  const config = parseSinkConfig(
+    seedConfig({ topics: 'a,b,c', 'starrocks.topic2table.map': 'a:t1,b:t2,c:t1' }),
+  );
+  const value = (i: number) => ({ id: i, note: 'a value longer than a JSON null' });
+  const records = [
+    ...[5, 6, 7].map((offset) => kafkaRecord({ topic: 'c', partition: 0, offset, value: value(offset) })),
+    ...[9, 10].map((offset) => kafkaRecord({ topic: 'a', partition: 1, offset, value: value(offset) })),
+    ...[3, 3, 4].map((offset) => kafkaRecord({ topic: 'a', partition: 0, offset, value: value(offset) })),
+    ...[1, 2].map((offset) => kafkaRecord({ topic: 'b', partition: 2, offset, value: value(offset) })),
+  ];
+
+  it('builds the same tables, rows, ranges, labels and bodies as record by record', () => {
+    const { records: decoded, layout } = decodeBatch(mskEvent(records));
+    expect(layout?.shortOrNullValues).toBe(false);
+    expect(layout?.runs.map((r) => `${r.topic}-${r.partition}:${r.start}..${r.end}`)).toEqual([
+      'a-0:0..3',
+      'a-1:3..5',
+      'b-2:5..7',
+      'c-0:7..10',
+    ]);
+
+    const byRun = buildTableBatches(decoded, config, undefined, layout);
+    const byRecord = buildTableBatches(decoded, config);
+
+    expect(byRun).toEqual(byRecord);
+    expect(byRun.tables.map((t) => buildLabel('db', t))).toEqual(
+      byRecord.tables.map((t) => buildLabel('db', t)),
+    );
+    expect(byRun.tables.map((t) => writeBody(t, config).toString())).toEqual(
+      byRecord.tables.map((t) => writeBody(t, config).toString()),
+    );
+    expect(
+      byRun.tables.map((t) =>
+        t.ranges.map((r) => `${r.topic}-${r.partition}@${r.first}..${r.last}#${r.count}`),
+      ),
+    ).toEqual([['a-0@3..4#3', 'a-1@9..10#2', 'c-0@5..7#3'], ['b-2@1..2#2']]);
+  });
+
+  it('goes record by record when a value may be a tombstone, or the lists came out of order', () => {
+    const withNull = decodeBatch(
+      mskEvent([...records, kafkaRecord({ topic: 'b', partition: 2, offset: 3, value: null })]),
+    );
+    expect(withNull.layout?.shortOrNullValues).toBe(true);
+    expect(buildTableBatches(withNull.records, config, undefined, withNull.layout).skipped.tombstone).toBe(1);
+
+    const event = mskEvent(records);
+    (event.records['a-0'] as unknown[]).reverse();
+    expect(decodeBatch(event).layout).toBeUndefined();
+  });
+
+  it('reports a topic that does not route as record by record does', () => {
+    const event = mskEvent([...records, kafkaRecord({ topic: 'd', offset: 1, value: value(1) })]);
+    const { records: decoded, layout } = decodeBatch(event);
+    const act = () => buildTableBatches(decoded, config, undefined, layout);
+    expect(act).toThrow(RecordError);
+    expect(act).toThrow('topic "d"');
   });
 });
 
