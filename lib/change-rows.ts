@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import type { TransformConfig } from './config.ts';
 import type { ConnectSchema } from './convert.ts';
 import { rawJson } from './json.ts';
-import { isSpace, MemberCursor, type MemberSpan } from './json-bytes.ts';
+import { isSpace, MemberCursor, type MemberSpan, memberName } from './json-bytes.ts';
 import { LOGICAL_TYPES, type LogicalConverter } from './logical-types.ts';
 import { TOAST_PLACEHOLDER } from './transform.ts';
 
@@ -42,9 +42,18 @@ export function changeRowTransforms(transforms: readonly TransformConfig[]): Cha
   return known ?? undefined;
 }
 
-/** An image struct's fields: name → its index and logical converter (undefined: copied as is). */
+/**
+ * An image struct's fields: name → its index, its logical converter (undefined: copied as is) and
+ * the JSON text of its name.
+ */
 interface ImagePlan {
-  readonly fields: ReadonlyMap<string, { readonly index: number; readonly convert?: LogicalFn }>;
+  readonly fields: ReadonlyMap<string, FieldPlan>;
+}
+interface FieldPlan {
+  readonly index: number;
+  readonly convert?: LogicalFn;
+  /** `"name":`, written before a converted value. */
+  readonly prefix: string;
 }
 type LogicalFn = (value: unknown) => unknown;
 
@@ -73,15 +82,16 @@ function imagePlan(schema: ConnectSchema, replaceNullWithDefault: boolean): Imag
 
 function buildImagePlan(schema: ConnectSchema, replaceNullWithDefault: boolean): ImagePlan | null {
   if (schema.type !== 'struct' || schema.fields === undefined) return null;
-  const fields = new Map<string, { index: number; convert?: LogicalFn }>();
+  const fields = new Map<string, FieldPlan>();
   for (const [index, field] of schema.fields.entries()) {
     if (field.field === undefined || fields.has(field.field)) return null;
     // A default would replace nulls; nested values would need converting inside: general path.
     if (replaceNullWithDefault && field.default !== undefined && field.default !== null) return null;
     const logical: LogicalConverter | undefined =
       field.name === undefined ? undefined : LOGICAL_TYPES.get(field.name);
-    if (logical !== undefined) fields.set(field.field, { index, convert: (v) => logical(v, field) });
-    else if (COPYABLE.has(field.type)) fields.set(field.field, { index });
+    const prefix = `${JSON.stringify(field.field)}:`;
+    if (logical !== undefined) fields.set(field.field, { index, convert: (v) => logical(v, field), prefix });
+    else if (COPYABLE.has(field.type)) fields.set(field.field, { index, prefix });
     else return null;
   }
   return { fields };
@@ -114,21 +124,27 @@ export function changeRowText(
   if (span === undefined || imageSchema === undefined || bytes[span.start] !== 0x7b) return undefined;
   const plan = imagePlan(imageSchema, replaceNullWithDefault);
   if (plan === undefined) return undefined;
-  const inner = imageMembers(bytes, span, plan, code !== 'd');
-  if (inner === undefined) return undefined;
-  let extra = '';
-  if (transforms.addOp && code !== 'r') extra += code === 'd' ? ',"__op":1' : ',"__op":0';
-  if (transforms.rewrite) extra += code === 'd' ? ',"__deleted":"true"' : ',"__deleted":"false"';
-  if (inner === '') return extra === '' ? '{}' : `{${extra.slice(1)}}`;
-  return `{${inner}${extra}}`;
+  // The row's members, joined once: a string built piece by piece is a rope, which costs more to
+  // flatten when the body is written than the pieces cost to make.
+  const row: string[] = [];
+  if (!imageMembers(bytes, span, plan, code !== 'd', row)) return undefined;
+  if (transforms.addOp && code !== 'r') row.push(code === 'd' ? '"__op":1' : '"__op":0');
+  if (transforms.rewrite) row.push(code === 'd' ? '"__deleted":"true"' : '"__deleted":"false"');
+  return `{${row.join(',')}}`;
 }
 
 /**
- * The members of the image object, logical values converted, as the text between its braces; or
- * undefined when a member is not in the schema (or twice), a schema field is missing, a name is
- * escaped, or a value does not convert.
+ * Adds the members of the image object to `out`, logical values converted (runs of copied members
+ * as one piece); false when a member is not in the schema (or twice), a schema field is missing, a
+ * name is escaped, or a value does not convert.
  */
-function imageMembers(bytes: Buffer, span: MemberSpan, plan: ImagePlan, upsert: boolean): string | undefined {
+function imageMembers(
+  bytes: Buffer,
+  span: MemberSpan,
+  plan: ImagePlan,
+  upsert: boolean,
+  out: string[],
+): boolean {
   // An ASCII image (the usual case) is read into a string once and cut with slice; otherwise each
   // piece is decoded from the bytes.
   const image = bytes.subarray(span.start, span.end);
@@ -143,19 +159,17 @@ function imageMembers(bytes: Buffer, span: MemberSpan, plan: ImagePlan, upsert: 
         ? text.includes(TOAST_PLACEHOLDER) || text.includes(TOAST_BASE64)
         : image.includes(TOAST_BYTES) || image.includes(TOAST_BASE64)
     )
-      return undefined;
+      return false;
   }
   const seen = new Uint8Array(plan.fields.size);
-  let out = '';
   let runStart = -1;
   let count = 0;
   const cursor = new MemberCursor(bytes, span.start, span.end);
   while (cursor.next()) {
     const { nameStart, nameEnd, valueStart, valueEnd } = cursor;
-    if (hasBackslash(bytes, nameStart, nameEnd)) return undefined;
-    const name = piece(nameStart, nameEnd);
-    const field = plan.fields.get(name);
-    if (field === undefined || seen[field.index] === 1) return undefined;
+    if (hasBackslash(bytes, nameStart, nameEnd)) return false;
+    const field = plan.fields.get(memberName(bytes, nameStart, nameEnd));
+    if (field === undefined || seen[field.index] === 1) return false;
     seen[field.index] = 1;
     count++;
     // The member's opening quote.
@@ -165,17 +179,16 @@ function imageMembers(bytes: Buffer, span: MemberSpan, plan: ImagePlan, upsert: 
       continue;
     }
     if (runStart >= 0) {
-      out += `${out === '' ? '' : ','}${piece(runStart, trimEnd(bytes, runStart, memberStart))}`;
+      out.push(piece(runStart, trimEnd(bytes, runStart, memberStart)));
       runStart = -1;
     }
     const converted = convertLogical(piece(valueStart, valueEnd), field.convert);
-    if (converted === undefined) return undefined;
-    out += `${out === '' ? '' : ','}${JSON.stringify(name)}:${converted}`;
+    if (converted === undefined) return false;
+    out.push(`${field.prefix}${converted}`);
   }
-  if (!cursor.wellFormed || count !== plan.fields.size) return undefined;
-  if (runStart >= 0)
-    out += `${out === '' ? '' : ','}${piece(runStart, trimEnd(bytes, runStart, cursor.closeAt))}`;
-  return out;
+  if (!cursor.wellFormed || count !== plan.fields.size) return false;
+  if (runStart >= 0) out.push(piece(runStart, trimEnd(bytes, runStart, cursor.closeAt)));
+  return true;
 }
 
 function hasBackslash(bytes: Buffer, start: number, end: number): boolean {

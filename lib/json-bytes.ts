@@ -179,18 +179,33 @@ export function scanMembers(buf: Buffer, start: number, end: number): Map<string
 }
 
 /**
- * A member name's text. Short ASCII names (all of Connect's and Debezium's) are built in JS: a
- * Buffer decode per name costs more than the name.
+ * A member name's text. Short ASCII names (all of Connect's and Debezium's) repeat on every record
+ * of a batch: each is made once and found again by a hash of its bytes, so reading a name costs
+ * no allocation (and a Map lookup by it finds its hash already computed).
  */
-function memberName(buf: Buffer, start: number, end: number): string {
-  if (end - start > 24) return buf.toString('utf8', start, end);
-  let name = '';
+export function memberName(buf: Buffer, start: number, end: number): string {
+  const length = end - start;
+  if (length > 24) return buf.toString('utf8', start, end);
+  let hash = length;
   for (let j = start; j < end; j++) {
     const c = buf[j] as number;
     if (c >= 0x80) return buf.toString('utf8', start, end);
-    name += String.fromCharCode(c);
+    hash = (Math.imul(hash, 31) + c) | 0;
   }
+  const slot = hash & (NAME_SLOTS - 1);
+  const known = names[slot];
+  if (known !== undefined && known.length === length && sameAscii(known, buf, start)) return known;
+  const name = buf.toString('latin1', start, end);
+  names[slot] = name;
   return name;
+}
+
+const NAME_SLOTS = 512;
+const names: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+
+function sameAscii(text: string, buf: Buffer, start: number): boolean {
+  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) !== buf[start + k]) return false;
+  return true;
 }
 
 /** Whether the span holds exactly the literal `null`. */
