@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import type { TransformConfig } from './config.ts';
 import type { ConnectSchema } from './convert.ts';
-import { rawJson } from './json.ts';
+import { isRawJson, rawJson } from './json.ts';
 import { isSpace, MemberCursor, type MemberSpan, memberName } from './json-bytes.ts';
 import { LOGICAL_TYPES, type LogicalConverter } from './logical-types.ts';
 import { TOAST_PLACEHOLDER } from './transform.ts';
@@ -221,6 +221,9 @@ function convertLogical(text: string, convert: LogicalFn): string | undefined {
   if (typeof value === 'number' && !Number.isSafeInteger(value)) value = rawJson(text);
   try {
     const converted = convert(value);
+    // Exact decimals come back as raw JSON and dates as numbers of days: their text is at hand.
+    if (isRawJson(converted)) return converted.rawJSON;
+    if (typeof converted === 'number' && Number.isFinite(converted)) return String(converted);
     return converted === undefined ? undefined : JSON.stringify(converted);
   } catch {
     return undefined;

@@ -26,10 +26,10 @@ const MICRO_NEG_INFINITY = -9_223_372_036_832_400_000n;
 
 export const LOGICAL_TYPES: ReadonlyMap<string, LogicalConverter> = new Map<string, LogicalConverter>([
   ['org.apache.kafka.connect.data.Decimal', (v, s) => decimalValue(v, Number(s.parameters?.scale ?? '0'))],
-  ['org.apache.kafka.connect.data.Date', (v) => formatDate(toBigInt(v) * US_PER_DAY)],
+  ['org.apache.kafka.connect.data.Date', (v) => formatEpochDays(v)],
   ['org.apache.kafka.connect.data.Time', (v) => formatTimeOfDay(toBigInt(v) * 1000n)],
   ['org.apache.kafka.connect.data.Timestamp', (v) => formatInstant(toBigInt(v) * 1000n)],
-  ['io.debezium.time.Date', (v) => formatDate(toBigInt(v) * US_PER_DAY)],
+  ['io.debezium.time.Date', (v) => formatEpochDays(v)],
   ['io.debezium.time.Time', (v) => formatTimeOfDay(toBigInt(v) * 1000n)],
   ['io.debezium.time.MicroTime', (v) => formatTimeOfDay(toBigInt(v))],
   ['io.debezium.time.NanoTime', (v) => formatTimeOfDay(toBigInt(v) / 1000n)],
@@ -106,8 +106,18 @@ function pad(n: number | bigint, width = 2): string {
 
 /** `YYYY-MM-DD` of an instant given in epoch microseconds, UTC. */
 export function formatDate(epochMicros: bigint): string {
-  const days = floorDiv(epochMicros, US_PER_DAY);
-  const d = new Date(Number(days) * MS_PER_DAY);
+  return formatDays(Number(floorDiv(epochMicros, US_PER_DAY)));
+}
+
+/** A date given as days since the epoch (a JSON number, or digits beyond a double's). */
+function formatEpochDays(value: unknown): string {
+  // A day count a double holds exactly needs no BigInt arithmetic.
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return formatDays(value);
+  return formatDate(toBigInt(value) * US_PER_DAY);
+}
+
+function formatDays(days: number): string {
+  const d = new Date(days * MS_PER_DAY);
   if (Number.isNaN(d.getTime())) throw new Error(`${days} days is out of the date range`);
   const year = d.getUTCFullYear();
   const y = year < 0 ? `-${pad(-year, 4)}` : pad(year, 4);
