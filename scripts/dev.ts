@@ -1,14 +1,14 @@
-// `npm run dev -- --bootstrap 127.0.0.1:9092 --topics a,b --config sink-config.json [--group g]
+// `npm run dev -- --bootstrap 127.0.0.1:9092 --topics a,b --config sink-config.json|connector.properties [--group g]
 //   [--batch-size n] [--window-ms n] [--self-managed]`
 // Runs the built bundle against a real Kafka through the local event-source poller, as the ESM
 // would in AWS: batches, commits after success, retries a failed batch. Ctrl-C stops cleanly.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readConnectorConfig } from '../lib/local/connector-config.ts';
 import { startLocalFunction } from '../lib/local/lambda-runtime.ts';
 import { EventSources, startPoller } from '../lib/local/poller.ts';
 
 const USAGE =
-  'usage: npm run dev -- --bootstrap host:port[,host:port] --topics t1[,t2] --config sink-config.json ' +
+  'usage: npm run dev -- --bootstrap host:port[,host:port] --topics t1[,t2] --config sink-config.json|connector.properties ' +
   '[--group id] [--batch-size 1..10000] [--window-ms ms] [--self-managed]';
 
 function fail(message: string): never {
@@ -36,25 +36,12 @@ if (values.bootstrap === undefined) fail('--bootstrap is required');
 if (values.topics === undefined) fail('--topics is required');
 if (values.config === undefined) fail('--config is required');
 
-/** A flat config object, or the Kafka Connect REST form `{"name": …, "config": {…}}`. */
-function readSinkConfig(file: string): Record<string, string> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    fail(`cannot read ${file} as JSON: ${(error as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    fail(`${file} is not a JSON object`);
-  const object = parsed as Record<string, unknown>;
-  const config = object.config !== null && typeof object.config === 'object' ? object.config : object;
-  const flat = { ...(config as Record<string, unknown>) };
-  if (config !== object && typeof object.name === 'string' && flat.name === undefined)
-    flat.name = object.name;
-  return flat as Record<string, string>;
+let sinkConfig: Record<string, string>;
+try {
+  sinkConfig = readConnectorConfig(values.config);
+} catch (error) {
+  fail((error as Error).message);
 }
-
-const sinkConfig = readSinkConfig(values.config);
 const topics = values.topics
   .split(',')
   .map((t) => t.trim())
