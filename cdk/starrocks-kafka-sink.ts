@@ -11,6 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { routeTopic } from '../lib/batch.ts';
 import { parseSinkConfig, type SinkConfig } from '../lib/config.ts';
 import {
   DEAD_LETTER_KEYS,
@@ -470,13 +471,10 @@ function validateSinkConfig(config: Record<string, string>): SinkConfig {
 /** A topic the config does not accept would fail every batch at run time; say so now. */
 function checkTopicsAccepted(config: SinkConfig, sources: readonly KafkaSource[]): void {
   for (const topic of sources.flatMap((s) => s.topics)) {
-    const accepted =
-      (config.topics === undefined && config.topicsRegex === undefined) ||
-      config.topics?.has(topic) === true ||
-      config.topicsRegex?.test(topic) === true;
-    if (!accepted) {
+    const route = routeTopic(topic, config);
+    if ('problem' in route) {
       throw new Error(
-        `source topic "${topic}" is not accepted by sinkConfig ("topics"/"topics.regex"): every batch from it would fail; add it to "topics"`,
+        `source topic "${topic}" is not accepted by sinkConfig: ${route.problem}; every batch from it would fail`,
       );
     }
   }
@@ -501,9 +499,13 @@ function consumerGroupId(prefix: string, topic: string): string {
   return id;
 }
 
+/** The tables the sink loads: every map entry's, and each source topic's (checked to route). */
 function tablesOf(config: SinkConfig, sources: readonly KafkaSource[]): string[] {
   const tables = new Set(config.topicToTable.values());
-  for (const topic of sources.flatMap((s) => s.topics)) tables.add(config.topicToTable.get(topic) ?? topic);
+  for (const topic of sources.flatMap((s) => s.topics)) {
+    const route = routeTopic(topic, config);
+    if ('table' in route) tables.add(route.table);
+  }
   return [...tables].sort();
 }
 

@@ -73,30 +73,37 @@ export function resolveTable(record: KafkaRecord, config: SinkConfig): string {
 const resolvedTables = new WeakMap<SinkConfig, Map<string, string>>();
 
 function checkedTable(record: KafkaRecord, config: SinkConfig): string {
-  const { topic } = record;
+  const route = routeTopic(record.topic, config);
+  if ('problem' in route) throw new RecordError(ErrorCode.ROUTE_TOPIC_NOT_ALLOWED, record, route.problem);
+  return route.table;
+}
+
+/**
+ * The table a topic loads into, or why none: the topic is outside `topics`/`topics.regex`, or it
+ * has no `starrocks.topic2table.map` entry and is no valid table name itself. The function routes
+ * records with it, and the CDK construct checks its source topics with it at synth time.
+ */
+export function routeTopic(
+  topic: string,
+  config: Pick<SinkConfig, 'topics' | 'topicsRegex' | 'topicToTable'>,
+): { readonly table: string } | { readonly problem: string } {
   if (config.topics !== undefined && !config.topics.has(topic)) {
-    throw new RecordError(
-      ErrorCode.ROUTE_TOPIC_NOT_ALLOWED,
-      record,
-      `topic "${topic}" is not in "topics" (${[...config.topics].join(',')}); add it there, or check the event-source mapping's topics`,
-    );
+    return {
+      problem: `topic "${topic}" is not in "topics" (${[...config.topics].join(',')}); add it there, or check the event-source mapping's topics`,
+    };
   }
   if (config.topicsRegex !== undefined && !config.topicsRegex.test(topic)) {
-    throw new RecordError(
-      ErrorCode.ROUTE_TOPIC_NOT_ALLOWED,
-      record,
-      `topic "${topic}" does not match topics.regex ${config.topicsRegex.source}; widen the pattern, or check the event-source mapping's topics`,
-    );
+    return {
+      problem: `topic "${topic}" does not match topics.regex ${config.topicsRegex.source}; widen the pattern, or check the event-source mapping's topics`,
+    };
   }
   const table = config.topicToTable.get(topic) ?? topic;
   if (!isValidTableName(table)) {
-    throw new RecordError(
-      ErrorCode.ROUTE_TOPIC_NOT_ALLOWED,
-      record,
-      `topic "${topic}" has no entry in starrocks.topic2table.map and is not a valid StarRocks table name; add "${topic}:<table>" to starrocks.topic2table.map`,
-    );
+    return {
+      problem: `topic "${topic}" has no entry in starrocks.topic2table.map and is not a valid StarRocks table name; add "${topic}:<table>" to starrocks.topic2table.map`,
+    };
   }
-  return table;
+  return { table };
 }
 
 /** Called for a record that cannot be converted, transformed or routed, instead of throwing. */

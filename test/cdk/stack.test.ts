@@ -107,6 +107,29 @@ describe('StarRocksKafkaSink config validation', () => {
     ).toThrow('source topic "payments" is not accepted by sinkConfig');
   });
 
+  it('refuses a source topic that would route to no valid table', () => {
+    expect(() =>
+      synthSink(() => ({
+        sinkConfig: {
+          'starrocks.http.url': 'fe:8030',
+          'starrocks.database.name': 'db',
+          'starrocks.secret.arn': 'starrocks-sink',
+          'starrocks.topic2table.map': 'orders:orders_tbl',
+        },
+        sources: [
+          {
+            kind: 'msk',
+            clusterArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/a/b',
+            topics: ['orders', 'dbserver1.public.payments'],
+            auth: { method: 'iam' },
+          },
+        ],
+      })),
+    ).toThrow(
+      'source topic "dbserver1.public.payments" is not accepted by sinkConfig: topic "dbserver1.public.payments" has no entry in starrocks.topic2table.map and is not a valid StarRocks table name',
+    );
+  });
+
   it('refuses sources without topics', () => {
     expect(() => synthSink(() => ({ sources: [] }))).toThrow('sources must name at least one Kafka topic');
   });
