@@ -227,11 +227,12 @@ interface CachedPlan {
   readonly prefixBase64: string;
   readonly prefixRest: Buffer;
 }
-const planCache = new Map<string, CachedPlan>();
+/** Plans depend on the topic's schema and on whether nulls take schema defaults: by topic, each. */
+const plansWithDefaults = new Map<string, CachedPlan>();
+const plansWithoutDefaults = new Map<string, CachedPlan>();
 
-/** Plans depend on the topic's schema and on whether nulls take schema defaults. */
-function planKey(record: KafkaRecord, replaceNullWithDefault: boolean): string {
-  return replaceNullWithDefault ? `d:${record.topic}` : `n:${record.topic}`;
+function plansFor(replaceNullWithDefault: boolean): Map<string, CachedPlan> {
+  return replaceNullWithDefault ? plansWithDefaults : plansWithoutDefaults;
 }
 
 function schemaPlan(
@@ -241,7 +242,7 @@ function schemaPlan(
   replaceNullWithDefault: boolean,
 ): SchemaPlan {
   const length = span.end - span.start;
-  const cached = planCache.get(planKey(record, replaceNullWithDefault));
+  const cached = plansFor(replaceNullWithDefault).get(record.topic);
   if (
     cached !== undefined &&
     cached.bytes.length === length &&
@@ -266,7 +267,7 @@ function schemaPlan(
   const schemaBytes = Buffer.from(bytes.subarray(span.start, span.end));
   const prefix = Buffer.concat([SCHEMA_PREFIX, schemaBytes, PAYLOAD_MEMBER]);
   const whole = prefix.length - (prefix.length % 3);
-  planCache.set(planKey(record, replaceNullWithDefault), {
+  plansFor(replaceNullWithDefault).set(record.topic, {
     bytes: schemaBytes,
     plan,
     prefixBase64: prefix.toString('base64', 0, whole),
@@ -303,7 +304,7 @@ interface KnownEnvelope {
  * closing brace; whether it is one value is checked by whoever reads it.
  */
 function knownEnvelope(record: KafkaRecord, replaceNullWithDefault: boolean): KnownEnvelope | undefined {
-  const cached = planCache.get(planKey(record, replaceNullWithDefault));
+  const cached = plansFor(replaceNullWithDefault).get(record.topic);
   const text = record.valueBase64;
   if (cached === undefined || text === null) return undefined;
   // Compared as a slice: equality of flat strings is a memory compare, startsWith is not (V8).
@@ -316,7 +317,8 @@ function knownEnvelope(record: KafkaRecord, replaceNullWithDefault: boolean): Kn
   if (written !== length) return undefined;
   const bytes = scratch.subarray(0, written);
   const rest = cached.prefixRest;
-  if (bytes.compare(rest, 0, rest.length, 0, rest.length) !== 0) return undefined;
+  // At most two bytes of the prefix did not fill a base64 quartet: compared here, one by one.
+  for (let i = 0; i < rest.length; i++) if (bytes[i] !== rest[i]) return undefined;
   // The prefix is ASCII, so the tail is UTF-8 exactly when the whole value is.
   if (!isUtf8(bytes))
     throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
@@ -407,7 +409,10 @@ function convertKnown(
   if (plan.verbatim && !options.needObject) {
     // UTF-8 was checked and the payload's brackets matched: an object is one row.
     if (bytes[payload.start] !== 0x7b) checkJsonObjectStructure(record, bytes, payload.start, payload.end);
-    return { kind: 'json-bytes', bytes: Buffer.from(bytes.subarray(payload.start, payload.end)) };
+    // Copied out of the scratch buffer, which the next record overwrites.
+    const row = Buffer.allocUnsafe(payload.end - payload.start);
+    bytes.copy(row, 0, payload.start, payload.end);
+    return { kind: 'json-bytes', bytes: row };
   }
   const text = bytes.toString('utf8', payload.start, payload.end);
   return convertPayload(record, plan.schema, text, replaceNullWithDefault);
