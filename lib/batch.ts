@@ -384,6 +384,10 @@ function writeValues(records: readonly KafkaRecord[], array: boolean): Buffer {
       if (Buffer.from(record.valueBase64 as string, 'base64').length !== record.valueLength)
         throw notBase64(record);
     }
+    // Never sent: the rest of the buffer holds whatever memory it was given.
+    throw new Error(
+      `the body came out ${pos} bytes instead of ${size}, yet every value decodes to its length`,
+    );
   }
   if (!isUtf8(body))
     for (const record of records) checkJsonObjectBytes(record, record.value as Buffer, 0, record.valueLength);
