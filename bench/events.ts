@@ -1,3 +1,4 @@
+import { MAX_EVENT_BYTES } from '../lib/local/event-limits.ts';
 import { seedDebeziumSettings } from '../lib/local/seed.ts';
 
 /**
@@ -6,7 +7,6 @@ import { seedDebeziumSettings } from '../lib/local/seed.ts';
  * customers table, insert/update/delete mix).
  */
 
-export const PAYLOAD_LIMIT = 6 * 1024 * 1024;
 export type EventKind = 'small-json' | 'envelope' | 'debezium';
 
 interface EventRecord {
@@ -231,7 +231,7 @@ export function buildEvent(kind: EventKind): BenchEvent {
       headers: [],
     };
     const size = JSON.stringify(record).length + 1;
-    if (bytes + size > PAYLOAD_LIMIT) break;
+    if (bytes + size > MAX_EVENT_BYTES) break;
     bytes += size;
     count++;
     const key = `${topic}-${partition}`;

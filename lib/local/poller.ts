@@ -6,6 +6,7 @@ import {
 } from '@platformatic/kafka';
 import type { KafkaEvent, KafkaEventRecord } from '../decode.ts';
 import { partitionKey } from '../partitions.ts';
+import { MAX_EVENT_BYTES } from './event-limits.ts';
 import type { InvokeResult, LocalFunction } from './lambda-runtime.ts';
 
 /**
@@ -16,8 +17,8 @@ import type { InvokeResult, LocalFunction } from './lambda-runtime.ts';
  * exponential backoff, and nothing is committed meanwhile.
  */
 
-/** The synchronous invoke payload limit: the serialized event must not exceed it. */
-export const MAX_EVENT_BYTES = 6_291_456;
+export { MAX_EVENT_BYTES };
+
 /** The ESM's BatchSize range. */
 const MAX_BATCH_SIZE = 10_000;
 
