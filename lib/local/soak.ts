@@ -65,7 +65,7 @@ const TIMEOUT_MS = 8000;
 const DRAIN_BATCHES = 200;
 
 /** mulberry32: small, fast and good enough to make a run reproducible from its seed. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
