@@ -149,8 +149,7 @@ export function buildTableBatches(
       }
       if (rowsAreRecords) {
         // The hottest path: the record is the row. A null value is a tombstone, as JSON null is.
-        const text = record.valueBase64;
-        row = text === null || (text.length <= 24 && isJsonNull(record)) ? TOMBSTONE : record;
+        row = record.valueBase64 === null || isJsonNull(record) ? TOMBSTONE : record;
       } else row = toRow(record, config, needObject);
     } catch (error) {
       if (onRecordError === undefined || !(error instanceof SinkError)) throw error;

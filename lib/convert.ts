@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { type ChangeRowTransforms, changeRowText } from './change-rows.ts';
 import type { ConverterConfig } from './config.ts';
-import type { KafkaRecord } from './decode.ts';
+import { type KafkaRecord, mayBeTombstone } from './decode.ts';
 import { ErrorCode, RecordError } from './errors.ts';
 import { isRawJson, parseJsonExact } from './json.ts';
 import {
@@ -143,12 +143,12 @@ export function validateJsonValue(record: KafkaRecord): void {
 const JSON_NULL = /^[ \t\n\r]*null[ \t\n\r]*$/;
 
 /**
- * A value that is the JSON literal `null`, a tombstone as JsonConverter reads it. Only short values
- * are decoded to look: 24 base64 characters hold at most 18 bytes.
+ * A value that is the JSON literal `null`, a tombstone as JsonConverter reads it. Only values that
+ * {@link mayBeTombstone} are decoded to look.
  */
 export function isJsonNull(record: KafkaRecord): boolean {
   const text = record.valueBase64;
-  return text !== null && text.length <= 24 && JSON_NULL.test((record.value as Buffer).toString('latin1'));
+  return text !== null && mayBeTombstone(text) && JSON_NULL.test((record.value as Buffer).toString('latin1'));
 }
 
 function decodeUtf8(record: KafkaRecord): string {

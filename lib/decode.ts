@@ -113,6 +113,15 @@ function describe(record: Pick<KafkaRecord, 'topic' | 'partition' | 'offset'>): 
 
 const EVENT_SOURCES = new Set(['aws:kafka', 'SelfManagedKafka']);
 
+/**
+ * Whether a value (base64, or null for a tombstone) may be a tombstone: null, or short enough to be
+ * the JSON literal `null` with a little space around it (24 base64 characters hold 18 bytes).
+ * Longer values are never decoded to look.
+ */
+export function mayBeTombstone(valueBase64: string | null | undefined): boolean {
+  return valueBase64 === null || valueBase64 === undefined || valueBase64.length <= 24;
+}
+
 /** Records of one topic-partition, consecutive in a decoded batch: `records[start, end)`. */
 export interface PartitionRun {
   readonly topic: string;
@@ -125,10 +134,7 @@ export interface PartitionRun {
 export interface BatchLayout {
   /** The runs, in order, covering every record once. */
   readonly runs: readonly PartitionRun[];
-  /**
-   * Whether some value is null or short enough (≤ 24 base64 characters) to be the JSON literal
-   * `null`: a tombstone, perhaps. When false, every schemaless record is a row.
-   */
+  /** Whether some value {@link mayBeTombstone}. When false, every schemaless record is a row. */
   readonly shortOrNullValues: boolean;
 }
 
@@ -204,8 +210,7 @@ export function decodeBatch(event: unknown): DecodedEvent {
     for (let i = 0; i < list.length; i++) {
       const source = list[i] as KafkaEventRecord;
       decoded[n] = i === 0 ? (firsts[k] as KafkaRecord) : decodeRecord(source, batchKey);
-      const value = source.value;
-      if (value === null || value === undefined || value.length <= 24) shortOrNullValues = true;
+      if (mayBeTombstone(source.value)) shortOrNullValues = true;
       if (previous !== undefined) {
         if (previous.topic === source.topic && previous.partition === source.partition) {
           if (previous.offset > source.offset) ordered = false;
