@@ -112,7 +112,8 @@ export type RecordErrorHandler = (record: KafkaRecord, error: SinkError) => void
 /**
  * Converts, transforms and routes every record. Without `onRecordError`, any bad record throws
  * before anything is loaded, so a batch is loaded whole or not at all; with it, the bad record is
- * handed over and left out.
+ * handed over and left out. `layout`, decoding's account of `records`, lets schemaless JSON be
+ * batched a run at a time; it is used only when it describes exactly these records.
  */
 export function buildTableBatches(
   records: readonly KafkaRecord[],
@@ -122,7 +123,7 @@ export function buildTableBatches(
 ): BatchSummary {
   const needObject = config.transforms.length > 0;
   const rowsAreRecords = isSchemalessJsonFastPath(config, needObject);
-  if (rowsAreRecords && layout !== undefined && !layout.shortOrNullValues) {
+  if (rowsAreRecords && layout?.records === records && !layout.shortOrNullValues) {
     const byRuns = batchesByRun(records, config, layout.runs);
     if (byRuns !== undefined) return byRuns;
   }

@@ -130,8 +130,12 @@ export interface PartitionRun {
   readonly end: number;
 }
 
-/** What decoding learnt of the records' layout, so later stages can work run by run. */
+/**
+ * What decoding learnt of the records' layout, so later stages can work run by run. It describes
+ * `records` and no other array: a stage given other records (filtered, say) does not use it.
+ */
 export interface BatchLayout {
+  readonly records: readonly KafkaRecord[];
   /** The runs, in order, covering every record once. */
   readonly runs: readonly PartitionRun[];
   /** Whether some value {@link mayBeTombstone}. When false, every schemaless record is a row. */
@@ -235,7 +239,7 @@ export function decodeBatch(event: unknown): DecodedEvent {
     decoded.sort(compareRecords);
     return { records: decoded, layout: undefined };
   }
-  return { records: decoded, layout: { runs, shortOrNullValues } };
+  return { records: decoded, layout: { records: decoded, runs, shortOrNullValues } };
 }
 
 /** Topic, then partition, then offset: the order labels are built in. */

@@ -173,7 +173,7 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
 
   const prepared = prepareLoads(
     eligible,
-    eligible === records ? decoded.layout : undefined,
+    decoded.layout,
     config,
     partial || tolerateAll
       ? {
@@ -507,7 +507,7 @@ function prepareLoads(
       eligible,
       config,
       policy ? (record, error) => policy.reject(record, error) : undefined,
-      eligible === records ? layout : undefined,
+      layout,
     );
     if (policy && policy.changes() > before) continue;
     const started = performance.now();

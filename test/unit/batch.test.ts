@@ -344,6 +344,13 @@ describe('buildTableBatches, run by run', () => {
     const event = mskEvent(records);
     (event.records['a-0'] as unknown[]).reverse();
     expect(decodeBatch(event).layout).toBeUndefined();
+
+    // A layout describes its own records only: given fewer (filtered) records, it is not used.
+    const whole = decodeBatch(mskEvent(records));
+    const fewer = whole.records.filter((r) => r.offset !== 6);
+    expect(buildTableBatches(fewer, config, undefined, whole.layout)).toEqual(
+      buildTableBatches(fewer, config),
+    );
   });
 
   it('reports a topic that does not route as record by record does', () => {
