@@ -312,8 +312,7 @@ function knownEnvelope(record: KafkaRecord, replaceNullWithDefault: boolean): Kn
   if (text.length <= prefix.length || text.slice(0, prefix.length) !== prefix) return undefined;
   const skipped = (prefix.length / 4) * 3;
   const length = record.valueLength - skipped;
-  if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, scratch.length * 2));
-  const written = scratch.write(text.slice(prefix.length), 0, 'base64');
+  const written = scratchFor(length).write(text.slice(prefix.length), 0, 'base64');
   if (written !== length) return undefined;
   const bytes = scratch.subarray(0, written);
   const rest = cached.prefixRest;
@@ -339,10 +338,14 @@ function knownEnvelope(record: KafkaRecord, replaceNullWithDefault: boolean): Kn
  */
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
+/** The scratch buffer, grown (doubling) to hold at least `length` bytes. */
+function scratchFor(length: number): Buffer {
+  if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, scratch.length * 2));
+  return scratch;
+}
+
 function decodeToScratch(record: KafkaRecord): Buffer {
-  if (scratch.length < record.valueLength)
-    scratch = Buffer.allocUnsafe(Math.max(record.valueLength, scratch.length * 2));
-  const written = scratch.write(record.valueBase64 as string, 0, 'base64');
+  const written = scratchFor(record.valueLength).write(record.valueBase64 as string, 0, 'base64');
   if (written !== record.valueLength)
     throw new RecordError(ErrorCode.DECODE_EVENT, record, 'the value is not base64 text');
   return scratch.subarray(0, written);
