@@ -1,4 +1,4 @@
-import { ErrorCode, SinkError } from './errors.ts';
+import { ErrorCode, type RecordPosition, SinkError } from './errors.ts';
 
 /**
  * The event a Kafka event-source mapping sends: Amazon MSK (`aws:kafka`) or self-managed /
@@ -216,15 +216,8 @@ export function decodeBatch(event: unknown): DecodedEvent {
       decoded[n] = i === 0 ? (firsts[k] as KafkaRecord) : decodeRecord(source, batchKey);
       if (mayBeTombstone(source.value)) shortOrNullValues = true;
       if (previous !== undefined) {
-        if (previous.topic === source.topic && previous.partition === source.partition) {
-          if (previous.offset > source.offset) ordered = false;
-        } else {
-          if (
-            previous.topic === source.topic
-              ? previous.partition > source.partition
-              : previous.topic > source.topic
-          )
-            ordered = false;
+        if (compareRecords(previous, source) > 0) ordered = false;
+        if (previous.topic !== source.topic || previous.partition !== source.partition) {
           runs.push({ topic: previous.topic, partition: previous.partition, start: runStart, end: n });
           runStart = n;
         }
@@ -243,7 +236,7 @@ export function decodeBatch(event: unknown): DecodedEvent {
 }
 
 /** Topic, then partition, then offset: the order labels are built in. */
-export function compareRecords(a: KafkaRecord, b: KafkaRecord): number {
+export function compareRecords(a: RecordPosition, b: RecordPosition): number {
   return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset;
 }
 

@@ -19,7 +19,14 @@ import {
   parseErrorLog,
 } from './dead-letters.ts';
 import { type BatchLayout, decodeBatch, type KafkaRecord } from './decode.ts';
-import { BatchLoadError, ErrorCode, LoadError, RecordError, SinkError } from './errors.ts';
+import {
+  BatchLoadError,
+  ErrorCode,
+  LoadError,
+  RecordError,
+  type RecordPosition,
+  SinkError,
+} from './errors.ts';
 import {
   type CoveredOffset,
   commitMulti,
@@ -436,12 +443,6 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
     });
   }
   return reportBatch(loaded, failed.items(), sent);
-}
-
-interface RecordPosition {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
 }
 
 /** Rows were rejected, and the error log does not name them well enough to dead-letter them. */
