@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDeployConfig } from '../../cdk/deploy-config.ts';
 import { SINK_METRICS } from '../../cdk/sink-operations.ts';
 import { StarRocksSinkStack } from '../../cdk/sink-stack.ts';
-import { CLUSTER_ARN, CODE_PATH, SINK_CONFIG, synthSink } from './sink-fixture.ts';
+import { CLUSTER_ARN, CODE_PATH, ordersMappedOnly, SINK_CONFIG, synthSink } from './sink-fixture.ts';
 
 function dashboardBody(template: ReturnType<typeof synthSink>['template']): string {
   const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
@@ -126,22 +126,7 @@ describe('dashboard', () => {
   });
 
   it('adds a table for a topic without a map entry under the topic name', () => {
-    const { sink } = synthSink(() => ({
-      sinkConfig: {
-        'starrocks.http.url': 'fe:8030',
-        'starrocks.database.name': 'db',
-        'starrocks.secret.arn': 'starrocks-sink',
-        'starrocks.topic2table.map': 'orders:orders_tbl',
-      },
-      sources: [
-        {
-          kind: 'msk',
-          clusterArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/a/b',
-          topics: ['orders', 'payments'],
-          auth: { method: 'iam' },
-        },
-      ],
-    }));
+    const { sink } = synthSink(() => ordersMappedOnly(['orders', 'payments']));
 
     expect(sink.tables).toEqual(['orders_tbl', 'payments']);
   });

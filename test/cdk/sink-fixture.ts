@@ -35,6 +35,19 @@ export const MSK_IAM: KafkaSource = {
   auth: { method: 'iam' },
 };
 
+/** A sink whose config maps only `orders` (to `orders_tbl`), fed by MSK with `topics`. */
+export function ordersMappedOnly(topics: string[]): Partial<StarRocksKafkaSinkProps> {
+  return {
+    sinkConfig: {
+      'starrocks.http.url': 'fe:8030',
+      'starrocks.database.name': 'db',
+      'starrocks.secret.arn': 'starrocks-sink',
+      'starrocks.topic2table.map': 'orders:orders_tbl',
+    },
+    sources: [{ kind: 'msk', clusterArn: CLUSTER_ARN, topics, auth: { method: 'iam' } }],
+  };
+}
+
 export function kafkaSecret(stack: Stack, arn = KAFKA_SECRET_ARN): secretsmanager.ISecret {
   return secretsmanager.Secret.fromSecretCompleteArn(stack, `Imported${arn.slice(-6)}`, arn);
 }
