@@ -221,7 +221,8 @@ function convertLogical(text: string, convert: LogicalFn): string | undefined {
   if (typeof value === 'number' && !Number.isSafeInteger(value)) value = rawJson(text);
   try {
     const converted = convert(value);
-    // Exact decimals come back as raw JSON and dates as numbers of days: their text is at hand.
+    // Exact decimals come back as raw JSON, and decimals given as JSON numbers as numbers: their
+    // text is at hand without stringifying.
     if (isRawJson(converted)) return converted.rawJSON;
     if (typeof converted === 'number' && Number.isFinite(converted)) return String(converted);
     return converted === undefined ? undefined : JSON.stringify(converted);
