@@ -1,8 +1,9 @@
 import { kafkaConsumer } from '@aws-lambda-powertools/kafka';
-import { buildTableBatches, writeBody } from '../lib/batch.ts';
-import { compressBody } from '../lib/compress.ts';
-import type { BodyCompression, SinkConfig } from '../lib/config.ts';
-import { decodeEvent } from '../lib/decode.ts';
+import { compressBody } from '../lib/batch/compress.ts';
+import { writeBody } from '../lib/batch/serialize.ts';
+import { buildTableBatches } from '../lib/batch/table-batches.ts';
+import type { BodyCompression, SinkConfig } from '../lib/config/sink-config.ts';
+import { decodeEvent } from '../lib/decode/event.ts';
 import type { BenchEvent, EventKind } from './events.ts';
 
 /** The comparison paths. Each returns the ms it spent before sending, and the body it built. */

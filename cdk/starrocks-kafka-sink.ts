@@ -11,8 +11,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { routeTopic } from '../lib/batch.ts';
-import { parseSinkConfig, type SinkConfig } from '../lib/config.ts';
+import { routeTopic } from '../lib/batch/route.ts';
+import { parseSinkConfig, type SinkConfig } from '../lib/config/sink-config.ts';
 import {
   DEAD_LETTER_KEYS,
   type DeadLetterDestinationProps,

@@ -1,24 +1,16 @@
+import { buildLabel } from './batch/label.ts';
+import { resolveTable } from './batch/route.ts';
+import { findInvalidRow, serializeBody } from './batch/serialize.ts';
 import {
-  buildLabel,
   buildTableBatches,
   describeRanges,
-  findInvalidRow,
-  resolveTable,
-  serializeBody,
   sourceOf,
   type TableBatch,
   withoutRows,
-} from './batch.ts';
-import type { SinkConfig } from './config.ts';
-import {
-  type DeadLetter,
-  type DeadLetterStage,
-  type DeadLetterWriter,
-  deadLetterOf,
-  matchRejectedRows,
-  parseErrorLog,
-} from './dead-letters.ts';
-import { type BatchLayout, decodeBatch, type KafkaRecord } from './decode.ts';
+} from './batch/table-batches.ts';
+import type { SinkConfig } from './config/sink-config.ts';
+import { type DecodedBatch, decodeEachRecord, partitionKey, recordKey } from './decode/each-record.ts';
+import { type BatchLayout, decodeBatch, type KafkaRecord } from './decode/event.ts';
 import {
   BatchLoadError,
   ErrorCode,
@@ -28,6 +20,12 @@ import {
   SinkError,
 } from './errors.ts';
 import {
+  type DeadLetter,
+  type DeadLetterStage,
+  type DeadLetterWriter,
+  deadLetterOf,
+} from './load/dead-letter-records.ts';
+import {
   type CoveredOffset,
   commitMulti,
   commitPerTable,
@@ -36,17 +34,11 @@ import {
   type TxnOptions,
   type TxnOutcome,
   type TxnTableLoad,
-} from './exactly-once.ts';
-import { fetchErrorLogText } from './http.ts';
-import {
-  type BatchItemFailure,
-  type DecodedBatch,
-  decodeEachRecord,
-  PartitionFailures,
-  partitionKey,
-  recordKey,
-} from './partitions.ts';
-import type { CredentialsProvider, LoadResult, StreamLoader } from './stream-load.ts';
+} from './load/exactly-once.ts';
+import { fetchErrorLogText } from './load/http.ts';
+import { type BatchItemFailure, PartitionFailures } from './load/partial-batch.ts';
+import { matchRejectedRows, parseErrorLog } from './load/rejected-rows.ts';
+import type { CredentialsProvider, LoadResult, StreamLoader } from './load/stream-load.ts';
 
 /** What the pipeline reports; the handler turns it into logs and metrics. */
 export interface SinkLog {

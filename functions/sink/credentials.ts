@@ -1,7 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
-import type { CredentialsSource } from '../../lib/config.ts';
+import type { CredentialsSource } from '../../lib/config/sink-config.ts';
 import { ErrorCode, SinkError } from '../../lib/errors.ts';
-import type { Credentials, CredentialsProvider } from '../../lib/stream-load.ts';
+import type { Credentials, CredentialsProvider } from '../../lib/load/stream-load.ts';
 
 const CACHE_KEY = 'starrocks-credentials';
 const INTERNAL_KEY = 'starrocksCredentials';

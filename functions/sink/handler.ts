@@ -4,12 +4,12 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { parseSinkConfigJson } from '../../lib/config.ts';
-import type { BatchItemFailure } from '../../lib/partitions.ts';
+import { parseSinkConfigJson } from '../../lib/config/sink-config.ts';
+import type { BatchItemFailure } from '../../lib/load/partial-batch.ts';
+import { createStreamLoader } from '../../lib/load/stream-load.ts';
 import { processBatch } from '../../lib/sink.ts';
-import { createStreamLoader } from '../../lib/stream-load.ts';
 import { wireCredentials } from './credentials.ts';
-import { createDeadLetterWriter } from './dead-letters.ts';
+import { createDeadLetterWriter } from './dead-letter-writer.ts';
 import { recordFailure, recordMetrics } from './metrics.ts';
 
 /** Time kept back from the Lambda deadline so a failing invocation can still report why. */

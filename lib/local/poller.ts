@@ -4,8 +4,8 @@ import {
   MessagesStreamFallbackModes,
   MessagesStreamModes,
 } from '@platformatic/kafka';
-import type { KafkaEvent, KafkaEventRecord } from '../decode.ts';
-import { partitionKey } from '../partitions.ts';
+import { partitionKey } from '../decode/each-record.ts';
+import type { KafkaEvent, KafkaEventRecord } from '../decode/event.ts';
 import { MAX_EVENT_BYTES } from './event-limits.ts';
 import type { InvokeResult, LocalFunction } from './lambda-runtime.ts';
 

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { parseSinkConfig } from '../../lib/config.ts';
+import { parseSinkConfig } from '../../lib/config/sink-config.ts';
 import { CODE_PATH, ordersMappedOnly, SINK_CONFIG, synthSink } from './sink-fixture.ts';
 
 describe('StarRocksKafkaSink function', () => {

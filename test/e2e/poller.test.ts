@@ -1,6 +1,6 @@
 import { Admin, Producer } from '@platformatic/kafka';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaEvent } from '../../lib/decode.ts';
+import type { KafkaEvent } from '../../lib/decode/event.ts';
 import type { InvokeResult, LocalFunction } from '../../lib/local/lambda-runtime.ts';
 import { MAX_EVENT_BYTES, type Poller, startPoller } from '../../lib/local/poller.ts';
 import { createTopics, type KafkaBroker, kafkaForSuite } from './harness/kafka.ts';

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildLabel, buildTableBatches } from '../../lib/batch.ts';
-import { parseSinkConfig } from '../../lib/config.ts';
-import { decodeEvent } from '../../lib/decode.ts';
-import { offsetsTableDdl } from '../../lib/exactly-once.ts';
+import { buildLabel } from '../../lib/batch/label.ts';
+import { buildTableBatches } from '../../lib/batch/table-batches.ts';
+import { parseSinkConfig } from '../../lib/config/sink-config.ts';
+import { decodeEvent } from '../../lib/decode/event.ts';
+import { offsetsTableDdl } from '../../lib/load/exactly-once.ts';
 import type { LocalFunction } from '../../lib/local/lambda-runtime.ts';
 import type { StandIn } from '../../lib/local/stand-in/index.ts';
 import { kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';

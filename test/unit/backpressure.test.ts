@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { classifyResponse } from '../../lib/classify.ts';
-import { parseSinkConfig } from '../../lib/config.ts';
+import { parseSinkConfig } from '../../lib/config/sink-config.ts';
 import { ConfigError, LoadError } from '../../lib/errors.ts';
-import { createStreamLoader, type LoadRequest } from '../../lib/stream-load.ts';
+import { classifyResponse } from '../../lib/load/classify.ts';
+import { createStreamLoader, type LoadRequest } from '../../lib/load/stream-load.ts';
 import { seedConfig } from '../fixtures/events.ts';
 import { type ScriptedStarRocks, startScriptedStarRocks } from '../support/scripted-starrocks.ts';
 

@@ -1,19 +1,12 @@
 import { gunzipSync, gzipSync, zstdDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import {
-  type BatchSummary,
-  buildLabel,
-  buildTableBatches,
-  findInvalidRow,
-  resolveTable,
-  serializeBody,
-  withoutRows,
-  writeBody,
-} from '../../lib/batch.ts';
-import type { SinkConfig } from '../../lib/config.ts';
-import { parseSinkConfig } from '../../lib/config.ts';
-import { convertValue, toJsonText } from '../../lib/convert.ts';
-import { decodeBatch, decodeEvent, type KafkaRecord } from '../../lib/decode.ts';
+import { buildLabel } from '../../lib/batch/label.ts';
+import { resolveTable } from '../../lib/batch/route.ts';
+import { findInvalidRow, serializeBody, writeBody } from '../../lib/batch/serialize.ts';
+import { type BatchSummary, buildTableBatches, withoutRows } from '../../lib/batch/table-batches.ts';
+import { parseSinkConfig, type SinkConfig } from '../../lib/config/sink-config.ts';
+import { convertValue, toJsonText } from '../../lib/convert/json-converter.ts';
+import { decodeBatch, decodeEvent, type KafkaRecord } from '../../lib/decode/event.ts';
 import { RecordError } from '../../lib/errors.ts';
 import { seededRandom } from '../../lib/local/soak.ts';
 import { kafkaRecord, mskEvent, seedConfig, seedQuickstartEvent } from '../fixtures/events.ts';

@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildTableBatches, rowText } from '../../lib/batch.ts';
-import { changeRowText, changeRowTransforms } from '../../lib/change-rows.ts';
-import { parseSinkConfig, type SinkConfig } from '../../lib/config.ts';
-import { type ConnectSchema, convertValue } from '../../lib/convert.ts';
-import { decodeEvent } from '../../lib/decode.ts';
+import { rowText } from '../../lib/batch/serialize.ts';
+import { buildTableBatches } from '../../lib/batch/table-batches.ts';
+import { parseSinkConfig, type SinkConfig } from '../../lib/config/sink-config.ts';
+import type { ConnectSchema } from '../../lib/convert/connect-schema.ts';
+import { changeRowText, changeRowTransforms } from '../../lib/convert/debezium-bytes.ts';
+import { parseJsonExact } from '../../lib/convert/exact-json.ts';
+import { convertValue } from '../../lib/convert/json-converter.ts';
+import { applyTransforms } from '../../lib/convert/transforms.ts';
+import { decodeEvent } from '../../lib/decode/event.ts';
+import { scanMembers } from '../../lib/decode/json-scanner.ts';
 import { RecordError } from '../../lib/errors.ts';
-import { parseJsonExact } from '../../lib/json.ts';
-import { scanMembers } from '../../lib/json-bytes.ts';
 import { seedDebeziumSettings } from '../../lib/local/seed.ts';
-import { applyTransforms } from '../../lib/transform.ts';
 import { kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
 
 /**

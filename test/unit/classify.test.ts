@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyResponse } from '../../lib/classify.ts';
+import { classifyResponse } from '../../lib/load/classify.ts';
 
 describe('classifyResponse', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSinkConfig, parseSinkConfigJson } from '../../lib/config.ts';
+import { parseSinkConfig, parseSinkConfigJson } from '../../lib/config/sink-config.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { seedConfig } from '../fixtures/events.ts';
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildTableBatches, withoutRows } from '../../lib/batch.ts';
-import { parseSinkConfig } from '../../lib/config.ts';
-import { deadLetterOf, matchRejectedRows, parseErrorLog } from '../../lib/dead-letters.ts';
-import { decodeEvent } from '../../lib/decode.ts';
+import { buildTableBatches, withoutRows } from '../../lib/batch/table-batches.ts';
+import { parseSinkConfig } from '../../lib/config/sink-config.ts';
+import { decodeEvent } from '../../lib/decode/event.ts';
 import { ErrorCode, SinkError } from '../../lib/errors.ts';
+import { deadLetterOf } from '../../lib/load/dead-letter-records.ts';
+import { matchRejectedRows, parseErrorLog } from '../../lib/load/rejected-rows.ts';
 import { b64, kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
 
 const config = parseSinkConfig(seedConfig());

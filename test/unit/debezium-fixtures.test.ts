@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildTableBatches, serializeBody } from '../../lib/batch.ts';
-import { parseSinkConfig } from '../../lib/config.ts';
-import { decodeEvent } from '../../lib/decode.ts';
+import { serializeBody } from '../../lib/batch/serialize.ts';
+import { buildTableBatches } from '../../lib/batch/table-batches.ts';
+import { parseSinkConfig } from '../../lib/config/sink-config.ts';
+import { decodeEvent } from '../../lib/decode/event.ts';
 import { seedDebeziumSettings } from '../../lib/local/seed.ts';
 import { kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEvent } from '../../lib/decode.ts';
+import { decodeEvent } from '../../lib/decode/event.ts';
 import { SinkError } from '../../lib/errors.ts';
 import { b64, kafkaRecord, mskEvent, selfManagedEvent } from '../fixtures/events.ts';
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { lz4FrameCompress, lz4FrameDecompress, xxh32 } from '../../lib/lz4.ts';
+import { lz4FrameCompress, lz4FrameDecompress, xxh32 } from '../../lib/batch/lz4.ts';
 
 /**
  * lib/lz4.ts against itself and against the reference implementation (the `lz4` command, from

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseSinkConfig } from '../../lib/config.ts';
+import { parseSinkConfig } from '../../lib/config/sink-config.ts';
+import { decodeEachRecord } from '../../lib/decode/each-record.ts';
 import { ConfigError, ErrorCode, SinkError } from '../../lib/errors.ts';
-import { decodeEachRecord, PartitionFailures } from '../../lib/partitions.ts';
+import { PartitionFailures } from '../../lib/load/partial-batch.ts';
 import { kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
 
 describe('decodeEachRecord', () => {

@@ -1,7 +1,11 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, LoadError } from '../../lib/errors.ts';
-import { type CredentialsProvider, createStreamLoader, type LoadRequest } from '../../lib/stream-load.ts';
+import {
+  type CredentialsProvider,
+  createStreamLoader,
+  type LoadRequest,
+} from '../../lib/load/stream-load.ts';
 import { type ScriptedStarRocks, startScriptedStarRocks } from '../support/scripted-starrocks.ts';
 
 const PASSWORD = 'secret-pw';

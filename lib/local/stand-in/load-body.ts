@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as zlib from 'node:zlib';
-import { lz4FrameDecompress } from '../../lz4.ts';
+import { lz4FrameDecompress } from '../../batch/lz4.ts';
 import { ClientGoneError, readBody } from './http-util.ts';
 import type { Compression, LoadSpec } from './load-spec.ts';
 

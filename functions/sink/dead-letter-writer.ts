@@ -1,5 +1,9 @@
-import type { DeadLetterDestination } from '../../lib/config.ts';
-import { type DeadLetter, type DeadLetterWriter, describeDestination } from '../../lib/dead-letters.ts';
+import type { DeadLetterDestination } from '../../lib/config/sink-config.ts';
+import {
+  type DeadLetter,
+  type DeadLetterWriter,
+  describeDestination,
+} from '../../lib/load/dead-letter-records.ts';
 
 /** Puts at most this many S3 objects at once. */
 const S3_CONCURRENCY = 16;

@@ -1,10 +1,10 @@
 import { isAscii } from 'node:buffer';
-import type { TransformConfig } from './config.ts';
-import type { ConnectSchema } from './convert.ts';
-import { isRawJson, rawJson } from './json.ts';
-import { isSpace, MemberCursor, type MemberSpan, memberName } from './json-bytes.ts';
+import type { TransformConfig } from '../config/sink-config.ts';
+import { isSpace, MemberCursor, type MemberSpan, memberName } from '../decode/json-scanner.ts';
+import type { ConnectSchema } from './connect-schema.ts';
+import { isRawJson, rawJson } from './exact-json.ts';
 import { LOGICAL_TYPES, type LogicalConverter } from './logical-types.ts';
-import { TOAST_PLACEHOLDER } from './transform.ts';
+import { TOAST_PLACEHOLDER } from './transforms.ts';
 
 /**
  * The Debezium fast path: the row the seed's transforms (`AddOpFieldForDebeziumRecord`, then

@@ -1,9 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { type ChangeRowTransforms, changeRowText } from './change-rows.ts';
-import type { ConverterConfig } from './config.ts';
-import { type KafkaRecord, mayBeTombstone } from './decode.ts';
-import { ErrorCode, RecordError } from './errors.ts';
-import { isRawJson, parseJsonExact } from './json.ts';
+import type { ConverterConfig } from '../config/sink-config.ts';
+import { type KafkaRecord, mayBeTombstone } from '../decode/event.ts';
 import {
   checkObjectSpan,
   isNullLiteral,
@@ -11,7 +8,11 @@ import {
   type MemberSpan,
   scanMembers,
   skipValue,
-} from './json-bytes.ts';
+} from '../decode/json-scanner.ts';
+import { ErrorCode, RecordError } from '../errors.ts';
+import type { ConnectSchema } from './connect-schema.ts';
+import { type ChangeRowTransforms, changeRowText } from './debezium-bytes.ts';
+import { isRawJson, parseJsonExact } from './exact-json.ts';
 import { LOGICAL_TYPES } from './logical-types.ts';
 
 /**
@@ -37,21 +38,6 @@ export type ConvertedValue =
       readonly schemaName?: string | undefined;
     }
   | { readonly kind: 'string'; readonly text: string };
-
-/** A Kafka Connect schema as JsonConverter writes it in the envelope. */
-export interface ConnectSchema {
-  readonly type: string;
-  readonly optional?: boolean;
-  readonly name?: string;
-  readonly version?: number;
-  readonly parameters?: Readonly<Record<string, string>>;
-  readonly default?: unknown;
-  readonly field?: string;
-  readonly fields?: readonly ConnectSchema[];
-  readonly items?: ConnectSchema;
-  readonly keys?: ConnectSchema;
-  readonly values?: ConnectSchema;
-}
 
 export interface ConvertOptions {
   /** Whether the caller needs an object (transforms run next) or JSON bytes are enough. */

@@ -1,4 +1,4 @@
-import { ErrorCode, type RecordPosition, SinkError } from './errors.ts';
+import { ErrorCode, type RecordPosition, SinkError } from '../errors.ts';
 
 /**
  * The event a Kafka event-source mapping sends: Amazon MSK (`aws:kafka`) or self-managed /

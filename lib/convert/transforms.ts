@@ -1,6 +1,6 @@
-import type { TransformConfig } from './config.ts';
-import type { KafkaRecord } from './decode.ts';
-import { ErrorCode, RecordError } from './errors.ts';
+import type { TransformConfig } from '../config/sink-config.ts';
+import type { KafkaRecord } from '../decode/event.ts';
+import { ErrorCode, RecordError } from '../errors.ts';
 
 /**
  * The seed's Debezium transforms, applied by the sink itself:

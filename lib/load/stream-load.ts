@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, LoadError, SinkError } from '../errors.ts';
 import { BACKPRESSURE_ADVICE, classifyResponse, type StreamLoadResponse } from './classify.ts';
-import { ErrorCode, LoadError, SinkError } from './errors.ts';
 import {
   basicAuth,
   fetchErrorLogText,

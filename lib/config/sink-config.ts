@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import { ConfigError, type ConfigProblem } from './errors.ts';
+import { ConfigError, type ConfigProblem } from '../errors.ts';
 
 /**
  * `SINK_CONFIG`: the `config` object of a StarRocks Kafka connector, pasted as JSON. Parsed and

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TableBatch } from './batch.ts';
+import type { TableBatch } from '../batch/table-batches.ts';
+import type { SinkConfig } from '../config/sink-config.ts';
+import { partitionKey } from '../decode/each-record.ts';
+import { ErrorCode, LoadError, type SinkError } from '../errors.ts';
 import { classifyMessage } from './classify.ts';
-import type { SinkConfig } from './config.ts';
-import { ErrorCode, LoadError, type SinkError } from './errors.ts';
 import { basicAuth, MAX_REDIRECTS, putWithContinue, readLabelState, TransportError } from './http.ts';
-import { partitionKey } from './partitions.ts';
 import type { CredentialsProvider } from './stream-load.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { ConnectSchema } from './convert.ts';
-import { isRawJson, type RawJson, rawJson } from './json.ts';
+import type { ConnectSchema } from './connect-schema.ts';
+import { isRawJson, type RawJson, rawJson } from './exact-json.ts';
 
 /**
  * Kafka Connect and Debezium logical types, rendered as values StarRocks loads into the natural

@@ -1,19 +1,20 @@
-import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
-import { changeRowTransforms } from './change-rows.ts';
-import { compressBody } from './compress.ts';
-import { isValidTableName, type SinkConfig } from './config.ts';
+import type { SinkConfig } from '../config/sink-config.ts';
+import { changeRowTransforms } from '../convert/debezium-bytes.ts';
 import {
   type ConvertedValue,
   checkJsonObjectBytes,
-  checkJsonObjectStructure,
   convertValue,
   isJsonNull,
-  validateJsonValue,
-} from './convert.ts';
-import type { BatchLayout, KafkaRecord, PartitionRun } from './decode.ts';
-import { ErrorCode, RecordError, SinkError } from './errors.ts';
-import { applyTransforms, HEARTBEAT_TOPIC_PREFIX, type SkipReason } from './transform.ts';
+} from '../convert/json-converter.ts';
+import { applyTransforms, HEARTBEAT_TOPIC_PREFIX, type SkipReason } from '../convert/transforms.ts';
+import type { BatchLayout, KafkaRecord, PartitionRun } from '../decode/event.ts';
+import { ErrorCode, RecordError, SinkError } from '../errors.ts';
+import { resolveTable } from './route.ts';
+
+/**
+ * Table batches: the rows bound for each table in one invocation, built from the decoded records
+ * (convert, transform, route), with the offset ranges they came from.
+ */
 
 /**
  * One row of a body: JSON object or CSV text, JSON bytes copied as they are, or a record whose
@@ -50,60 +51,6 @@ export interface BatchSummary {
   readonly records: number;
   /** Records that produced no row, by reason (`tombstone`, `delete-dropped`, `heartbeat`, ...). */
   readonly skipped: Readonly<Record<string, number>>;
-}
-
-/**
- * Resolves the table for a topic: `starrocks.topic2table.map`, else the topic's own name. With
- * `topics`/`topics.regex` set, any other topic is an error.
- */
-export function resolveTable(record: KafkaRecord, config: SinkConfig): string {
-  let tables = resolvedTables.get(config);
-  if (tables === undefined) {
-    tables = new Map();
-    resolvedTables.set(config, tables);
-  }
-  const known = tables.get(record.topic);
-  if (known !== undefined) return known;
-  const table = checkedTable(record, config);
-  tables.set(record.topic, table);
-  return table;
-}
-
-/** Topics resolved to tables, per config: the checks below run once per topic, not per record. */
-const resolvedTables = new WeakMap<SinkConfig, Map<string, string>>();
-
-function checkedTable(record: KafkaRecord, config: SinkConfig): string {
-  const route = routeTopic(record.topic, config);
-  if ('problem' in route) throw new RecordError(ErrorCode.ROUTE_TOPIC_NOT_ALLOWED, record, route.problem);
-  return route.table;
-}
-
-/**
- * The table a topic loads into, or why none: the topic is outside `topics`/`topics.regex`, or it
- * has no `starrocks.topic2table.map` entry and is no valid table name itself. The function routes
- * records with it, and the CDK construct checks its source topics with it at synth time.
- */
-export function routeTopic(
-  topic: string,
-  config: Pick<SinkConfig, 'topics' | 'topicsRegex' | 'topicToTable'>,
-): { readonly table: string } | { readonly problem: string } {
-  if (config.topics !== undefined && !config.topics.has(topic)) {
-    return {
-      problem: `topic "${topic}" is not in "topics" (${[...config.topics].join(',')}); add it there, or check the event-source mapping's topics`,
-    };
-  }
-  if (config.topicsRegex !== undefined && !config.topicsRegex.test(topic)) {
-    return {
-      problem: `topic "${topic}" does not match topics.regex ${config.topicsRegex.source}; widen the pattern, or check the event-source mapping's topics`,
-    };
-  }
-  const table = config.topicToTable.get(topic) ?? topic;
-  if (!isValidTableName(table)) {
-    return {
-      problem: `topic "${topic}" has no entry in starrocks.topic2table.map and is not a valid StarRocks table name; add "${topic}:<table>" to starrocks.topic2table.map`,
-    };
-  }
-  return { table };
 }
 
 /** Called for a record that cannot be converted, transformed or routed, instead of throwing. */
@@ -305,141 +252,6 @@ function jsonRow(converted: Exclude<ConvertedValue, { kind: 'string' }>): RowPar
   }
 }
 
-const COMMA = 0x2c;
-const NEWLINE = 0x0a;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-
-/**
- * The bytes one Stream Load sends: {@link writeBody}, compressed when `sink.properties.compression`
- * is set (so both the Stream Load and the transaction senders send what the header announces).
- * Only the sent bytes are compressed: the rows stay in `batch`, where rejected rows are matched
- * and a body without them is built again.
- */
-export function serializeBody(batch: TableBatch, config: SinkConfig): Buffer {
-  const body = writeBody(batch, config);
-  return config.compression === undefined ? body : compressBody(body, config.compression);
-}
-
-/**
- * The body of one Stream Load, uncompressed, written once into a buffer of the exact size:
- * `[r1,r2]`, newline-delimited objects, or CSV lines each ending with the row delimiter. Schemaless
- * JSON values are decoded from base64 into their place and checked there.
- */
-export function writeBody(batch: TableBatch, config: SinkConfig): Buffer {
-  if (batch.sources === 'rows') return writeValues(batch.rows as KafkaRecord[], config.stripOuterArray);
-  const json = config.format === 'json';
-  const separator = json ? (config.stripOuterArray ? ',' : '\n') : config.rowDelimiter;
-  const separatorBytes = Buffer.byteLength(separator);
-  let size = json && config.stripOuterArray ? 2 : 0;
-  for (const row of batch.rows) size += rowLength(row);
-  size += separatorBytes * Math.max(0, batch.rows.length - (json ? 1 : 0));
-  const body = Buffer.allocUnsafe(size);
-  let pos = 0;
-  if (json && config.stripOuterArray) body[pos++] = OPEN_BRACKET;
-  for (let i = 0; i < batch.rows.length; i++) {
-    const row = batch.rows[i] as RowPart;
-    if (i > 0 && json) {
-      if (separatorBytes === 1) body[pos++] = config.stripOuterArray ? COMMA : NEWLINE;
-      else pos += body.write(separator, pos);
-    }
-    if (typeof row === 'string') pos += body.write(row, pos);
-    else if (Buffer.isBuffer(row)) pos += row.copy(body, pos);
-    else throw new Error('a row that is its record belongs in a batch whose sources are its rows');
-    if (!json) pos += body.write(separator, pos);
-  }
-  if (json && config.stripOuterArray) body[pos++] = CLOSE_BRACKET;
-  return pos === size ? body : body.subarray(0, pos);
-}
-
-/**
- * The body of schemaless JSON rows: each value is base64-decoded into its place and checked there
- * to be exactly one JSON object, so a broken record fails the batch by its offset before anything
- * is sent instead of loading as two rows, or taking its neighbour with it.
- */
-function writeValues(records: readonly KafkaRecord[], array: boolean): Buffer {
-  const separator = array ? COMMA : NEWLINE;
-  let size = (array ? 2 : 0) + Math.max(0, records.length - 1);
-  for (const record of records) size += record.valueLength;
-  const body = Buffer.allocUnsafe(size);
-  let pos = 0;
-  if (array) body[pos++] = OPEN_BRACKET;
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i] as KafkaRecord;
-    if (i > 0) body[pos++] = separator;
-    const start = pos;
-    pos += body.write(record.valueBase64 as string, pos, 'base64');
-    try {
-      checkJsonObjectStructure(record, body, start, pos);
-    } catch (error) {
-      // Node skips characters outside the base64 alphabet: a short value is not base64 at all.
-      if (pos - start !== record.valueLength) throw notBase64(record);
-      throw error;
-    }
-  }
-  if (array) body[pos++] = CLOSE_BRACKET;
-  // A short value that still looked like one object: found by its length.
-  if (pos !== size) {
-    for (const record of records) {
-      if (Buffer.from(record.valueBase64 as string, 'base64').length !== record.valueLength)
-        throw notBase64(record);
-    }
-    // Never sent: the rest of the buffer holds whatever memory it was given.
-    throw new Error(
-      `the body came out ${pos} bytes instead of ${size}, yet every value decodes to its length`,
-    );
-  }
-  if (!isUtf8(body))
-    for (const record of records) checkJsonObjectBytes(record, record.value as Buffer, 0, record.valueLength);
-  return body;
-}
-
-function notBase64(record: KafkaRecord): RecordError {
-  return new RecordError(ErrorCode.DECODE_EVENT, record, 'the value is not base64 text');
-}
-
-function rowLength(row: RowPart): number {
-  if (typeof row === 'string') return Buffer.byteLength(row);
-  return Buffer.isBuffer(row) ? row.length : 0;
-}
-
-/**
- * After StarRocks refused a body built on the fast path, checks its schemaless values strictly
- * (JSON.parse) and throws the first bad record's error, naming its offset.
- */
-export function findInvalidRow(batch: TableBatch): void {
-  for (const row of batch.rows) {
-    if (typeof row !== 'string' && !Buffer.isBuffer(row)) validateJsonValue(row);
-  }
-}
-
-const LABEL_PREFIX = 'kl';
-const LABEL_MAX = 128;
-
-/**
- * A label that is the same for the same rows: database, table and the exact offset ranges. StarRocks
- * labels allow only `[-\w]`, at most 128 characters, so the table name is sanitised and the
- * identity is a hash.
- *
- * @example
- * buildLabel('example_db', { table: 'test_tbl', ranges: [{ topic: 'test', partition: 0, first: 0, last: 2, count: 3 }] })
- * // → 'kl-test_tbl-3f1c…' (40 hex digits)
- */
-export function buildLabel(database: string, batch: Pick<TableBatch, 'table' | 'ranges'>): string {
-  const identity = [
-    database,
-    batch.table,
-    ...batch.ranges.map(
-      (r) => `${r.topic}\u0000${r.partition}\u0000${r.first}\u0000${r.last}\u0000${r.count}`,
-    ),
-  ];
-  const hash = createHash('sha256').update(identity.join('\u0001')).digest('hex').slice(0, 40);
-  const readable = batch.table
-    .replace(/[^-\w]/g, '_')
-    .slice(0, LABEL_MAX - LABEL_PREFIX.length - hash.length - 2);
-  return `${LABEL_PREFIX}-${readable}-${hash}`;
-}
-
 /**
  * The same table without some of its rows (those StarRocks rejected), with offset ranges and so
  * the label recomputed from the rows that remain.
@@ -468,13 +280,6 @@ export function withoutRows(batch: TableBatch, drop: ReadonlySet<number>): Table
     }
   });
   return { table: batch.table, rows, ranges, sources, skipped: batch.skipped };
-}
-
-/** The text of one row as it is written into the body. */
-export function rowText(row: RowPart): string {
-  if (typeof row === 'string') return row;
-  if (Buffer.isBuffer(row)) return row.toString('utf8');
-  return Buffer.from(row.valueBase64 ?? '', 'base64').toString('utf8');
 }
 
 /** `topic-partition@first..last` for logs. */
