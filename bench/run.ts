@@ -1,4 +1,4 @@
-// `npm run bench`: 6 MB batches through four paths, side by side in one run (see README, Performance).
+// `npm run bench`: 6 MB batches through four paths, side by side in one run (see docs/performance.md).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

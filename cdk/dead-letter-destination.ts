@@ -14,7 +14,7 @@ import { createRetainedBucket, createRetainedQueue, grantPutObjects } from './re
  * - `{ type: 's3' }` / `{ type: 'sqs' }`: the construct creates an encrypted bucket or queue.
  * - `{ type: 's3', bucket }` / `{ type: 'sqs', queue }`: use an existing one.
  *
- * @see README.md "Poison records: errors.tolerance and dead letters"
+ * @see docs/delivery.md "Poison records: errors.tolerance and dead letters"
  */
 export type DeadLetterDestinationProps =
   | {

@@ -129,7 +129,7 @@ export class StarRocksSinkStack extends Stack {
       ...(d.alarms?.dashboardName !== undefined ? { dashboardName: d.alarms.dashboardName } : {}),
     };
     this.sink = new StarRocksKafkaSink(this, 'Sink', sinkProps);
-    // What the README's "watch it work" steps need, printed by `cdk deploy`.
+    // What the "Watch it work" steps of docs/deploy.md need, printed by `cdk deploy`.
     new CfnOutput(this, 'FunctionName', { value: this.sink.function.functionName });
     new CfnOutput(this, 'LogGroupName', { value: this.sink.function.logGroup.logGroupName });
     new CfnOutput(this, 'DashboardName', { value: this.sink.operations.dashboard.dashboardName });

@@ -78,7 +78,7 @@ export interface StarRocksKafkaSinkProps {
    * `starrocks.password` is refused: credentials live only in Secrets Manager.
    * `starrocks.secret.arn` may name the secret (imported), or be left out (see `starrocksSecret`).
    *
-   * @see README.md "Configuration reference"
+   * @see docs/configuration.md
    */
   readonly sinkConfig: Readonly<Record<string, string>>;
   /**
@@ -158,7 +158,7 @@ export interface StarRocksKafkaSinkProps {
    * `errors.tolerance=all` and the destination keys in `SINK_CONFIG`.
    *
    * @default - none: `errors.tolerance=none`, a bad record fails its batch
-   * @see README.md "Poison records: errors.tolerance and dead letters"
+   * @see docs/delivery.md "Poison records: errors.tolerance and dead letters"
    */
   readonly deadLetters?: DeadLetterDestinationProps;
   /** @default - alarms notify nobody */

@@ -169,7 +169,7 @@ const AGGREGATE_FUNCTIONS = new Set([
   'BITMAP_UNION',
 ]);
 
-/** Defaults when a length is omitted (documented in README.md). */
+/** Defaults when a length is omitted (StarRocks: CHAR(1), VARCHAR(65533); see the stand-in's README). */
 const DEFAULT_CHAR_LENGTH = 1;
 const DEFAULT_VARCHAR_LENGTH = 65533;
 
