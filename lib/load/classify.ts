@@ -1,6 +1,11 @@
+import { ErrorCode } from '../errors.ts';
+import { type Exchange, isRedirect } from './http.ts';
+
 /**
- * What a Stream Load answer means for the sink. One place decides success, "wait for it", retry
- * and failure; the table test in test/unit/classify.test.ts mirrors it.
+ * What an answer of StarRocks means for the sink. {@link classifyExchange} is the one place that
+ * decides, for every API the sink calls: success, "wait for it", retry (now, at another FE, or
+ * only when the batch is retried) and failure, from the transport error, the HTTP status and the
+ * body. The table tests in test/unit/classify.test.ts mirror it.
  */
 
 /** The BE's JSON answer (FE-level errors use the same `Status`/`Message` names). */
@@ -119,4 +124,300 @@ export function classifyMessage(message: string): LoadOutcome {
   for (const [pattern, reason] of TRANSIENT)
     if (pattern.test(message)) return { kind: 'retry', reason, backpressure: false };
   return { kind: 'fail', reason: 'StarRocks refused the load' };
+}
+
+/** The APIs the sink calls; each answers with JSON of its own shape. */
+export const StarRocksApi = {
+  streamLoad: 'stream-load',
+  transaction: 'transaction',
+  loadState: 'load-state',
+  sql: 'sql',
+} as const;
+export type StarRocksApi = (typeof StarRocksApi)[keyof typeof StarRocksApi];
+
+const API_NAMES: Readonly<Record<StarRocksApi, string>> = {
+  'stream-load': 'Stream Load',
+  transaction: 'transaction API',
+  'load-state': 'get_load_state',
+  sql: 'SQL API',
+};
+
+/** The answer of `/api/transaction/*` (begin, load, prepare, commit, rollback). */
+export interface TransactionAnswer {
+  readonly Status?: string;
+  readonly Message?: string;
+  readonly ExistingJobStatus?: string;
+  readonly ErrorURL?: string;
+}
+
+/** What StarRocks said about a failure, for the error that reports it. */
+export interface FailureDetails {
+  readonly status?: string | undefined;
+  readonly starrocksMessage?: string | undefined;
+  readonly errorUrl?: string | undefined;
+  readonly errorLog?: string | undefined;
+  readonly httpStatus?: number | undefined;
+}
+
+/** A failed exchange: what to tell the operator, and what may help. */
+export interface Refusal {
+  /** `retry`: another attempt within this invocation may succeed; `fail`: it will not. */
+  readonly kind: 'retry' | 'fail';
+  readonly code: ErrorCode;
+  /** What happened, as the end of "Stream Load into table … (label …) <summary>". */
+  readonly summary: string;
+  /** Whether the batch may load when it is retried later (a deadline: not now, but then). */
+  readonly retryable: boolean;
+  /** The FE was not reached: the next one is tried at once. */
+  readonly failover: boolean;
+  /** StarRocks is pushing back (versions, transactions, memory): tuning helps, not only waiting. */
+  readonly backpressure: boolean;
+  /** StarRocks answered in its own JSON, rather than failing in transport or HTTP. */
+  readonly answered: boolean;
+  readonly details: FailureDetails;
+  readonly cause?: unknown;
+}
+
+export type StreamLoadVerdict =
+  | { readonly kind: 'loaded' | 'already-loaded' | 'running'; readonly response: StreamLoadResponse }
+  | Refusal;
+
+export type TransactionVerdict =
+  | {
+      /** `published-later`: committed, visible after publishing (PUBLISH_TIMEOUT). */
+      readonly kind: 'ok' | 'label-exists' | 'published-later';
+      readonly answer: TransactionAnswer;
+    }
+  | Refusal;
+
+export type LabelStateVerdict = { readonly kind: 'state'; readonly state: string } | Refusal;
+
+export type SqlVerdict = { readonly kind: 'rows'; readonly rows: unknown[][] } | Refusal;
+
+type Verdict = StreamLoadVerdict | TransactionVerdict | LabelStateVerdict | SqlVerdict;
+
+/** Whether a verdict is a failure (to retry or not) rather than an answer to act on. */
+export function isRefusal(verdict: { readonly kind: string }): verdict is Refusal {
+  return verdict.kind === 'retry' || verdict.kind === 'fail';
+}
+
+/**
+ * Decides what one exchange with StarRocks means: a transport failure (connect: retry at the next
+ * FE; request: retry; deadline: not retried now), 401/403 (the credentials), a redirect that was
+ * not followed, 5xx (retry), any other status but 200 (fail), a body that is not the API's JSON
+ * (retry), and then the API's own answer.
+ *
+ * @example
+ * classifyExchange('transaction', { url, hops: 0, answer: { statusCode: 503, location: undefined, body: '' } })
+ * // → { kind: 'retry', code: 'LOAD_TRANSPORT', summary: 'got HTTP 503 from fe:8030', ... }
+ */
+export function classifyExchange(api: 'stream-load', exchange: Exchange): StreamLoadVerdict;
+export function classifyExchange(api: 'transaction', exchange: Exchange): TransactionVerdict;
+export function classifyExchange(api: 'load-state', exchange: Exchange): LabelStateVerdict;
+export function classifyExchange(api: 'sql', exchange: Exchange): SqlVerdict;
+export function classifyExchange(api: StarRocksApi, exchange: Exchange): Verdict;
+export function classifyExchange(api: StarRocksApi, exchange: Exchange): Verdict {
+  if ('failure' in exchange) return transportRefusal(exchange);
+  const { statusCode: status, body } = exchange.answer;
+  const host = exchange.url.host;
+  if (isRedirect(status)) {
+    return refusal('retry', ErrorCode.LOAD_TRANSPORT, redirectSummary(status, exchange.hops), {
+      httpStatus: status,
+    });
+  }
+  if (status === 401 || status === 403) {
+    return refusal(
+      'fail',
+      ErrorCode.LOAD_AUTH,
+      `was refused by ${host} (HTTP ${status}): check the StarRocks user name and password and that the user has INSERT on the table`,
+      { httpStatus: status, starrocksMessage: safeMessage(body) },
+    );
+  }
+  if (status !== 200) {
+    const summary = `got HTTP ${status} from ${host}`;
+    const details = { httpStatus: status, starrocksMessage: safeMessage(body) };
+    // 5xx: an FE or BE restarting or overloaded. Any other status: a request it will not take.
+    return status >= 500
+      ? refusal('retry', ErrorCode.LOAD_TRANSPORT, summary, details)
+      : refusal('fail', ErrorCode.LOAD_FAILED, summary, details);
+  }
+  const json = api === 'sql' ? parseJsonLines(body) : parseJsonObject(body);
+  if (json === undefined) {
+    return refusal(
+      'retry',
+      ErrorCode.LOAD_FAILED,
+      `got an answer from ${host} that is not ${API_NAMES[api]} JSON`,
+      { starrocksMessage: body.slice(0, 300) },
+    );
+  }
+  return readAnswer(api, json, host);
+}
+
+function readAnswer(api: StarRocksApi, json: object, host: string): Verdict {
+  switch (api) {
+    case 'stream-load':
+      return readStreamLoadAnswer(json as StreamLoadResponse, host);
+    case 'transaction':
+      return readTransactionAnswer(json as TransactionAnswer);
+    case 'load-state':
+      return readLabelState(json as { state?: unknown; msg?: unknown }, host);
+    case 'sql':
+      return readSqlRows(json as readonly SqlLine[]);
+  }
+}
+
+function redirectSummary(status: number, hops: number): string {
+  return `got redirect ${status} without a usable Location after ${hops + 1} hops`;
+}
+
+/**
+ * Why a request got no answer. Failing at the deadline, before the runtime's own timeout, keeps
+ * the reason in the logs and lets Lambda retry the batch; the label makes that retry safe should
+ * StarRocks finish this load.
+ */
+function transportRefusal(exchange: Extract<Exchange, { failure: unknown }>): Refusal {
+  const { failure, hops } = exchange;
+  const deadline = failure.phase === 'deadline';
+  const hint = deadline
+    ? '; the invocation fails now rather than be killed by its timeout: raise the function timeout or lower the batch size'
+    : '';
+  return refusal(
+    deadline ? 'fail' : 'retry',
+    deadline ? ErrorCode.LOAD_DEADLINE : ErrorCode.LOAD_TRANSPORT,
+    `failed in transport: ${failure.message}${hint}`,
+    {},
+    { retryable: true, failover: failure.phase === 'connect' && hops === 0, answered: false, cause: failure },
+  );
+}
+
+/** A Stream Load answer: {@link classifyResponse}, its failures worded for the error. */
+function readStreamLoadAnswer(response: StreamLoadResponse, host: string): StreamLoadVerdict {
+  const outcome = classifyResponse(response);
+  if (outcome.kind !== 'retry' && outcome.kind !== 'fail') return { kind: outcome.kind, response };
+  const retry = outcome.kind === 'retry';
+  return refusal(
+    outcome.kind,
+    ErrorCode.LOAD_FAILED,
+    `failed on ${host} (${outcome.reason}${retry ? '; retried with the same label' : ''})`,
+    { status: response.Status, starrocksMessage: response.Message, errorUrl: response.ErrorURL },
+    { backpressure: retry && outcome.backpressure, answered: true },
+  );
+}
+
+function readTransactionAnswer(answer: TransactionAnswer): TransactionVerdict {
+  switch (answer.Status) {
+    case 'OK':
+      return { kind: 'ok', answer };
+    case 'LABEL_ALREADY_EXISTS':
+      return { kind: 'label-exists', answer };
+    case 'PUBLISH_TIMEOUT':
+      return { kind: 'published-later', answer };
+    default:
+      return transactionRefusal(answer);
+  }
+}
+
+/**
+ * A transaction answer taken as a failure: retried while another request of the transaction is
+ * in process, or when its message says so. Also for an answer the operation did not expect (a
+ * LABEL_ALREADY_EXISTS to a commit).
+ */
+export function transactionRefusal(answer: TransactionAnswer): Refusal {
+  const message = answer.Message ?? '';
+  const outcome: LoadOutcome =
+    answer.Status === 'TXN_IN_PROCESSING'
+      ? { kind: 'retry', reason: 'another request of the transaction is in process', backpressure: false }
+      : classifyMessage(message);
+  const retry = outcome.kind === 'retry';
+  return refusal(
+    retry ? 'retry' : 'fail',
+    ErrorCode.LOAD_FAILED,
+    `answered ${answer.Status}: ${message}`,
+    { status: answer.Status, starrocksMessage: answer.Message, errorUrl: answer.ErrorURL },
+    { backpressure: retry && outcome.backpressure, answered: true },
+  );
+}
+
+function readLabelState(answer: { state?: unknown; msg?: unknown }, host: string): LabelStateVerdict {
+  if (typeof answer.state === 'string') return { kind: 'state', state: answer.state };
+  return refusal(
+    'retry',
+    ErrorCode.LOAD_TRANSPORT,
+    `got no label state from ${host}`,
+    { starrocksMessage: typeof answer.msg === 'string' ? answer.msg : JSON.stringify(answer).slice(0, 300) },
+    { answered: true },
+  );
+}
+
+/** One line of the SQL API's newline-delimited answer. */
+interface SqlLine {
+  readonly data?: unknown;
+  readonly status?: unknown;
+  readonly msg?: unknown;
+}
+
+/** The `data` lines as rows; a `FAILED` line (no such table or column, no privilege) fails. */
+function readSqlRows(lines: readonly SqlLine[]): SqlVerdict {
+  const rows: unknown[][] = [];
+  for (const line of lines) {
+    if (line.status === 'FAILED') {
+      return refusal(
+        'fail',
+        ErrorCode.LOAD_FAILED,
+        `answered FAILED: ${String(line.msg)}`,
+        { status: 'FAILED', starrocksMessage: String(line.msg) },
+        { answered: true },
+      );
+    }
+    if (Array.isArray(line.data)) rows.push(line.data);
+  }
+  return { kind: 'rows', rows };
+}
+
+function refusal(
+  kind: Refusal['kind'],
+  code: ErrorCode,
+  summary: string,
+  details: FailureDetails,
+  more: Partial<Pick<Refusal, 'retryable' | 'failover' | 'backpressure' | 'answered' | 'cause'>> = {},
+): Refusal {
+  return {
+    kind,
+    code,
+    summary,
+    retryable: more.retryable ?? kind === 'retry',
+    failover: more.failover ?? false,
+    backpressure: more.backpressure ?? false,
+    answered: more.answered ?? false,
+    details,
+    ...(more.cause === undefined ? {} : { cause: more.cause }),
+  };
+}
+
+function parseJsonObject(body: string): object | undefined {
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    return parsed !== null && typeof parsed === 'object' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Newline-delimited JSON objects (the SQL API), or undefined when a line is not one. */
+function parseJsonLines(body: string): SqlLine[] | undefined {
+  const lines: SqlLine[] = [];
+  for (const line of body.split('\n')) {
+    if (line.trim() === '') continue;
+    const parsed = parseJsonObject(line);
+    if (parsed === undefined) return undefined;
+    lines.push(parsed);
+  }
+  return lines;
+}
+
+/** A short message from a non-200 answer; bodies never echo credentials, but cap them anyway. */
+function safeMessage(body: string): string | undefined {
+  const parsed = parseJsonObject(body) as { Message?: string; msg?: string; message?: string } | undefined;
+  const text = parsed?.Message ?? parsed?.msg ?? parsed?.message ?? body;
+  return String(text).trim().slice(0, 300) || undefined;
 }

@@ -1,28 +1,33 @@
-import http, { type IncomingHttpHeaders } from 'node:http';
+import http from 'node:http';
 import https from 'node:https';
 
 /**
- * A PUT with `Expect: 100-continue` on `node:http`. undici (and so fetch) refuses the Expect
- * header on HTTP/1.1, and StarRocks' FE requires it so it can redirect before the body is sent.
+ * HTTP to StarRocks below the meaning of any answer: the PUT with `Expect: 100-continue` on
+ * `node:http`, the JSON GET and POST on fetch, and {@link redirectTarget}, the one rule that
+ * decides whether and where a redirect is followed. Every request goes through {@link exchange}.
  */
 
+/** An answer, read whole (up to {@link MAX_ANSWER_BYTES} for a PUT). */
 export interface HttpAnswer {
   readonly statusCode: number;
-  readonly headers: IncomingHttpHeaders;
+  /** The `Location` header, when there is one. */
+  readonly location: string | undefined;
   readonly body: string;
-  /** Whether the body was written before the answer came (false after an early 307 or 401). */
-  readonly bodySent: boolean;
 }
 
-export interface PutOptions {
+/** One request, sent the same to every hop of its redirects. */
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST' | 'PUT';
+  /** Authorization included: the redirect rule re-sends it, fetch and undici would drop it. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer;
-  /** TCP (and TLS) connect timeout. */
-  readonly connectTimeoutMs: number;
-  /** How long to wait for `100 Continue` before sending the body anyway. */
-  readonly waitForContinueMs: number;
+  /** A PUT's body is a Buffer, so that every hop (and every attempt) can send it again. */
+  readonly body?: Buffer | string;
   /** Absolute time (epoch ms) after which the request is abandoned. */
   readonly deadline: number;
+  /** A PUT's TCP (and TLS) connect timeout. */
+  readonly connectTimeoutMs?: number;
+  /** How long a PUT waits for `100 Continue` before sending the body anyway. */
+  readonly waitForContinueMs?: number;
 }
 
 /** A transport failure: the request may or may not have reached StarRocks. */
@@ -38,8 +43,119 @@ export class TransportError extends Error {
   }
 }
 
+/** What came of a request once its redirects were followed: the last answer, or how it failed. */
+export type Exchange =
+  | { readonly url: URL; readonly hops: number; readonly answer: HttpAnswer }
+  | { readonly url: URL; readonly hops: number; readonly failure: TransportError };
+
+/** Redirects followed for one request (FE follower → leader → BE at most). */
+export const MAX_REDIRECTS = 3;
+
+/** The redirects StarRocks answers with; each is followed with the same method, headers and body. */
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
 const MAX_ANSWER_BYTES = 1 << 20;
 
+/** Error codes that mean the request never reached the server: another FE may be tried at once. */
+const CONNECT_ERRORS: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+export function isRedirect(statusCode: number): boolean {
+  return REDIRECT_STATUSES.has(statusCode);
+}
+
+/**
+ * Where a redirect sends the request next, or undefined when it is not followed: not a redirect,
+ * no Location or one that is not a URL, or {@link MAX_REDIRECTS} hops already taken. The Location
+ * is resolved against the URL that answered. This is the one place that lets a request, with its
+ * credentials, go on to another address.
+ */
+export function redirectTarget(answer: HttpAnswer, from: URL, hops: number): URL | undefined {
+  if (!isRedirect(answer.statusCode) || hops >= MAX_REDIRECTS || !answer.location) return undefined;
+  try {
+    return new URL(answer.location, from);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sends `request` to `url`, following redirects as {@link redirectTarget} decides. A redirect that
+ * is not followed comes back as the answer; a transport failure comes back with the hops taken.
+ */
+export async function exchange(url: URL, request: HttpRequest): Promise<Exchange> {
+  let current = url;
+  for (let hops = 0; ; hops++) {
+    let answer: HttpAnswer;
+    try {
+      answer = await send(current, request);
+    } catch (error) {
+      if (!(error instanceof TransportError)) throw error;
+      return { url: current, hops, failure: error };
+    }
+    const next = redirectTarget(answer, current, hops);
+    if (next === undefined) return { url: current, hops, answer };
+    current = next;
+  }
+}
+
+function send(url: URL, request: HttpRequest): Promise<HttpAnswer> {
+  if (request.method !== 'PUT') return fetchAnswer(url, request);
+  return putWithContinue(url, {
+    headers: request.headers,
+    body: Buffer.isBuffer(request.body) ? request.body : Buffer.from(request.body ?? ''),
+    connectTimeoutMs: request.connectTimeoutMs ?? 10_000,
+    waitForContinueMs: request.waitForContinueMs ?? 3000,
+    deadline: request.deadline,
+  });
+}
+
+/** A GET or POST on fetch, redirects left to {@link exchange}; failures become TransportErrors. */
+async function fetchAnswer(url: URL, request: HttpRequest): Promise<HttpAnswer> {
+  try {
+    const res = await fetch(url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(Math.max(1, request.deadline - Date.now())),
+    });
+    const body = await res.text();
+    return { statusCode: res.status, location: res.headers.get('location') ?? undefined, body };
+  } catch (error) {
+    throw fetchFailure(url, error as Error & { cause?: { code?: string } });
+  }
+}
+
+function fetchFailure(url: URL, error: Error & { cause?: { code?: string } }): TransportError {
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') {
+    return new TransportError(`no answer from ${url.host} before the invocation deadline`, 'deadline');
+  }
+  const code = error.cause?.code;
+  const phase = code !== undefined && CONNECT_ERRORS.has(code) ? 'connect' : 'request';
+  const detail = error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
+  return new TransportError(`${code ?? error.name} talking to ${url.host}: ${detail}`, phase, code);
+}
+
+export interface PutOptions {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  /** TCP (and TLS) connect timeout. */
+  readonly connectTimeoutMs: number;
+  /** How long to wait for `100 Continue` before sending the body anyway. */
+  readonly waitForContinueMs: number;
+  /** Absolute time (epoch ms) after which the request is abandoned. */
+  readonly deadline: number;
+}
+
+/**
+ * A PUT with `Expect: 100-continue` on `node:http`. undici (and so fetch) refuses the Expect
+ * header on HTTP/1.1, and StarRocks' FE requires it so it can redirect before the body is sent.
+ */
 export function putWithContinue(url: URL, options: PutOptions): Promise<HttpAnswer> {
   return new Promise<HttpAnswer>((resolve, reject) => {
     const transport = url.protocol === 'https:' ? https : http;
@@ -102,10 +218,7 @@ export function putWithContinue(url: URL, options: PutOptions): Promise<HttpAnsw
     });
     req.on('continue', sendBody);
     req.on('error', (error: NodeJS.ErrnoException) => {
-      const phase =
-        error.code === 'ECONNREFUSED' || error.code === 'ENOTFOUND' || error.code === 'EHOSTUNREACH'
-          ? 'connect'
-          : 'request';
+      const phase = error.code !== undefined && CONNECT_ERRORS.has(error.code) ? 'connect' : 'request';
       finish(
         new TransportError(
           `${error.code ?? error.name} talking to ${url.host}: ${error.message}`,
@@ -127,9 +240,8 @@ export function putWithContinue(url: URL, options: PutOptions): Promise<HttpAnsw
       res.on('end', () => {
         const answer = {
           statusCode: res.statusCode ?? 0,
-          headers: res.headers,
+          location: res.headers.location,
           body: Buffer.concat(chunks).toString('utf8'),
-          bodySent,
         };
         // An early answer (redirect, 401) leaves the request unfinished; the socket is not reused.
         if (!bodySent) req.destroy();
@@ -144,55 +256,6 @@ export function basicAuth(credentials: { readonly username: string; readonly pas
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 }
 
-/** Redirects followed for one request (FE follower → leader → BE at most). */
-export const MAX_REDIRECTS = 3;
-
-/**
- * The state of a label (`get_load_state`), following redirects itself so that Authorization goes
- * along (Node's fetch is undici). A failure says why as the end of a sentence (`: <reason>` or
- * ` (HTTP <status>)`), with the answer's text when there was one.
- */
-export async function readLabelState(
-  feUrl: string,
-  database: string,
-  label: string,
-  authorization: string,
-  deadline: number,
-): Promise<{ readonly state: string } | { readonly failed: string; readonly text?: string }> {
-  let url = new URL(`/api/${encodeURIComponent(database)}/get_load_state`, feUrl);
-  url.searchParams.set('label', label);
-  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(url, {
-        headers: { Authorization: authorization },
-        redirect: 'manual',
-        signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
-      });
-      text = await res.text();
-    } catch (error) {
-      return { failed: `: ${(error as Error).message}` };
-    }
-    const location = res.headers.get('location');
-    if (res.status >= 300 && res.status < 400 && location !== null) {
-      url = new URL(location, url);
-      continue;
-    }
-    let parsed: { state?: unknown } | undefined;
-    try {
-      parsed = JSON.parse(text) as { state?: unknown };
-    } catch {
-      parsed = undefined;
-    }
-    if (res.status !== 200 || typeof parsed?.state !== 'string') {
-      return { failed: ` (HTTP ${res.status})`, text: text.slice(0, 300) };
-    }
-    return { state: parsed.state };
-  }
-  return { failed: ': too many redirects' };
-}
-
 /**
  * The error log behind `ErrorURL` (StarRocks serves it without authentication), or undefined when
  * it cannot be read within `maxMs` and before the deadline.
@@ -202,13 +265,14 @@ export async function fetchErrorLogText(
   deadline: number,
   maxMs = 10_000,
 ): Promise<string | undefined> {
-  const timeout = Math.min(maxMs, deadline - Date.now());
-  if (timeout <= 0) return undefined;
+  const until = Math.min(deadline, Date.now() + maxMs);
+  if (until <= Date.now()) return undefined;
+  let url: URL;
   try {
-    const res = await fetch(errorUrl, { signal: AbortSignal.timeout(timeout) });
-    const text = await res.text();
-    return res.status === 200 ? text : undefined;
+    url = new URL(errorUrl);
   } catch {
     return undefined;
   }
+  const result = await exchange(url, { method: 'GET', headers: {}, deadline: until });
+  return 'answer' in result && result.answer.statusCode === 200 ? result.answer.body : undefined;
 }

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, LoadError, SinkError } from '../errors.ts';
-import { BACKPRESSURE_ADVICE, classifyResponse, type StreamLoadResponse } from './classify.ts';
+import { AttemptFailure, exponentialDelay, withJitter } from './attempts.ts';
 import {
-  basicAuth,
-  fetchErrorLogText,
-  MAX_REDIRECTS,
-  putWithContinue,
-  readLabelState,
-  TransportError,
-} from './http.ts';
+  BACKPRESSURE_ADVICE,
+  type Refusal,
+  type StreamLoadResponse,
+  type StreamLoadVerdict,
+} from './classify.ts';
+import { basicAuth, fetchErrorLogText } from './http.ts';
+import { readLoadState, roundRobin, type StarRocksCall, sendStreamLoad } from './starrocks-client.ts';
 
 /**
  * The Stream Load client: one PUT per table through an FE, following the 307 to a BE itself
@@ -83,374 +83,281 @@ const ERROR_LOG_LINES = 10;
 const ERROR_LOG_CHARS = 3000;
 const LOAD_STATE_DONE = new Set(['VISIBLE', 'COMMITTED']);
 
-/** A failure inside one attempt, with whether a later attempt may succeed. */
-class AttemptFailure extends Error {
-  readonly error: SinkError;
-  readonly retry: boolean;
-  readonly failover: boolean;
-  readonly backpressure: boolean;
-
-  constructor(error: SinkError, retry: boolean, failover = false, backpressure = false) {
-    super(error.message);
-    this.error = error;
-    this.retry = retry;
-    this.failover = failover;
-    this.backpressure = backpressure;
-  }
+/** How a loader retries: attempts, the time one needs, and the back-off between them. */
+interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly minAttemptMs: number;
+  readonly retryDelayMs: number;
+  readonly maxRetryDelayMs: number;
 }
+
+/** What a loader keeps across loads: where they go, how they are sent and retried. */
+interface Loader {
+  readonly options: StreamLoaderOptions;
+  readonly waitForContinueMs: number;
+  readonly policy: RetryPolicy;
+  readonly nextFe: () => string;
+}
+
+/** One load's progress across its attempts. */
+interface Progress {
+  attempts: number;
+  /** Attempts refused for back-pressure. */
+  backpressure: number;
+  consecutiveFailovers: number;
+  credentials: Credentials;
+  refreshed: boolean;
+  lastFailure: AttemptFailure | undefined;
+  /** Set when the attempts stop for lack of time rather than for lack of attempts. */
+  outOfTime: boolean;
+}
+
+/** What one attempt gives; the load adds its attempt counts and duration. */
+type AttemptResult = Omit<LoadResult, 'attempts' | 'backpressure' | 'durationMs'>;
 
 export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
   if (options.feUrls.length === 0)
     throw new SinkError(ErrorCode.CONFIG_INVALID, 'no FE address to load through');
-  const waitForContinueMs = options.waitForContinueMs ?? 3000;
-  const retryDelayMs = options.retryDelayMs ?? 200;
-  const maxRetryDelayMs = options.maxRetryDelayMs ?? 5000;
-  const maxAttempts = options.maxAttempts ?? 8;
-  const minAttemptMs = options.minAttemptMs ?? 1000;
-  // Round-robin across invocations of a warm function; a failing FE moves the cursor on.
-  let cursor = 0;
-  const nextFe = () => {
-    const fe = options.feUrls[cursor % options.feUrls.length] as string;
-    cursor = (cursor + 1) % options.feUrls.length;
-    return fe;
+  const loader: Loader = {
+    options,
+    waitForContinueMs: options.waitForContinueMs ?? 3000,
+    policy: retryPolicyOf(options),
+    // Round-robin across invocations of a warm function; a failing FE moves the cursor on.
+    nextFe: roundRobin(options.feUrls),
   };
+  return { load: (request) => loadWithRetries(loader, request) };
+}
 
-  async function load(request: LoadRequest): Promise<LoadResult> {
-    const started = Date.now();
-    let credentials = await request.credentials.get();
-    let refreshed = false;
-    let attempts = 0;
-    let lastFailure: AttemptFailure | undefined;
-    let consecutiveFailovers = 0;
-    let backpressure = 0;
-    // Set when the loop stops for lack of time rather than for lack of attempts.
-    let outOfTime = false;
+function retryPolicyOf(options: StreamLoaderOptions): RetryPolicy {
+  return {
+    maxAttempts: options.maxAttempts ?? 8,
+    minAttemptMs: options.minAttemptMs ?? 1000,
+    retryDelayMs: options.retryDelayMs ?? 200,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? 5000,
+  };
+}
 
-    while (attempts < maxAttempts) {
-      if (request.deadline - Date.now() < minAttemptMs) {
-        outOfTime = true;
-        break;
-      }
-      attempts++;
-      const fe = nextFe();
-      try {
-        const result = await attempt(fe, request, credentials);
-        return { ...result, attempts, backpressure, durationMs: Date.now() - started };
-      } catch (error) {
-        if (!(error instanceof AttemptFailure)) throw error;
-        lastFailure = error;
-        if (error.backpressure) {
-          backpressure++;
-          request.onBackpressure?.(error.error.message);
-        }
-        if (error.error.code === ErrorCode.LOAD_AUTH && !refreshed && request.credentials.refresh) {
-          // A rotated secret: fetch it once more before giving up.
-          refreshed = true;
-          credentials = await request.credentials.refresh();
-          continue;
-        }
-        if (!error.retry) throw error.error;
-        // Try the other FEs at once; back off when a full round failed or StarRocks pushed back.
-        consecutiveFailovers = error.failover ? consecutiveFailovers + 1 : 0;
-        if (consecutiveFailovers > 0 && consecutiveFailovers < options.feUrls.length) continue;
-        const delay = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.max(0, attempts - 1));
-        const jittered = delay / 2 + Math.random() * (delay / 2);
-        if (request.deadline - Date.now() - jittered < minAttemptMs) {
-          outOfTime = true;
-          break;
-        }
-        await sleep(jittered);
-      }
+/** Attempts the load until it succeeds, fails for good, or runs out of attempts or time. */
+async function loadWithRetries(loader: Loader, request: LoadRequest): Promise<LoadResult> {
+  const started = Date.now();
+  const progress: Progress = {
+    attempts: 0,
+    backpressure: 0,
+    consecutiveFailovers: 0,
+    credentials: await request.credentials.get(),
+    refreshed: false,
+    lastFailure: undefined,
+    outOfTime: false,
+  };
+  while (progress.attempts < loader.policy.maxAttempts) {
+    if (request.deadline - Date.now() < loader.policy.minAttemptMs) {
+      progress.outOfTime = true;
+      break;
     }
-    const details = { table: request.table, label: request.label };
-    if (lastFailure === undefined) {
-      throw new LoadError(
-        ErrorCode.LOAD_DEADLINE,
-        'was not started: the invocation has too little time left',
-        details,
-        {
-          retryable: true,
-        },
+    progress.attempts++;
+    try {
+      const result = await attemptLoad(loader, request, loader.nextFe(), progress.credentials);
+      const { attempts, backpressure } = progress;
+      return { ...result, attempts, backpressure, durationMs: Date.now() - started };
+    } catch (error) {
+      if (!(error instanceof AttemptFailure)) throw error;
+      if (!(await goOnAfter(loader, request, progress, error))) break;
+    }
+  }
+  throw givenUp(request, progress);
+}
+
+/**
+ * Whether to attempt again after `failure`, waiting first when that helps: at once with a
+ * refreshed secret or at the next FE, after a back-off otherwise; false when the deadline is too
+ * near for another. Throws the error of a failure that another attempt cannot fix.
+ */
+async function goOnAfter(
+  loader: Loader,
+  request: LoadRequest,
+  progress: Progress,
+  failure: AttemptFailure,
+): Promise<boolean> {
+  progress.lastFailure = failure;
+  if (failure.backpressure) {
+    progress.backpressure++;
+    request.onBackpressure?.(failure.toLoadError(request.table, request.label).message);
+  }
+  if (failure.code === ErrorCode.LOAD_AUTH && !progress.refreshed && request.credentials.refresh) {
+    // A rotated secret: fetch it once more before giving up.
+    progress.refreshed = true;
+    progress.credentials = await request.credentials.refresh();
+    return true;
+  }
+  if (!failure.retry) throw failure.toLoadError(request.table, request.label);
+  // Try the other FEs at once; back off when a full round failed or StarRocks pushed back.
+  progress.consecutiveFailovers = failure.failover ? progress.consecutiveFailovers + 1 : 0;
+  if (progress.consecutiveFailovers > 0 && progress.consecutiveFailovers < loader.options.feUrls.length)
+    return true;
+  const { policy } = loader;
+  const step = Math.max(0, progress.attempts - 1);
+  const delay = withJitter(exponentialDelay(policy.retryDelayMs, policy.maxRetryDelayMs, step));
+  if (request.deadline - Date.now() - delay < policy.minAttemptMs) {
+    progress.outOfTime = true;
+    return false;
+  }
+  await sleep(delay);
+  return true;
+}
+
+/** The error of a load that ran out of attempts or time: the last failure, and how it came to stop. */
+function givenUp(request: LoadRequest, progress: Progress): LoadError {
+  const details = { table: request.table, label: request.label };
+  if (progress.lastFailure === undefined) {
+    return new LoadError(
+      ErrorCode.LOAD_DEADLINE,
+      'was not started: the invocation has too little time left',
+      details,
+      { retryable: true },
+    );
+  }
+  const last = progress.lastFailure.toLoadError(request.table, request.label);
+  const { attempts, backpressure } = progress;
+  const why = progress.outOfTime ? ', the invocation deadline being too near for another' : '';
+  const advice =
+    backpressure > 0 ? `; ${backpressure} of them refused for back-pressure: ${BACKPRESSURE_ADVICE}` : '';
+  return new LoadError(
+    last.code,
+    `${last.summary} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})${why}${advice}`,
+    {
+      ...details,
+      status: last.status,
+      starrocksMessage: last.starrocksMessage,
+      errorUrl: last.errorUrl,
+      errorLog: last.errorLog,
+      httpStatus: last.httpStatus,
+    },
+    { retryable: true, cause: last },
+  );
+}
+
+/** One attempt: the PUT through `fe` (the client follows the 307 to a BE), and what it means. */
+async function attemptLoad(
+  loader: Loader,
+  request: LoadRequest,
+  fe: string,
+  credentials: Credentials,
+): Promise<AttemptResult> {
+  const call: StarRocksCall = {
+    fe,
+    database: loader.options.database,
+    authorization: basicAuth(credentials),
+    deadline: request.deadline,
+    connectTimeoutMs: loader.options.connectTimeoutMs,
+    waitForContinueMs: loader.waitForContinueMs,
+  };
+  const headers = { ...request.headers, label: request.label, 'Content-Type': 'application/octet-stream' };
+  const verdict = await sendStreamLoad(call, request.table, headers, request.body);
+  return outcomeOf(loader, request, call, verdict);
+}
+
+/**
+ * What a Stream Load answer means for this load: its result (once an asynchronous merge commit or
+ * a label left RUNNING is VISIBLE), or the failure to retry or report.
+ */
+async function outcomeOf(
+  loader: Loader,
+  request: LoadRequest,
+  call: StarRocksCall,
+  verdict: StreamLoadVerdict,
+): Promise<AttemptResult> {
+  switch (verdict.kind) {
+    case 'loaded': {
+      const { response } = verdict;
+      const merged = mergeCommitLabel(request, response);
+      if (merged === undefined) return resultOf(request, response, 'loaded');
+      // Asynchronous merge commit: Success only means "in the merge pipe"; the merged
+      // transaction's own label tells whether the rows became visible.
+      const state = await waitForLabel(loader, request, call, merged);
+      if (LOAD_STATE_DONE.has(state)) return resultOf(request, response, 'loaded', state);
+      throw sendAgain(`was merged into transaction ${merged}, which ended ${state}; sending again`, response);
+    }
+    case 'already-loaded':
+      return resultOf(request, verdict.response, 'already-loaded');
+    case 'running': {
+      const state = await waitForLabel(loader, request, call, request.label);
+      if (LOAD_STATE_DONE.has(state)) return resultOf(request, verdict.response, 'already-loaded', state);
+      // ABORTED (or unknown to StarRocks): the label is free again, so the next attempt re-sends.
+      throw sendAgain(
+        `found its label in state ${state} after a lost answer; sending again`,
+        verdict.response,
       );
     }
-    const last = lastFailure.error;
-    if (!(last instanceof LoadError)) throw last;
-    const why = outOfTime ? ', the invocation deadline being too near for another' : '';
-    const advice =
-      backpressure > 0 ? `; ${backpressure} of them refused for back-pressure: ${BACKPRESSURE_ADVICE}` : '';
-    throw new LoadError(
-      last.code,
-      `${last.summary} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})${why}${advice}`,
-      {
-        ...details,
-        status: last.status,
-        starrocksMessage: last.starrocksMessage,
-        errorUrl: last.errorUrl,
-        errorLog: last.errorLog,
-        httpStatus: last.httpStatus,
-      },
-      { retryable: true, cause: last },
-    );
+    default:
+      throw await withErrorLog(verdict, request.deadline);
   }
+}
 
-  async function attempt(
-    fe: string,
-    request: LoadRequest,
-    credentials: Credentials,
-  ): Promise<Omit<LoadResult, 'attempts' | 'backpressure' | 'durationMs'>> {
-    const headers: Record<string, string> = {
-      ...request.headers,
-      label: request.label,
-      Authorization: basicAuth(credentials),
-      'Content-Type': 'application/octet-stream',
-    };
-    let url = new URL(
-      `/api/${encodeURIComponent(options.database)}/${encodeURIComponent(request.table)}/_stream_load`,
-      fe,
-    );
-    const details = { table: request.table, label: request.label };
-    for (let hop = 0; ; hop++) {
-      let answer: Awaited<ReturnType<typeof putWithContinue>>;
-      try {
-        answer = await putWithContinue(url, {
-          headers,
-          body: request.body,
-          connectTimeoutMs: options.connectTimeoutMs,
-          waitForContinueMs,
-          deadline: request.deadline,
-        });
-      } catch (error) {
-        if (!(error instanceof TransportError)) throw error;
-        const deadline = error.phase === 'deadline';
-        const code = deadline ? ErrorCode.LOAD_DEADLINE : ErrorCode.LOAD_TRANSPORT;
-        // Failing here, before the runtime's own timeout, keeps the reason in the logs and lets
-        // Lambda retry the batch; the label makes the retry safe if StarRocks finishes this load.
-        const hint = deadline
-          ? '; the invocation fails now rather than be killed by its timeout: raise the function timeout or lower the batch size'
-          : '';
-        throw new AttemptFailure(
-          new LoadError(code, `failed in transport: ${error.message}${hint}`, details, {
-            retryable: true,
-            cause: error,
-          }),
-          error.phase !== 'deadline',
-          error.phase === 'connect' && hop === 0,
-        );
-      }
-      if ([301, 302, 303, 307, 308].includes(answer.statusCode)) {
-        const location = answer.headers.location;
-        if (!location || hop >= MAX_REDIRECTS) {
-          throw new AttemptFailure(
-            new LoadError(
-              ErrorCode.LOAD_TRANSPORT,
-              `got redirect ${answer.statusCode} without a usable Location after ${hop + 1} hops`,
-              {
-                ...details,
-                httpStatus: answer.statusCode,
-              },
-              { retryable: true },
-            ),
-            true,
-          );
-        }
-        url = new URL(location, url);
-        continue;
-      }
-      if (answer.statusCode === 401 || answer.statusCode === 403) {
-        throw new AttemptFailure(
-          new LoadError(
-            ErrorCode.LOAD_AUTH,
-            `was refused by ${url.host} (HTTP ${answer.statusCode}): check the StarRocks user name and password and that the user has INSERT on the table`,
-            { ...details, httpStatus: answer.statusCode, starrocksMessage: safeMessage(answer.body) },
-          ),
-          false,
-        );
-      }
-      if (answer.statusCode >= 500) {
-        throw new AttemptFailure(
-          new LoadError(
-            ErrorCode.LOAD_TRANSPORT,
-            `got HTTP ${answer.statusCode} from ${url.host}`,
-            {
-              ...details,
-              httpStatus: answer.statusCode,
-              starrocksMessage: safeMessage(answer.body),
-            },
-            { retryable: true },
-          ),
-          true,
-        );
-      }
-      if (answer.statusCode !== 200) {
-        throw new AttemptFailure(
-          new LoadError(ErrorCode.LOAD_FAILED, `got HTTP ${answer.statusCode} from ${url.host}`, {
-            ...details,
-            httpStatus: answer.statusCode,
-            starrocksMessage: safeMessage(answer.body),
-          }),
-          false,
-        );
-      }
-      const response = parseAnswer(answer.body);
-      if (response === undefined) {
-        throw new AttemptFailure(
-          new LoadError(
-            ErrorCode.LOAD_FAILED,
-            `got an answer from ${url.host} that is not Stream Load JSON`,
-            {
-              ...details,
-              starrocksMessage: answer.body.slice(0, 300),
-            },
-            { retryable: true },
-          ),
-          true,
-        );
-      }
-      return settle(fe, request, response, credentials, url);
+function resultOf(
+  request: LoadRequest,
+  response: StreamLoadResponse,
+  outcome: LoadResult['outcome'],
+  status = response.Status ?? '',
+): AttemptResult {
+  return {
+    table: request.table,
+    label: request.label,
+    outcome,
+    status,
+    txnId: response.TxnId,
+    totalRows: response.NumberTotalRows,
+    loadedRows: response.NumberLoadedRows,
+    filteredRows: response.NumberFilteredRows,
+    errorUrl: response.ErrorURL,
+    loadBytes: request.body.length,
+  };
+}
+
+function sendAgain(summary: string, response: StreamLoadResponse): AttemptFailure {
+  return new AttemptFailure({
+    kind: 'retry',
+    code: ErrorCode.LOAD_FAILED,
+    summary,
+    details: { status: response.Status },
+  });
+}
+
+/** A refused load, with the first lines of the rejected rows behind its ErrorURL. */
+async function withErrorLog(refusal: Refusal, deadline: number): Promise<AttemptFailure> {
+  const failure = new AttemptFailure(refusal);
+  const errorUrl = refusal.details.errorUrl;
+  return errorUrl ? failure.withDetails({ errorLog: await fetchErrorLog(errorUrl, deadline) }) : failure;
+}
+
+/** Polls `get_load_state` until the label is final or the deadline nears. */
+async function waitForLabel(
+  loader: Loader,
+  request: LoadRequest,
+  call: StarRocksCall,
+  label: string,
+): Promise<string> {
+  let delay = 100;
+  for (;;) {
+    const state = await labelState(call, label);
+    if (state !== 'PREPARE' && state !== 'PREPARED') return state;
+    if (request.deadline - Date.now() - delay < loader.policy.minAttemptMs) {
+      throw new AttemptFailure({
+        kind: 'fail',
+        code: ErrorCode.LOAD_DEADLINE,
+        summary: `is still ${state} from an earlier attempt and did not finish before the deadline`,
+        details: { status: 'Label Already Exists' },
+        retryable: true,
+      });
     }
+    await sleep(delay);
+    delay = Math.min(delay * 2, 2000);
   }
+}
 
-  async function settle(
-    fe: string,
-    request: LoadRequest,
-    response: StreamLoadResponse,
-    credentials: Credentials,
-    url: URL,
-  ): Promise<Omit<LoadResult, 'attempts' | 'backpressure' | 'durationMs'>> {
-    const outcome = classifyResponse(response);
-    const base = {
-      table: request.table,
-      label: request.label,
-      status: response.Status ?? '',
-      txnId: response.TxnId,
-      totalRows: response.NumberTotalRows,
-      loadedRows: response.NumberLoadedRows,
-      filteredRows: response.NumberFilteredRows,
-      errorUrl: response.ErrorURL,
-      loadBytes: request.body.length,
-    };
-    switch (outcome.kind) {
-      case 'loaded': {
-        const merged = mergeCommitLabel(request, response);
-        if (merged === undefined) return { ...base, outcome: 'loaded' };
-        // Asynchronous merge commit: Success only means "in the merge pipe"; the merged
-        // transaction's own label tells whether the rows became visible.
-        const state = await waitForLabel(fe, request, credentials, merged);
-        if (LOAD_STATE_DONE.has(state)) return { ...base, status: state, outcome: 'loaded' };
-        throw new AttemptFailure(
-          new LoadError(
-            ErrorCode.LOAD_FAILED,
-            `was merged into transaction ${merged}, which ended ${state}; sending again`,
-            { table: request.table, label: request.label, status: response.Status },
-            { retryable: true },
-          ),
-          true,
-        );
-      }
-      case 'already-loaded':
-        return { ...base, outcome: 'already-loaded' };
-      case 'running': {
-        const state = await waitForLabel(fe, request, credentials);
-        if (LOAD_STATE_DONE.has(state)) return { ...base, status: state, outcome: 'already-loaded' };
-        // ABORTED (or unknown to StarRocks): the label is free again, so the next attempt re-sends.
-        throw new AttemptFailure(
-          new LoadError(
-            ErrorCode.LOAD_FAILED,
-            `found its label in state ${state} after a lost answer; sending again`,
-            {
-              table: request.table,
-              label: request.label,
-              status: response.Status,
-            },
-            { retryable: true },
-          ),
-          true,
-        );
-      }
-      case 'retry':
-      case 'fail': {
-        const errorLog = response.ErrorURL
-          ? await fetchErrorLog(response.ErrorURL, request.deadline)
-          : undefined;
-        const retry = outcome.kind === 'retry';
-        const backpressure = outcome.kind === 'retry' && outcome.backpressure;
-        throw new AttemptFailure(
-          new LoadError(
-            ErrorCode.LOAD_FAILED,
-            `failed on ${url.host} (${outcome.reason}${retry ? '; retried with the same label' : ''})`,
-            {
-              table: request.table,
-              label: request.label,
-              status: response.Status,
-              starrocksMessage: response.Message,
-              errorUrl: response.ErrorURL,
-              errorLog,
-            },
-            { retryable: retry },
-          ),
-          retry,
-          false,
-          backpressure,
-        );
-      }
-    }
-  }
-
-  /** Polls `get_load_state` until the label is final or the deadline nears. */
-  async function waitForLabel(
-    fe: string,
-    request: LoadRequest,
-    credentials: Credentials,
-    label = request.label,
-  ): Promise<string> {
-    let delay = 100;
-    for (;;) {
-      const state = await getLoadState(fe, request, credentials, label);
-      if (state !== 'PREPARE' && state !== 'PREPARED') return state;
-      if (request.deadline - Date.now() - delay < minAttemptMs) {
-        throw new AttemptFailure(
-          new LoadError(
-            ErrorCode.LOAD_DEADLINE,
-            `is still ${state} from an earlier attempt and did not finish before the deadline`,
-            {
-              table: request.table,
-              label: request.label,
-              status: 'Label Already Exists',
-            },
-            { retryable: true },
-          ),
-          false,
-        );
-      }
-      await sleep(delay);
-      delay = Math.min(delay * 2, 2000);
-    }
-  }
-
-  async function getLoadState(
-    fe: string,
-    request: LoadRequest,
-    credentials: Credentials,
-    label: string,
-  ): Promise<string> {
-    const read = await readLabelState(fe, options.database, label, basicAuth(credentials), request.deadline);
-    if ('state' in read) return read.state;
-    throw new AttemptFailure(
-      new LoadError(
-        ErrorCode.LOAD_TRANSPORT,
-        `could not read its label state${read.failed}`,
-        {
-          table: request.table,
-          label: request.label,
-          ...(read.text !== undefined ? { starrocksMessage: read.text } : {}),
-        },
-        { retryable: true },
-      ),
-      true,
-    );
-  }
-
-  return { load };
+async function labelState(call: StarRocksCall, label: string): Promise<string> {
+  const verdict = await readLoadState(call, label);
+  if (verdict.kind === 'state') return verdict.state;
+  throw new AttemptFailure(verdict).during('could not read its label state:');
 }
 
 /** The first lines of the rejected-rows log behind `ErrorURL`; best effort. */
@@ -469,20 +376,4 @@ function mergeCommitLabel(request: LoadRequest, response: StreamLoadResponse): s
     return undefined;
   const label = response.Label;
   return label !== undefined && label !== request.label ? label : undefined;
-}
-
-function parseAnswer(body: string): StreamLoadResponse | undefined {
-  try {
-    const parsed = JSON.parse(body) as unknown;
-    return parsed !== null && typeof parsed === 'object' ? (parsed as StreamLoadResponse) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A short message from a non-200 answer; bodies never echo credentials, but cap them anyway. */
-function safeMessage(body: string): string | undefined {
-  const parsed = parseAnswer(body) as (StreamLoadResponse & { msg?: string; message?: string }) | undefined;
-  const text = parsed?.Message ?? parsed?.msg ?? parsed?.message ?? body;
-  return text.trim().slice(0, 300) || undefined;
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { offsetsTableDdl } from '../../lib/load/exactly-once.ts';
+import { offsetsTableDdl } from '../../lib/load/offsets-table.ts';
 import { type LocalDeadLetters, startLocalDeadLetters } from '../../lib/local/dead-letter-endpoint.ts';
 import type { LocalFunction } from '../../lib/local/lambda-runtime.ts';
 import type { StandIn } from '../../lib/local/stand-in/index.ts';

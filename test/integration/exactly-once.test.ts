@@ -4,7 +4,7 @@ import { buildLabel } from '../../lib/batch/label.ts';
 import { buildTableBatches } from '../../lib/batch/table-batches.ts';
 import { parseSinkConfig } from '../../lib/config/sink-config.ts';
 import { decodeEvent } from '../../lib/decode/event.ts';
-import { offsetsTableDdl } from '../../lib/load/exactly-once.ts';
+import { offsetsTableDdl } from '../../lib/load/offsets-table.ts';
 import type { LocalFunction } from '../../lib/local/lambda-runtime.ts';
 import type { StandIn } from '../../lib/local/stand-in/index.ts';
 import { kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
