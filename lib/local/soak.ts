@@ -1,5 +1,5 @@
 import { partitionKey } from '../decode/each-record.ts';
-import { offsetsTableDdl } from '../load/exactly-once.ts';
+import { offsetsTableDdl } from '../load/offsets-table.ts';
 import { type LocalFunction, startLocalFunction } from './lambda-runtime.ts';
 import { startStandIn } from './stand-in/index.ts';
 
