@@ -7,7 +7,7 @@ import {
   isJsonNull,
 } from '../convert/json-converter.ts';
 import { applyTransforms, HEARTBEAT_TOPIC_PREFIX, type SkipReason } from '../convert/transforms.ts';
-import type { BatchLayout, KafkaRecord, PartitionRun } from '../decode/event.ts';
+import type { KafkaRecord, PartitionRun, RecordLayout } from '../decode/event.ts';
 import { ErrorCode, RecordError, SinkError } from '../errors.ts';
 import { resolveTable } from './route.ts';
 
@@ -66,7 +66,7 @@ export function buildTableBatches(
   records: readonly KafkaRecord[],
   config: SinkConfig,
   onRecordError?: RecordErrorHandler,
-  layout?: BatchLayout,
+  layout?: RecordLayout,
 ): BatchSummary {
   const needObject = config.transforms.length > 0;
   const rowsAreRecords = isSchemalessJsonFastPath(config, needObject);

@@ -1,6 +1,12 @@
 import { ErrorCode, type RecordPosition, SinkError } from '../errors.ts';
 
 /**
+ * The event a Kafka event-source mapping sends, decoded in one walk: its records in label order
+ * (topic, partition, offset), their layout, and in tolerant mode the records that could not be
+ * decoded with what reporting them needs; and the keys that name a record or a partition.
+ */
+
+/**
  * The event a Kafka event-source mapping sends: Amazon MSK (`aws:kafka`) or self-managed /
  * Confluent (`SelfManagedKafka`). Narrower than `@types/aws-lambda`: key and value may be null or
  * absent (tombstones), and headers may be null.
@@ -122,7 +128,7 @@ export function mayBeTombstone(valueBase64: string | null | undefined): boolean 
   return valueBase64 === null || valueBase64 === undefined || valueBase64.length <= 24;
 }
 
-/** Records of one topic-partition, consecutive in a decoded batch: `records[start, end)`. */
+/** Records of one topic-partition, consecutive in the decoded records: `records[start, end)`. */
 export interface PartitionRun {
   readonly topic: string;
   readonly partition: number;
@@ -134,7 +140,7 @@ export interface PartitionRun {
  * What decoding learnt of the records' layout, so later stages can work run by run. It describes
  * `records` and no other array: a stage given other records (filtered, say) does not use it.
  */
-export interface BatchLayout {
+export interface RecordLayout {
   readonly records: readonly KafkaRecord[];
   /** The runs, in order, covering every record once. */
   readonly runs: readonly PartitionRun[];
@@ -142,10 +148,37 @@ export interface BatchLayout {
   readonly shortOrNullValues: boolean;
 }
 
+/** A record the sink could not decode, with where it sits and the raw record as the event had it. */
+export interface UndecodableRecord extends RecordPosition {
+  readonly error: SinkError;
+  readonly raw: KafkaEventRecord;
+}
+
+/** An event decoded: its records in label order, and what tolerant decoding set aside. */
 export interface DecodedEvent {
+  /** Topic, partition, offset order: the order labels are built in. */
   readonly records: KafkaRecord[];
   /** Absent when the records had to be sorted. */
-  readonly layout: BatchLayout | undefined;
+  readonly layout: RecordLayout | undefined;
+  /** Tolerant mode: the records that could not be decoded. Always empty otherwise. */
+  readonly undecodable: readonly UndecodableRecord[];
+  /**
+   * Tolerant mode: the lowest offset of every topic-partition in the event, keyed by
+   * {@link partitionKey}, undecodable records included. Empty otherwise.
+   */
+  readonly lowestOffsets: ReadonlyMap<string, RecordPosition>;
+  /** Tolerant mode: every record as the event carried it, by {@link recordKey}. Empty otherwise. */
+  readonly raw: ReadonlyMap<string, KafkaEventRecord>;
+}
+
+export interface DecodeOptions {
+  /**
+   * Set a record that cannot be decoded aside (for a partial batch response or a dead letter)
+   * instead of failing the batch, and keep what reporting it needs. A record whose topic,
+   * partition or offset cannot be read still fails the batch: it could be neither reported nor
+   * skipped.
+   */
+  readonly tolerant?: boolean;
 }
 
 /**
@@ -153,11 +186,85 @@ export interface DecodedEvent {
  * `topic`/`partition`: the `records` keys are `topic-partition` and topic names may contain `-`.
  */
 export function decodeEvent(event: unknown): KafkaRecord[] {
-  return decodeBatch(event).records;
+  return decodeKafkaEvent(event).records;
 }
 
-/** {@link decodeEvent}, with the layout of the records it returns. */
-export function decodeBatch(event: unknown): DecodedEvent {
+/**
+ * Decodes an event in one walk: the records in label order with their layout, and in tolerant
+ * mode the records set aside. Throws when the event itself is not a Kafka event, and (unless
+ * tolerant) for the first record that cannot be decoded.
+ */
+export function decodeKafkaEvent(event: unknown, options: DecodeOptions = {}): DecodedEvent {
+  const tolerance = options.tolerant === true ? new Tolerance() : undefined;
+  const lists = eventLists(event, tolerance === undefined);
+  // Lists are keyed "topic-partition" and arrive in offset order. They are put in the order of
+  // their first records (so labels do not depend on key order) and decoded into one array; only
+  // if the result is then out of order (a list out of order, or holding another partition's
+  // records) is the whole batch sorted.
+  let total = 0;
+  for (const list of lists) total += list.records.length;
+  if (lists.length > 1) {
+    lists.sort((a, b) => {
+      const x = a.first;
+      const y = b.first;
+      return x === undefined || y === undefined
+        ? (x === undefined ? 1 : 0) - (y === undefined ? 1 : 0)
+        : compareRecords(x, y);
+    });
+  }
+  const decoded = new Array<KafkaRecord>(total);
+  const runs: PartitionRun[] = [];
+  let n = 0;
+  let ordered = true;
+  let shortOrNullValues = false;
+  let runStart = 0;
+  let previous: KafkaEventRecord | undefined;
+  for (const { key, records, first } of lists) {
+    for (let i = 0; i < records.length; i++) {
+      const source = records[i] as KafkaEventRecord;
+      if (tolerance === undefined) {
+        decoded[n] = i === 0 ? (first as KafkaRecord) : decodeRecord(source, key);
+      } else {
+        const record = tolerance.decode(source, key);
+        if (record === undefined) continue;
+        decoded[n] = record;
+      }
+      if (mayBeTombstone(source.value)) shortOrNullValues = true;
+      if (previous !== undefined) {
+        if (compareRecords(previous, source) > 0) ordered = false;
+        if (previous.topic !== source.topic || previous.partition !== source.partition) {
+          runs.push({ topic: previous.topic, partition: previous.partition, start: runStart, end: n });
+          runStart = n;
+        }
+      }
+      previous = source;
+      n++;
+    }
+  }
+  if (previous !== undefined)
+    runs.push({ topic: previous.topic, partition: previous.partition, start: runStart, end: n });
+  decoded.length = n;
+  const setAside = tolerance?.setAside() ?? NOTHING_SET_ASIDE;
+  if (!ordered) {
+    decoded.sort(compareRecords);
+    return { records: decoded, layout: undefined, ...setAside };
+  }
+  return { records: decoded, layout: { records: decoded, runs, shortOrNullValues }, ...setAside };
+}
+
+/** One list of the event's `records` map, with its `topic-partition` key and where it starts. */
+interface EventList {
+  readonly key: string;
+  readonly records: readonly unknown[];
+  /** Strict: the first record, decoded. Tolerant: its position, if it can be read. */
+  readonly first: RecordPosition | undefined;
+}
+
+/**
+ * The event's record lists, after the checks that fail the whole event in either mode. Strict,
+ * each list's first record is decoded here (and so fails here); tolerant, only placed.
+ */
+function eventLists(event: unknown, strict: boolean): EventList[] {
   if (event === null || typeof event !== 'object') {
     throw new SinkError(
       ErrorCode.DECODE_EVENT,
@@ -174,65 +281,73 @@ export function decodeBatch(event: unknown): DecodedEvent {
   if (records === null || typeof records !== 'object') {
     throw new SinkError(ErrorCode.DECODE_EVENT, 'the event has no "records" object keyed "topic-partition"');
   }
-  // Lists are keyed "topic-partition" and arrive in offset order. They are put in the order of
-  // their first records (so labels do not depend on key order) and decoded into one array; only
-  // if the result is then out of order (a list out of order, or holding another partition's
-  // records) is the whole batch sorted.
-  const keys = Object.keys(records);
-  const lists: unknown[][] = [];
-  const firsts: (KafkaRecord | undefined)[] = [];
-  let total = 0;
-  for (const batchKey of keys) {
-    const list = (records as Record<string, unknown>)[batchKey];
+  const lists: EventList[] = [];
+  for (const key of Object.keys(records)) {
+    const list = (records as Record<string, unknown>)[key];
     if (!Array.isArray(list)) {
-      throw new SinkError(ErrorCode.DECODE_EVENT, `records["${batchKey}"] is not an array of records`);
+      throw new SinkError(ErrorCode.DECODE_EVENT, `records["${key}"] is not an array of records`);
     }
-    lists.push(list);
-    firsts.push(list.length > 0 ? decodeRecord(list[0] as KafkaEventRecord, batchKey) : undefined);
-    total += list.length;
+    const head = list[0];
+    const first =
+      list.length === 0 ? undefined : strict ? decodeRecord(head as KafkaEventRecord, key) : positionOf(head);
+    lists.push({ key, records: list, first });
   }
-  const order = keys.map((_, k) => k);
-  if (order.length > 1) {
-    order.sort((a, b) => {
-      const x = firsts[a];
-      const y = firsts[b];
-      return x === undefined || y === undefined
-        ? (x === undefined ? 1 : 0) - (y === undefined ? 1 : 0)
-        : compareRecords(x, y);
-    });
-  }
-  const decoded = new Array<KafkaRecord>(total);
-  const runs: PartitionRun[] = [];
-  let n = 0;
-  let ordered = true;
-  let shortOrNullValues = false;
-  let runStart = 0;
-  let previous: KafkaEventRecord | undefined;
-  for (const k of order) {
-    const list = lists[k] as KafkaEventRecord[];
-    const batchKey = keys[k] as string;
-    for (let i = 0; i < list.length; i++) {
-      const source = list[i] as KafkaEventRecord;
-      decoded[n] = i === 0 ? (firsts[k] as KafkaRecord) : decodeRecord(source, batchKey);
-      if (mayBeTombstone(source.value)) shortOrNullValues = true;
-      if (previous !== undefined) {
-        if (compareRecords(previous, source) > 0) ordered = false;
-        if (previous.topic !== source.topic || previous.partition !== source.partition) {
-          runs.push({ topic: previous.topic, partition: previous.partition, start: runStart, end: n });
-          runStart = n;
-        }
-      }
-      previous = source;
-      n++;
+  return lists;
+}
+
+/** What tolerant decoding keeps beside the records: the undecodable, lowest offsets, raw records. */
+class Tolerance {
+  readonly undecodable: UndecodableRecord[] = [];
+  readonly lowestOffsets = new Map<string, RecordPosition>();
+  readonly raw = new Map<string, KafkaEventRecord>();
+
+  /** The record decoded, or undefined when it is set aside; throws when it has no position. */
+  decode(source: unknown, listKey: string): KafkaRecord | undefined {
+    const position = positionOf(source);
+    if (position !== undefined) {
+      this.raw.set(recordKey(position), source as KafkaEventRecord);
+      const key = partitionKey(position.topic, position.partition);
+      const seen = this.lowestOffsets.get(key);
+      if (seen === undefined || position.offset < seen.offset) this.lowestOffsets.set(key, position);
+    }
+    try {
+      return decodeRecord(source as KafkaEventRecord, listKey);
+    } catch (error) {
+      // decodeRecord refuses every record positionOf cannot place, so this rethrows its error.
+      if (position === undefined || !(error instanceof SinkError)) throw error;
+      this.undecodable.push({ ...position, error, raw: source as KafkaEventRecord });
+      return undefined;
     }
   }
-  if (previous !== undefined)
-    runs.push({ topic: previous.topic, partition: previous.partition, start: runStart, end: n });
-  if (!ordered) {
-    decoded.sort(compareRecords);
-    return { records: decoded, layout: undefined };
+
+  setAside(): SetAside {
+    return { undecodable: this.undecodable, lowestOffsets: this.lowestOffsets, raw: this.raw };
   }
-  return { records: decoded, layout: { records: decoded, runs, shortOrNullValues } };
+}
+
+type SetAside = Pick<DecodedEvent, 'undecodable' | 'lowestOffsets' | 'raw'>;
+
+/** Strict decoding sets nothing aside: one shared, empty answer. */
+const NOTHING_SET_ASIDE: SetAside = { undecodable: [], lowestOffsets: new Map(), raw: new Map() };
+
+/** Position key of a record: `topic\0partition\0offset`. */
+export function recordKey(r: RecordPosition): string {
+  return `${r.topic}\u0000${r.partition}\u0000${r.offset}`;
+}
+
+/** The records-map key the ESM uses, `topic-partition`. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+/** Where a raw record sits, or undefined when its topic, partition or offset cannot be read. */
+function positionOf(raw: unknown): RecordPosition | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const { topic, partition, offset } = raw as Partial<KafkaEventRecord>;
+  if (typeof topic !== 'string' || topic === '') return undefined;
+  if (!Number.isSafeInteger(partition) || !Number.isSafeInteger(offset)) return undefined;
+  if ((partition as number) < 0 || (offset as number) < 0) return undefined;
+  return { topic, partition: partition as number, offset: offset as number };
 }
 
 /** Topic, then partition, then offset: the order labels are built in. */
@@ -241,18 +356,18 @@ export function compareRecords(a: RecordPosition, b: RecordPosition): number {
 }
 
 /** Decodes one record's base64 key and value and its signed-byte headers. */
-export function decodeRecord(record: KafkaEventRecord, batchKey = ''): KafkaRecord {
+export function decodeRecord(record: KafkaEventRecord, listKey = ''): KafkaRecord {
   if (record === null || typeof record !== 'object') {
-    throw new SinkError(ErrorCode.DECODE_EVENT, `records["${batchKey}"] holds a non-object record`);
+    throw new SinkError(ErrorCode.DECODE_EVENT, `records["${listKey}"] holds a non-object record`);
   }
   const { topic, partition, offset, value, key } = record;
   if (typeof topic !== 'string' || topic === '') {
-    throw new SinkError(ErrorCode.DECODE_EVENT, `records["${batchKey}"] has a record without a topic`);
+    throw new SinkError(ErrorCode.DECODE_EVENT, `records["${listKey}"] has a record without a topic`);
   }
   if (!Number.isSafeInteger(partition) || partition < 0 || !Number.isSafeInteger(offset) || offset < 0) {
     throw new SinkError(
       ErrorCode.DECODE_EVENT,
-      `records["${batchKey}"] has a record of topic "${topic}" with partition ${JSON.stringify(partition)} and offset ${JSON.stringify(offset)}; both must be non-negative integers`,
+      `records["${listKey}"] has a record of topic "${topic}" with partition ${JSON.stringify(partition)} and offset ${JSON.stringify(offset)}; both must be non-negative integers`,
     );
   }
   const headers = record.headers;

@@ -1,6 +1,5 @@
 import type { OffsetRange } from '../batch/table-batches.ts';
-import { type DecodedBatch, partitionKey } from '../decode/each-record.ts';
-import type { KafkaRecord } from '../decode/event.ts';
+import { type DecodedEvent, type KafkaRecord, partitionKey } from '../decode/event.ts';
 import { RecordError, type SinkError } from '../errors.ts';
 
 /**
@@ -28,10 +27,10 @@ export interface FailedPartition {
  * that part again later.
  */
 export class PartitionFailures {
-  readonly #lowest: DecodedBatch['lowestOffsets'];
+  readonly #lowest: DecodedEvent['lowestOffsets'];
   readonly #failed = new Map<string, FailedPartition>();
 
-  constructor(lowestOffsets: DecodedBatch['lowestOffsets']) {
+  constructor(lowestOffsets: DecodedEvent['lowestOffsets']) {
     this.#lowest = lowestOffsets;
   }
 

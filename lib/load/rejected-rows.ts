@@ -1,10 +1,29 @@
+import { type PreparedLoad, prepareLoadWithout } from '../batch/prepare-loads.ts';
 import { rowText } from '../batch/serialize.ts';
-import type { TableBatch } from '../batch/table-batches.ts';
+import { sourceOf, type TableBatch } from '../batch/table-batches.ts';
+import type { SinkConfig } from '../config/sink-config.ts';
+import { type DecodedEvent, recordKey } from '../decode/event.ts';
+import { ErrorCode, LoadError, RecordError } from '../errors.ts';
+import { type DeadLetter, deadLetterOf } from './dead-letter-records.ts';
+import type { DeadLetterSender } from './dead-letters.ts';
+import { fetchErrorLogText } from './http.ts';
 
 /**
- * Rows StarRocks rejected: the error log behind `ErrorURL` parsed, and each rejected row mapped back
- * to the row (and so the record) it came from.
+ * Rows StarRocks rejected: the error log behind `ErrorURL` parsed, each rejected row mapped back
+ * to the row (and so the record) it came from, those records dead-lettered
+ * (`errors.tolerance=all`), and the load rebuilt without them.
  */
+
+/** How often a table is reloaded without the rows StarRocks rejected before the batch fails. */
+export const MAX_REJECTION_ROUNDS = 3;
+
+/** What dead-lettering rejected rows needs: the raw records and where their dead letters go. */
+export interface RejectedRowsContext {
+  readonly config: SinkConfig;
+  readonly deadline: number;
+  readonly raw: DecodedEvent['raw'];
+  readonly deadLetters: DeadLetterSender;
+}
 
 /** One rejected row from a StarRocks error log: `Error: <reason>. Row: <row>`. */
 export interface RejectedRow {
@@ -68,5 +87,84 @@ function sortKeys(value: unknown): unknown {
     Object.keys(value as object)
       .sort()
       .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+  );
+}
+
+/** A load StarRocks failed for "too many filtered rows", with an error log to read them from. */
+export function isFilteredRows(error: unknown): error is LoadError {
+  return (
+    error instanceof LoadError &&
+    error.errorUrl !== undefined &&
+    /too many filtered rows/i.test(error.starrocksMessage ?? '')
+  );
+}
+
+/** The rows of a StarRocks error log, or undefined when it cannot be read or parsed whole. */
+export async function readRejectedRows(
+  errorUrl: string,
+  deadline: number,
+): Promise<RejectedRow[] | undefined> {
+  const text = await fetchErrorLogText(errorUrl, deadline);
+  if (text === undefined) return undefined;
+  const { rows, unparsed } = parseErrorLog(text);
+  return unparsed.length > 0 || rows.length === 0 ? undefined : rows;
+}
+
+/**
+ * Rows StarRocks rejected, mapped back to their records and dead-lettered; returns their indexes in
+ * the load. Undefined when the error log could not be read or a rejected row matches no record:
+ * then nothing is dead-lettered.
+ */
+export async function deadLetterRejectedRows(
+  load: PreparedLoad,
+  rows: readonly RejectedRow[] | undefined,
+  context: RejectedRowsContext,
+): Promise<Set<number> | undefined> {
+  if (rows === undefined) return undefined;
+  const matched = matchRejectedRows(load.batch, rows, context.config.format);
+  if (matched === undefined) return undefined;
+  const letters: DeadLetter[] = [];
+  for (const [index, row] of matched) {
+    const record = sourceOf(load.batch, index);
+    const raw = context.raw.get(recordKey(record));
+    if (raw === undefined) return undefined;
+    const error = new RecordError(
+      ErrorCode.LOAD_FAILED,
+      record,
+      `StarRocks rejected the row loading into table "${load.batch.table}" (label ${load.label}): ${row.reason}`,
+    );
+    letters.push(deadLetterOf(raw, error, 'load', load.batch.table));
+  }
+  await context.deadLetters.send(letters);
+  return new Set(matched.keys());
+}
+
+/**
+ * Of `loads`, the first whose rows the error log behind `error` names: those rows are
+ * dead-lettered, and the load is rebuilt without them under the label of exactly the rows left.
+ * Throws when the log names no load's rows.
+ */
+export async function dropRejectedRows(
+  loads: readonly PreparedLoad[],
+  error: LoadError,
+  context: RejectedRowsContext,
+): Promise<{ index: number; next: PreparedLoad }> {
+  const rows = await readRejectedRows(error.errorUrl as string, context.deadline);
+  for (let index = 0; index < loads.length; index++) {
+    const load = loads[index] as PreparedLoad;
+    const drop = await deadLetterRejectedRows(load, rows, context);
+    if (drop === undefined) continue;
+    return { index, next: prepareLoadWithout(load, drop, context.config) };
+  }
+  throw unmatchedRejections(error);
+}
+
+/** Rows were rejected, and the error log does not name them well enough to dead-letter them. */
+function unmatchedRejections(error: LoadError): LoadError {
+  return new LoadError(
+    error.code,
+    `${error.summary}; its rejected rows could not be matched to records from ErrorURL, so none was dead-lettered and the batch fails`,
+    error,
+    { cause: error },
   );
 }

@@ -4,8 +4,7 @@ import {
   MessagesStreamFallbackModes,
   MessagesStreamModes,
 } from '@platformatic/kafka';
-import { partitionKey } from '../decode/each-record.ts';
-import type { KafkaEvent, KafkaEventRecord } from '../decode/event.ts';
+import { type KafkaEvent, type KafkaEventRecord, partitionKey } from '../decode/event.ts';
 import { MAX_EVENT_BYTES } from './event-limits.ts';
 import type { InvokeResult, LocalFunction } from './lambda-runtime.ts';
 

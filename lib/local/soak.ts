@@ -1,4 +1,4 @@
-import { partitionKey } from '../decode/each-record.ts';
+import { partitionKey } from '../decode/event.ts';
 import { offsetsTableDdl } from '../load/offsets-table.ts';
 import { type LocalFunction, startLocalFunction } from './lambda-runtime.ts';
 import { startStandIn } from './stand-in/index.ts';

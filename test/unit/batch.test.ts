@@ -6,7 +6,7 @@ import { findInvalidRow, serializeBody, writeBody } from '../../lib/batch/serial
 import { type BatchSummary, buildTableBatches, withoutRows } from '../../lib/batch/table-batches.ts';
 import { parseSinkConfig, type SinkConfig } from '../../lib/config/sink-config.ts';
 import { convertValue, toJsonText } from '../../lib/convert/json-converter.ts';
-import { decodeBatch, decodeEvent, type KafkaRecord } from '../../lib/decode/event.ts';
+import { decodeEvent, decodeKafkaEvent, type KafkaRecord } from '../../lib/decode/event.ts';
 import { RecordError } from '../../lib/errors.ts';
 import { seededRandom } from '../../lib/local/soak.ts';
 import { kafkaRecord, mskEvent, seedConfig, seedQuickstartEvent } from '../fixtures/events.ts';
@@ -301,7 +301,7 @@ describe('buildTableBatches, run by run', () => {
   ];
 
   it('builds the same tables, rows, ranges, labels and bodies as record by record', () => {
-    const { records: decoded, layout } = decodeBatch(mskEvent(records));
+    const { records: decoded, layout } = decodeKafkaEvent(mskEvent(records));
     expect(layout?.shortOrNullValues).toBe(false);
     expect(layout?.runs.map((r) => `${r.topic}-${r.partition}:${r.start}..${r.end}`)).toEqual([
       'a-0:0..3',
@@ -328,7 +328,7 @@ describe('buildTableBatches, run by run', () => {
   });
 
   it('goes record by record when a value may be a tombstone, or the lists came out of order', () => {
-    const withNull = decodeBatch(
+    const withNull = decodeKafkaEvent(
       mskEvent([...records, kafkaRecord({ topic: 'b', partition: 2, offset: 3, value: null })]),
     );
     expect(withNull.layout?.shortOrNullValues).toBe(true);
@@ -336,10 +336,10 @@ describe('buildTableBatches, run by run', () => {
 
     const event = mskEvent(records);
     (event.records['a-0'] as unknown[]).reverse();
-    expect(decodeBatch(event).layout).toBeUndefined();
+    expect(decodeKafkaEvent(event).layout).toBeUndefined();
 
     // A layout describes its own records only: given fewer (filtered) records, it is not used.
-    const whole = decodeBatch(mskEvent(records));
+    const whole = decodeKafkaEvent(mskEvent(records));
     const fewer = whole.records.filter((r) => r.offset !== 6);
     expect(buildTableBatches(fewer, config, undefined, whole.layout)).toEqual(
       buildTableBatches(fewer, config),
@@ -348,7 +348,7 @@ describe('buildTableBatches, run by run', () => {
 
   it('reports a topic that does not route as record by record does', () => {
     const event = mskEvent([...records, kafkaRecord({ topic: 'd', offset: 1, value: value(1) })]);
-    const { records: decoded, layout } = decodeBatch(event);
+    const { records: decoded, layout } = decodeKafkaEvent(event);
     const act = () => buildTableBatches(decoded, config, undefined, layout);
     expect(act).toThrow(RecordError);
     expect(act).toThrow('topic "d"');
@@ -391,7 +391,7 @@ describe('buildTableBatches, run by run, on generated events', () => {
       const keys = Object.keys(event.records).sort(() => random() - 0.5);
       const shuffled = Object.fromEntries(keys.map((k) => [k, event.records[k]]));
       if (random() < 0.1) (Object.values(shuffled)[0] as unknown[]).reverse();
-      const { records: decoded, layout } = decodeBatch({ ...event, records: shuffled });
+      const { records: decoded, layout } = decodeKafkaEvent({ ...event, records: shuffled });
 
       expect(decoded.map((r) => `${r.topic}-${r.partition}@${r.offset}`)).toEqual(
         [...decoded].sort(compare).map((r) => `${r.topic}-${r.partition}@${r.offset}`),

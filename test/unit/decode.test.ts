@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEvent } from '../../lib/decode/event.ts';
-import { SinkError } from '../../lib/errors.ts';
+import { decodeEvent, decodeKafkaEvent, recordKey } from '../../lib/decode/event.ts';
+import { ErrorCode, SinkError } from '../../lib/errors.ts';
 import { b64, kafkaRecord, mskEvent, selfManagedEvent } from '../fixtures/events.ts';
 
 describe('decodeEvent', () => {
@@ -114,5 +114,78 @@ describe('decodeEvent', () => {
     (event.records['test-0']?.[0] as { value: unknown }).value = bytes.toString('base64');
     expect(decodeEvent(event)[0]?.value).toEqual(bytes);
     expect(b64('')).toBe('');
+  });
+});
+
+describe('decodeKafkaEvent, tolerant', () => {
+  it('decodes a clean event in decodeEvent order and records every partition at its lowest offset', () => {
+    const event = mskEvent([
+      kafkaRecord({ topic: 'b.x', partition: 1, offset: 9 }),
+      kafkaRecord({ topic: 'a-y', partition: 0, offset: 5 }),
+      kafkaRecord({ topic: 'a-y', partition: 0, offset: 4 }),
+    ]);
+
+    const { records, undecodable, lowestOffsets } = decodeKafkaEvent(event, { tolerant: true });
+
+    expect(records.map((r) => `${r.topic}-${r.partition}@${r.offset}`)).toEqual([
+      'a-y-0@4',
+      'a-y-0@5',
+      'b.x-1@9',
+    ]);
+    expect(undecodable).toEqual([]);
+    expect([...lowestOffsets.entries()]).toEqual(
+      expect.arrayContaining([
+        ['a-y-0', { topic: 'a-y', partition: 0, offset: 4 }],
+        ['b.x-1', { topic: 'b.x', partition: 1, offset: 9 }],
+      ]),
+    );
+  });
+
+  it('sets aside a record that cannot be decoded with its position and raw form', () => {
+    const bad = { ...kafkaRecord({ partition: 2, offset: 7 }), key: 'not base64' };
+    const { records, undecodable } = decodeKafkaEvent(mskEvent([kafkaRecord({ offset: 1 }), bad]), {
+      tolerant: true,
+    });
+
+    expect(records).toHaveLength(1);
+    expect(undecodable).toMatchObject([{ topic: 'test', partition: 2, offset: 7, raw: bad }]);
+    expect(undecodable[0]?.error.code).toBe(ErrorCode.DECODE_EVENT);
+  });
+
+  it('still fails an event that is not a Kafka event', () => {
+    expect(() => decodeKafkaEvent({ eventSource: 'aws:sqs', records: {} }, { tolerant: true })).toThrow(
+      /not a Kafka event/,
+    );
+  });
+
+  it.each([
+    ['a non-object event', 'x', /not an object/],
+    ['missing records', { eventSource: 'aws:kafka' }, /no "records" object/],
+    [
+      'a list that is not an array',
+      { eventSource: 'aws:kafka', records: { 'test-0': {} } },
+      /records\["test-0"\] is not an array/,
+    ],
+  ])('fails %s as strict decoding does', (_case, event, message) => {
+    expect(() => decodeKafkaEvent(event, { tolerant: true })).toThrow(message);
+  });
+
+  it('fails the batch for a record whose topic, partition or offset cannot be read', () => {
+    const event = mskEvent([kafkaRecord({ offset: 1 }), kafkaRecord({ offset: 2 })]);
+    (event.records['test-0']?.[1] as { offset: unknown }).offset = '2';
+
+    expect(() => decodeKafkaEvent(event, { tolerant: true })).toThrow(/partition 0 and offset "2"/);
+  });
+
+  it('keeps the raw record of every position, undecodable ones included, and a layout of the rest', () => {
+    const bad = { ...kafkaRecord({ offset: 2 }), value: 'abc' };
+    const event = mskEvent([kafkaRecord({ offset: 1 }), bad, kafkaRecord({ offset: 3 })]);
+
+    const { records, layout, raw } = decodeKafkaEvent(event, { tolerant: true });
+
+    expect(records.map((r) => r.offset)).toEqual([1, 3]);
+    expect(layout?.runs).toEqual([{ topic: 'test', partition: 0, start: 0, end: 2 }]);
+    expect(raw.get(recordKey({ topic: 'test', partition: 0, offset: 2 }))).toBe(bad);
+    expect(raw.size).toBe(3);
   });
 });
