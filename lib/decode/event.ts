@@ -35,7 +35,7 @@ export interface KafkaHeader {
 }
 
 /**
- * A record of the batch. Key, value and headers are decoded on first use: the JSON fast path writes
+ * A record of the event. Key, value and headers are decoded on first use: the JSON fast path writes
  * base64 values straight into the Stream Load body and never needs a per-record buffer.
  */
 export interface KafkaRecord {
@@ -54,8 +54,8 @@ export interface KafkaRecord {
 
 /**
  * A record over its event entry: fields are read from the entry (validated by {@link decodeRecord})
- * rather than copied, so a batch of small records costs one two-field object each (the garbage
- * collector's time on a 6 MB batch falls with every field left out).
+ * rather than copied, so an event of small records costs one two-field object each (the garbage
+ * collector's time on a 6 MB event falls with every field left out).
  */
 class DecodedRecord implements KafkaRecord {
   private readonly source: KafkaEventRecord;
@@ -200,7 +200,7 @@ export function decodeKafkaEvent(event: unknown, options: DecodeOptions = {}): D
   // Lists are keyed "topic-partition" and arrive in offset order. They are put in the order of
   // their first records (so labels do not depend on key order) and decoded into one array; only
   // if the result is then out of order (a list out of order, or holding another partition's
-  // records) is the whole batch sorted.
+  // records) are all the records sorted.
   let total = 0;
   for (const list of lists) total += list.records.length;
   if (lists.length > 1) {
