@@ -405,6 +405,9 @@ function parseJsonObject(body: string): object | undefined {
 
 /** Newline-delimited JSON objects (the SQL API), or undefined when a line is not one. */
 function parseJsonLines(body: string): SqlLine[] | undefined {
+  // An error comes as one object, which may be spread over several lines.
+  const whole = parseJsonObject(body);
+  if (whole !== undefined) return [whole];
   const lines: SqlLine[] = [];
   for (const line of body.split('\n')) {
     if (line.trim() === '') continue;

@@ -15,20 +15,20 @@ export interface HttpAnswer {
   readonly body: string;
 }
 
-/** One request, sent the same to every hop of its redirects. */
-export interface HttpRequest {
-  readonly method: 'GET' | 'POST' | 'PUT';
-  /** Authorization included: the redirect rule re-sends it, fetch and undici would drop it. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** A PUT's body is a Buffer, so that every hop (and every attempt) can send it again. */
-  readonly body?: Buffer | string;
-  /** Absolute time (epoch ms) after which the request is abandoned. */
-  readonly deadline: number;
-  /** A PUT's TCP (and TLS) connect timeout. */
-  readonly connectTimeoutMs?: number;
-  /** How long a PUT waits for `100 Continue` before sending the body anyway. */
-  readonly waitForContinueMs?: number;
-}
+/**
+ * One request, sent the same to every hop of its redirects, Authorization included in `headers`
+ * (fetch and undici drop it across origins). A PUT goes with `Expect: 100-continue`, its body a
+ * Buffer so that every hop, and every attempt, can send it again.
+ */
+export type HttpRequest =
+  | {
+      readonly method: 'GET' | 'POST';
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body?: string;
+      /** Absolute time (epoch ms) after which the request is abandoned. */
+      readonly deadline: number;
+    }
+  | ({ readonly method: 'PUT' } & PutOptions);
 
 /** A transport failure: the request may or may not have reached StarRocks. */
 export class TransportError extends Error {
@@ -104,18 +104,14 @@ export async function exchange(url: URL, request: HttpRequest): Promise<Exchange
 }
 
 function send(url: URL, request: HttpRequest): Promise<HttpAnswer> {
-  if (request.method !== 'PUT') return fetchAnswer(url, request);
-  return putWithContinue(url, {
-    headers: request.headers,
-    body: Buffer.isBuffer(request.body) ? request.body : Buffer.from(request.body ?? ''),
-    connectTimeoutMs: request.connectTimeoutMs ?? 10_000,
-    waitForContinueMs: request.waitForContinueMs ?? 3000,
-    deadline: request.deadline,
-  });
+  return request.method === 'PUT' ? putWithContinue(url, request) : fetchAnswer(url, request);
 }
 
 /** A GET or POST on fetch, redirects left to {@link exchange}; failures become TransportErrors. */
-async function fetchAnswer(url: URL, request: HttpRequest): Promise<HttpAnswer> {
+async function fetchAnswer(
+  url: URL,
+  request: Extract<HttpRequest, { method: 'GET' | 'POST' }>,
+): Promise<HttpAnswer> {
   try {
     const res = await fetch(url, {
       method: request.method,
@@ -132,9 +128,7 @@ async function fetchAnswer(url: URL, request: HttpRequest): Promise<HttpAnswer> 
 }
 
 function fetchFailure(url: URL, error: Error & { cause?: { code?: string } }): TransportError {
-  if (error.name === 'TimeoutError' || error.name === 'AbortError') {
-    return new TransportError(`no answer from ${url.host} before the invocation deadline`, 'deadline');
-  }
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return noAnswerBeforeDeadline(url);
   const code = error.cause?.code;
   const phase = code !== undefined && CONNECT_ERRORS.has(code) ? 'connect' : 'request';
   const detail = error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
@@ -191,25 +185,9 @@ export function putWithContinue(url: URL, options: PutOptions): Promise<HttpAnsw
       finish(new TransportError(`no time left before the deadline to send to ${url.host}`, 'deadline'));
       return;
     }
-    timers.push(
-      setTimeout(
-        () =>
-          finish(new TransportError(`no answer from ${url.host} before the invocation deadline`, 'deadline')),
-        remaining,
-      ),
-    );
+    timers.push(setTimeout(() => finish(noAnswerBeforeDeadline(url)), remaining));
     req.on('socket', (socket) => {
-      const connectTimer = setTimeout(
-        () =>
-          finish(
-            new TransportError(
-              `connect to ${url.host} timed out after ${options.connectTimeoutMs} ms`,
-              'connect',
-              'ETIMEDOUT',
-            ),
-          ),
-        options.connectTimeoutMs,
-      );
+      const connectTimer = setTimeout(() => finish(connectTimedOut(url, options)), options.connectTimeoutMs);
       timers.push(connectTimer);
       socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
         clearTimeout(connectTimer);
@@ -217,38 +195,58 @@ export function putWithContinue(url: URL, options: PutOptions): Promise<HttpAnsw
       });
     });
     req.on('continue', sendBody);
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      const phase = error.code !== undefined && CONNECT_ERRORS.has(error.code) ? 'connect' : 'request';
-      finish(
-        new TransportError(
-          `${error.code ?? error.name} talking to ${url.host}: ${error.message}`,
-          phase,
-          error.code,
-        ),
-      );
-    });
+    req.on('error', (error: NodeJS.ErrnoException) => finish(requestFailed(url, error)));
     req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
-      });
-      res.on('error', (error) =>
-        finish(new TransportError(`reading the answer from ${url.host}: ${error.message}`, 'request')),
-      );
-      res.on('end', () => {
-        const answer = {
-          statusCode: res.statusCode ?? 0,
-          location: res.headers.location,
-          body: Buffer.concat(chunks).toString('utf8'),
-        };
+      readAnswer(url, res).then((answer) => {
         // An early answer (redirect, 401) leaves the request unfinished; the socket is not reused.
         if (!bodySent) req.destroy();
         finish(null, answer);
-      });
+      }, finish);
     });
   });
+}
+
+/** The whole answer, its body capped at {@link MAX_ANSWER_BYTES}. */
+function readAnswer(url: URL, res: http.IncomingMessage): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
+    });
+    res.on('error', (error) =>
+      reject(new TransportError(`reading the answer from ${url.host}: ${error.message}`, 'request')),
+    );
+    res.on('end', () =>
+      resolve({
+        statusCode: res.statusCode ?? 0,
+        location: res.headers.location,
+        body: Buffer.concat(chunks).toString('utf8'),
+      }),
+    );
+  });
+}
+
+function noAnswerBeforeDeadline(url: URL): TransportError {
+  return new TransportError(`no answer from ${url.host} before the invocation deadline`, 'deadline');
+}
+
+function connectTimedOut(url: URL, options: PutOptions): TransportError {
+  return new TransportError(
+    `connect to ${url.host} timed out after ${options.connectTimeoutMs} ms`,
+    'connect',
+    'ETIMEDOUT',
+  );
+}
+
+function requestFailed(url: URL, error: NodeJS.ErrnoException): TransportError {
+  const phase = error.code !== undefined && CONNECT_ERRORS.has(error.code) ? 'connect' : 'request';
+  return new TransportError(
+    `${error.code ?? error.name} talking to ${url.host}: ${error.message}`,
+    phase,
+    error.code,
+  );
 }
 
 /** The `Authorization` header for StarRocks' HTTP API. */

@@ -11,9 +11,11 @@ import { basicAuth, fetchErrorLogText } from './http.ts';
 import { readLoadState, roundRobin, type StarRocksCall, sendStreamLoad } from './starrocks-client.ts';
 
 /**
- * The Stream Load client: one PUT per table through an FE, following the 307 to a BE itself
- * (re-sending Authorization and the body), failing over across FEs, retrying transient failures
- * with the same label while the invocation has time, and waiting out labels left RUNNING.
+ * The Stream Load loader: one PUT per table through an FE (the StarRocks client follows the 307
+ * to a BE, re-sending Authorization and the body), failing over across FEs, retrying transient
+ * failures with the same label while the invocation has time, and waiting out labels left
+ * RUNNING. Its pieces: the retry policy ({@link goOnAfter}), one attempt ({@link attemptLoad}),
+ * what an answer means ({@link outcomeOf}), and the wait for a label ({@link waitForLabel}).
  */
 
 export interface Credentials {
@@ -115,6 +117,14 @@ interface Progress {
 /** What one attempt gives; the load adds its attempt counts and duration. */
 type AttemptResult = Omit<LoadResult, 'attempts' | 'backpressure' | 'durationMs'>;
 
+/**
+ * A loader whose FE rotation lasts as long as the loader: keep one per warm function, so that its
+ * invocations spread over the FEs.
+ *
+ * @example
+ * const loader = createStreamLoader({ feUrls: ['http://fe:8030'], database: 'db', connectTimeoutMs: 5000 });
+ * const result = await loader.load({ table: 'orders', label, body, headers, deadline, credentials });
+ */
 export function createStreamLoader(options: StreamLoaderOptions): StreamLoader {
   if (options.feUrls.length === 0)
     throw new SinkError(ErrorCode.CONFIG_INVALID, 'no FE address to load through');

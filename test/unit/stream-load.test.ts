@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, LoadError } from '../../lib/errors.ts';
+import { MAX_REDIRECTS, redirectTarget } from '../../lib/load/http.ts';
 import {
   type CredentialsProvider,
   createStreamLoader,
@@ -131,6 +132,15 @@ describe('createStreamLoader', () => {
     expect(result.attempts).toBe(3);
   });
 
+  it('retries a redirect without a Location, which it cannot follow', async () => {
+    sr.feReplies.push({ httpStatus: 307, text: '' });
+
+    const result = await loader().load(request());
+
+    expect(result).toMatchObject({ outcome: 'loaded', attempts: 2 });
+    expect(sr.seen.filter((s) => s.server === 'be')).toHaveLength(1);
+  });
+
   it('fails "too many filtered rows" at once with Status, Message and the first rejected rows', async () => {
     sr.beReplies.push({
       json: {
@@ -247,5 +257,35 @@ describe('createStreamLoader', () => {
     expect(error.message).toContain('(gave up after 3 attempts)');
     expect(error.message).toContain('Message: Memory of process exceed limit.');
     expect(error.retryable).toBe(true);
+  });
+});
+
+describe('redirectTarget', () => {
+  const fe = new URL('http://fe.example:8030/api/db/t/_stream_load');
+  const redirect = (statusCode: number, location?: string) => ({ statusCode, location, body: '' });
+
+  it.each([
+    [307, 'http://be.example:8040/api/db/t/_stream_load', 'http://be.example:8040/api/db/t/_stream_load'],
+    [308, '/api/db/t/_stream_load?x=1', 'http://fe.example:8030/api/db/t/_stream_load?x=1'],
+    [
+      301,
+      'https://leader.example:8443/api/db/t/_stream_load',
+      'https://leader.example:8443/api/db/t/_stream_load',
+    ],
+    [302, '//be.example:8040/p', 'http://be.example:8040/p'],
+    [303, 'p2', 'http://fe.example:8030/api/db/t/p2'],
+  ])('follows %i to %s, resolved against the URL that answered', (status, location, expected) => {
+    expect(redirectTarget(redirect(status, location), fe, 0)?.href).toBe(expected);
+  });
+
+  it.each([
+    ['a 307 without Location', redirect(307), 0],
+    ['a 307 with an empty Location', redirect(307, ''), 0],
+    ['a Location that is not a URL', redirect(307, 'http://[be'), 0],
+    ['a 300, which StarRocks does not send', redirect(300, 'http://be.example:8040/'), 0],
+    ['a 200', redirect(200, 'http://be.example:8040/'), 0],
+    ['a redirect past the last hop allowed', redirect(307, 'http://be.example:8040/'), MAX_REDIRECTS],
+  ])('does not follow %s', (_name, answer, hops) => {
+    expect(redirectTarget(answer, fe, hops)).toBeUndefined();
   });
 });
