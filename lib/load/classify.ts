@@ -127,13 +127,7 @@ export function classifyMessage(message: string): LoadOutcome {
 }
 
 /** The APIs the sink calls; each answers with JSON of its own shape. */
-export const StarRocksApi = {
-  streamLoad: 'stream-load',
-  transaction: 'transaction',
-  loadState: 'load-state',
-  sql: 'sql',
-} as const;
-export type StarRocksApi = (typeof StarRocksApi)[keyof typeof StarRocksApi];
+export type StarRocksApi = 'stream-load' | 'transaction' | 'load-state' | 'sql';
 
 const API_NAMES: Readonly<Record<StarRocksApi, string>> = {
   'stream-load': 'Stream Load',

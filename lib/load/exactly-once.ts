@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SinkConfig } from '../config/sink-config.ts';
 import { AttemptFailure } from './attempts.ts';
-import { type CoveredOffset, type OffsetRow, offsetRowList, writeIntent } from './offsets-table.ts';
+import { type CoveredOffset, offsetRowList, writeIntent } from './offsets-table.ts';
 import {
   backoff,
   DONE_STATES,
@@ -59,6 +59,7 @@ export async function commitMulti(
   const base = multiTableLabel(config.database, loads);
   // The same rows for every attempt: only the intent's label changes.
   const rows = offsetRowList(loads, covered);
+  const offsets = Buffer.from(JSON.stringify(rows));
   const maxAttempts = options.maxAttempts ?? 5;
   let last: AttemptFailure | undefined;
   let attempt = 0;
@@ -82,7 +83,7 @@ export async function commitMulti(
       attempt++;
       expectOk(begun, 'begin');
       await writeIntent(txn, offsetsTable, rows, label);
-      await loadEveryTable(txn, headers, loads, config, offsetsTable, rows);
+      await loadEveryTable(txn, headers, loads, config, offsetsTable, offsets);
       await commit(txn, headers);
       return { labels: [label], outcome: 'loaded', attempts: attempt };
     } catch (error) {
@@ -127,14 +128,14 @@ async function loadEveryTable(
   loads: readonly TxnTableLoad[],
   config: SinkConfig,
   offsetsTable: string,
-  rows: readonly OffsetRow[],
+  offsets: Buffer,
 ): Promise<void> {
   const dataHeaders = { ...config.loadHeaders, ...headers };
   for (const l of loads) {
     expectOk(await txn.load({ ...dataHeaders, table: l.batch.table }, l.body), 'load');
   }
   const offsetHeaders = { ...headers, table: offsetsTable, format: 'json', strip_outer_array: 'true' };
-  expectOk(await txn.load(offsetHeaders, Buffer.from(JSON.stringify(rows))), 'load of the offsets');
+  expectOk(await txn.load(offsetHeaders, offsets), 'load of the offsets');
 }
 
 /** Commits the transaction of `headers.label`; a commit that seems to fail is what the label says. */
