@@ -3,7 +3,7 @@
  * (its default, how its value is read, whose key it is, one line saying what it does), the Stream
  * Load headers and transform options the sink reads itself, the key families under a prefix, and
  * the Kafka Connect keys that are accepted and ignored or refused. The parser's unknown-key check,
- * the valid keys its message lists and its defaults come from here; test/unit/config-doc.test.ts
+ * the valid keys its message lists and its defaults come from here; test/unit/config/config-doc.test.ts
  * holds docs/configuration.md to it.
  */
 

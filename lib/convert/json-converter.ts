@@ -47,7 +47,7 @@ export interface ConvertOptions {
    * (after, or before for a delete) are read.
    */
   readonly unwrap?: boolean;
-  /** The transforms form a chain whose row can be written from the event's bytes (change-rows.ts). */
+  /** The transforms form a chain whose row can be written from the event's bytes (debezium-bytes.ts). */
   readonly changeRow?: ChangeRowTransforms | undefined;
 }
 

@@ -5,7 +5,7 @@ import { type Exchange, isRedirect } from './http.ts';
  * What an answer of StarRocks means for the sink. {@link classifyExchange} is the one place that
  * decides, for every API the sink calls: success, "wait for it", retry (now, at another FE, or
  * only when the batch is retried) and failure, from the transport error, the HTTP status and the
- * body. The table tests in test/unit/classify.test.ts mirror it.
+ * body. The table tests in test/unit/load/classify.test.ts mirror it.
  */
 
 /** The BE's JSON answer (FE-level errors use the same `Status`/`Message` names). */

@@ -235,7 +235,7 @@ const ROW_4: Row = {
 };
 
 /**
- * Row 5, a streamed INSERT of infinite timestamps: DATETIME's maximum, as lib/logical-types.ts
+ * Row 5, a streamed INSERT of infinite timestamps: DATETIME's maximum, as lib/convert/logical-types.ts
  * documents. Debezium sends MicroTimestamp 9223372036825200000 (adaptive), NanoTimestamp
  * 9223372036854775807 (nanoseconds) and ZonedTimestamp "infinity".
  */

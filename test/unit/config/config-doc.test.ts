@@ -12,7 +12,7 @@ import {
   SINK_PROPERTIES,
   SINK_PROPERTIES_PREFIX,
   TRANSFORM_OPTIONS,
-} from '../../lib/config/keys.ts';
+} from '../../../lib/config/keys.ts';
 
 /**
  * docs/configuration.md is written by hand and held to the key catalogue (lib/config/keys.ts):
@@ -22,7 +22,7 @@ import {
  */
 
 const DOC = readFileSync(
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/configuration.md'),
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/configuration.md'),
   'utf8',
 );
 

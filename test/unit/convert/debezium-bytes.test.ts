@@ -1,21 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { rowText } from '../../lib/batch/serialize.ts';
-import { buildTableBatches } from '../../lib/batch/table-batches.ts';
-import { parseSinkConfig, type SinkConfig } from '../../lib/config/sink-config.ts';
-import type { ConnectSchema } from '../../lib/convert/connect-schema.ts';
-import { changeRowText, changeRowTransforms } from '../../lib/convert/debezium-bytes.ts';
-import { parseJsonExact } from '../../lib/convert/exact-json.ts';
-import { convertValue } from '../../lib/convert/json-converter.ts';
-import { applyTransforms } from '../../lib/convert/transforms.ts';
-import { decodeEvent } from '../../lib/decode/event.ts';
-import { scanMembers } from '../../lib/decode/json-scanner.ts';
-import { RecordError } from '../../lib/errors.ts';
-import { seedDebeziumSettings } from '../../lib/local/seed.ts';
-import { kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
+import { rowText } from '../../../lib/batch/serialize.ts';
+import { buildTableBatches } from '../../../lib/batch/table-batches.ts';
+import { parseSinkConfig, type SinkConfig } from '../../../lib/config/sink-config.ts';
+import type { ConnectSchema } from '../../../lib/convert/connect-schema.ts';
+import { changeRowText, changeRowTransforms } from '../../../lib/convert/debezium-bytes.ts';
+import { parseJsonExact } from '../../../lib/convert/exact-json.ts';
+import { convertValue } from '../../../lib/convert/json-converter.ts';
+import { applyTransforms } from '../../../lib/convert/transforms.ts';
+import { decodeEvent } from '../../../lib/decode/event.ts';
+import { scanMembers } from '../../../lib/decode/json-scanner.ts';
+import { RecordError } from '../../../lib/errors.ts';
+import { seedDebeziumSettings } from '../../../lib/local/seed.ts';
+import { kafkaRecord, mskEvent, seedConfig } from '../../fixtures/events.ts';
 
 /**
- * The Debezium fast path (lib/change-rows.ts) must write the row the general path (parse, convert,
+ * The Debezium fast path (lib/convert/debezium-bytes.ts) must write the row the general path (parse, convert,
  * transform, stringify) writes, or step aside. Every case runs both and compares them exactly
  * (numbers by their digits, keys in any order).
  */
@@ -167,7 +167,7 @@ describe('the Debezium fast path writes what the general path writes', () => {
     const config = configOf(SEED);
     for (const name of ['snapshot-read', 'insert', 'update', 'delete']) {
       const fixture = JSON.parse(
-        readFileSync(new URL(`../fixtures/debezium/${name}.json`, import.meta.url), 'utf8'),
+        readFileSync(new URL(`../../fixtures/debezium/${name}.json`, import.meta.url), 'utf8'),
       ) as { value: string; topic: string };
       const value = fixture.value;
       const realConfig = configOf(seedDebeziumSettings(fixture.topic, 'customers'));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseSinkConfig } from '../../lib/config/sink-config.ts';
-import { ConfigError } from '../../lib/errors.ts';
-import { offsetRows } from '../../lib/load/offsets-table.ts';
-import { seedConfig } from '../fixtures/events.ts';
+import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
+import { ConfigError } from '../../../lib/errors.ts';
+import { offsetRows } from '../../../lib/load/offsets-table.ts';
+import { seedConfig } from '../../fixtures/events.ts';
 
 function problemKeys(overrides: Record<string, string>): string[] {
   try {

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { lz4FrameCompress, lz4FrameDecompress, xxh32 } from '../../lib/batch/lz4.ts';
+import { lz4FrameCompress, lz4FrameDecompress, xxh32 } from '../../../lib/batch/lz4.ts';
 
 /**
- * lib/lz4.ts against itself and against the reference implementation (the `lz4` command, from
+ * lib/batch/lz4.ts against itself and against the reference implementation (the `lz4` command, from
  * Debian's lz4 package; .ci/run installs it): frames we write must decode there, and frames it
  * writes (with its content checksum, which exercises xxh32 on long inputs) must decode here.
  */

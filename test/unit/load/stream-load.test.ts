@@ -1,13 +1,13 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ErrorCode, LoadError } from '../../lib/errors.ts';
-import { MAX_REDIRECTS, redirectTarget } from '../../lib/load/http.ts';
+import { ErrorCode, LoadError } from '../../../lib/errors.ts';
+import { MAX_REDIRECTS, redirectTarget } from '../../../lib/load/http.ts';
 import {
   type CredentialsProvider,
   createStreamLoader,
   type LoadRequest,
-} from '../../lib/load/stream-load.ts';
-import { type ScriptedStarRocks, startScriptedStarRocks } from '../support/scripted-starrocks.ts';
+} from '../../../lib/load/stream-load.ts';
+import { type ScriptedStarRocks, startScriptedStarRocks } from '../../support/scripted-starrocks.ts';
 
 const PASSWORD = 'secret-pw';
 let sr: ScriptedStarRocks;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnectSchema } from '../../lib/convert/connect-schema.ts';
-import { isRawJson, parseJsonExact } from '../../lib/convert/exact-json.ts';
-import { LOGICAL_TYPES } from '../../lib/convert/logical-types.ts';
+import type { ConnectSchema } from '../../../lib/convert/connect-schema.ts';
+import { isRawJson, parseJsonExact } from '../../../lib/convert/exact-json.ts';
+import { LOGICAL_TYPES } from '../../../lib/convert/logical-types.ts';
 
 /** Parses the payload as the converter does (exact int64), then applies the logical type. */
 function convert(name: string, payloadJson: string, parameters?: Record<string, string>): unknown {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ConverterConfig } from '../../lib/config/sink-config.ts';
-import { convertValue, toJsonText } from '../../lib/convert/json-converter.ts';
-import { decimalValue, formatInstant } from '../../lib/convert/logical-types.ts';
-import { decodeRecord, type KafkaRecord } from '../../lib/decode/event.ts';
-import { RecordError } from '../../lib/errors.ts';
+import type { ConverterConfig } from '../../../lib/config/sink-config.ts';
+import { convertValue, toJsonText } from '../../../lib/convert/json-converter.ts';
+import { decimalValue, formatInstant } from '../../../lib/convert/logical-types.ts';
+import { decodeRecord, type KafkaRecord } from '../../../lib/decode/event.ts';
+import { RecordError } from '../../../lib/errors.ts';
 
 const JSON_SCHEMALESS: ConverterConfig = { kind: 'json', schemasEnable: false, replaceNullWithDefault: true };
 const JSON_ENVELOPE: ConverterConfig = { kind: 'json', schemasEnable: true, replaceNullWithDefault: true };

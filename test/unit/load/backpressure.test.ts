@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseSinkConfig } from '../../lib/config/sink-config.ts';
-import { ConfigError, LoadError } from '../../lib/errors.ts';
-import { classifyResponse } from '../../lib/load/classify.ts';
-import { createStreamLoader, type LoadRequest } from '../../lib/load/stream-load.ts';
-import { seedConfig } from '../fixtures/events.ts';
-import { type ScriptedStarRocks, startScriptedStarRocks } from '../support/scripted-starrocks.ts';
+import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
+import { ConfigError, LoadError } from '../../../lib/errors.ts';
+import { classifyResponse } from '../../../lib/load/classify.ts';
+import { createStreamLoader, type LoadRequest } from '../../../lib/load/stream-load.ts';
+import { seedConfig } from '../../fixtures/events.ts';
+import { type ScriptedStarRocks, startScriptedStarRocks } from '../../support/scripted-starrocks.ts';
 
 let sr: ScriptedStarRocks;
 beforeEach(async () => {

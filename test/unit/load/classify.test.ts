@@ -4,8 +4,8 @@ import {
   classifyResponse,
   type StarRocksApi,
   transactionRefusal,
-} from '../../lib/load/classify.ts';
-import { type Exchange, TransportError } from '../../lib/load/http.ts';
+} from '../../../lib/load/classify.ts';
+import { type Exchange, TransportError } from '../../../lib/load/http.ts';
 
 describe('classifyResponse', () => {
   it.each([

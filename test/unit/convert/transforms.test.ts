@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { TransformConfig } from '../../lib/config/sink-config.ts';
-import { applyTransforms } from '../../lib/convert/transforms.ts';
-import { decodeRecord, type KafkaRecord } from '../../lib/decode/event.ts';
+import type { TransformConfig } from '../../../lib/config/sink-config.ts';
+import { applyTransforms } from '../../../lib/convert/transforms.ts';
+import { decodeRecord, type KafkaRecord } from '../../../lib/decode/event.ts';
 
 const RECORD: KafkaRecord = decodeRecord({
   topic: 'test.public.customers',

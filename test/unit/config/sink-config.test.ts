@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseSinkConfig, parseSinkConfigJson } from '../../lib/config/sink-config.ts';
-import { ConfigError } from '../../lib/errors.ts';
-import { seedConfig } from '../fixtures/events.ts';
+import { parseSinkConfig, parseSinkConfigJson } from '../../../lib/config/sink-config.ts';
+import { ConfigError } from '../../../lib/errors.ts';
+import { seedConfig } from '../../fixtures/events.ts';
 
 function problemsOf(input: unknown): { key: string; message: string }[] {
   try {

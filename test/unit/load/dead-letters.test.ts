@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildTableBatches, withoutRows } from '../../lib/batch/table-batches.ts';
-import { parseSinkConfig } from '../../lib/config/sink-config.ts';
-import { decodeEvent } from '../../lib/decode/event.ts';
-import { ErrorCode, SinkError } from '../../lib/errors.ts';
-import { deadLetterOf } from '../../lib/load/dead-letter-records.ts';
-import { matchRejectedRows, parseErrorLog } from '../../lib/load/rejected-rows.ts';
-import { b64, kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
+import { buildTableBatches, withoutRows } from '../../../lib/batch/table-batches.ts';
+import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
+import { decodeEvent } from '../../../lib/decode/event.ts';
+import { ErrorCode, SinkError } from '../../../lib/errors.ts';
+import { deadLetterOf } from '../../../lib/load/dead-letter-records.ts';
+import { matchRejectedRows, parseErrorLog } from '../../../lib/load/rejected-rows.ts';
+import { b64, kafkaRecord, mskEvent, seedConfig } from '../../fixtures/events.ts';
 
 const config = parseSinkConfig(seedConfig());
 

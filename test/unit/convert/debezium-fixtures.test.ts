@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { serializeBody } from '../../lib/batch/serialize.ts';
-import { buildTableBatches } from '../../lib/batch/table-batches.ts';
-import { parseSinkConfig } from '../../lib/config/sink-config.ts';
-import { decodeEvent } from '../../lib/decode/event.ts';
-import { seedDebeziumSettings } from '../../lib/local/seed.ts';
-import { kafkaRecord, mskEvent, seedConfig } from '../fixtures/events.ts';
+import { serializeBody } from '../../../lib/batch/serialize.ts';
+import { buildTableBatches } from '../../../lib/batch/table-batches.ts';
+import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
+import { decodeEvent } from '../../../lib/decode/event.ts';
+import { seedDebeziumSettings } from '../../../lib/local/seed.ts';
+import { kafkaRecord, mskEvent, seedConfig } from '../../fixtures/events.ts';
 
 /**
  * The real Debezium 3.6.1 records captured by test/e2e/capture-debezium.ts (the seed's `customers`
@@ -30,7 +30,7 @@ const FIXTURES = Object.fromEntries(
   NAMES.map((name) => [
     name,
     JSON.parse(
-      readFileSync(new URL(`../fixtures/debezium/${name}.json`, import.meta.url), 'utf8'),
+      readFileSync(new URL(`../../fixtures/debezium/${name}.json`, import.meta.url), 'utf8'),
     ) as Fixture,
   ]),
 ) as Record<Name, Fixture>;

@@ -1,15 +1,15 @@
 import { gunzipSync, gzipSync, zstdDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { buildLabel } from '../../lib/batch/label.ts';
-import { resolveTable } from '../../lib/batch/route.ts';
-import { findInvalidRow, serializeBody, writeBody } from '../../lib/batch/serialize.ts';
-import { type BatchSummary, buildTableBatches, withoutRows } from '../../lib/batch/table-batches.ts';
-import { parseSinkConfig, type SinkConfig } from '../../lib/config/sink-config.ts';
-import { convertValue, toJsonText } from '../../lib/convert/json-converter.ts';
-import { decodeEvent, decodeKafkaEvent, type KafkaRecord } from '../../lib/decode/event.ts';
-import { RecordError } from '../../lib/errors.ts';
-import { seededRandom } from '../../lib/local/soak.ts';
-import { kafkaRecord, mskEvent, seedConfig, seedQuickstartEvent } from '../fixtures/events.ts';
+import { buildLabel } from '../../../lib/batch/label.ts';
+import { resolveTable } from '../../../lib/batch/route.ts';
+import { findInvalidRow, serializeBody, writeBody } from '../../../lib/batch/serialize.ts';
+import { type BatchSummary, buildTableBatches, withoutRows } from '../../../lib/batch/table-batches.ts';
+import { parseSinkConfig, type SinkConfig } from '../../../lib/config/sink-config.ts';
+import { convertValue, toJsonText } from '../../../lib/convert/json-converter.ts';
+import { decodeEvent, decodeKafkaEvent, type KafkaRecord } from '../../../lib/decode/event.ts';
+import { RecordError } from '../../../lib/errors.ts';
+import { seededRandom } from '../../../lib/local/soak.ts';
+import { kafkaRecord, mskEvent, seedConfig, seedQuickstartEvent } from '../../fixtures/events.ts';
 
 const LABEL_PATTERN = /^[-\w]{1,128}$/;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseSinkConfig } from '../../lib/config/sink-config.ts';
-import { ConfigError, ErrorCode, SinkError } from '../../lib/errors.ts';
-import { PartitionFailures } from '../../lib/load/partial-batch.ts';
-import { seedConfig } from '../fixtures/events.ts';
+import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
+import { ConfigError, ErrorCode, SinkError } from '../../../lib/errors.ts';
+import { PartitionFailures } from '../../../lib/load/partial-batch.ts';
+import { seedConfig } from '../../fixtures/events.ts';
 
 describe('PartitionFailures', () => {
   const lowest = new Map([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, decodeKafkaEvent, recordKey } from '../../lib/decode/event.ts';
-import { ErrorCode, SinkError } from '../../lib/errors.ts';
-import { b64, kafkaRecord, mskEvent, selfManagedEvent } from '../fixtures/events.ts';
+import { decodeEvent, decodeKafkaEvent, recordKey } from '../../../lib/decode/event.ts';
+import { ErrorCode, SinkError } from '../../../lib/errors.ts';
+import { b64, kafkaRecord, mskEvent, selfManagedEvent } from '../../fixtures/events.ts';
 
 describe('decodeEvent', () => {
   it('decodes an MSK record: base64 key and value, signed header bytes', () => {
