@@ -2,7 +2,8 @@ import { kafkaConsumer } from '@aws-lambda-powertools/kafka';
 import { compressBody } from '../lib/batch/compress.ts';
 import { writeBody } from '../lib/batch/serialize.ts';
 import { buildTableBatches } from '../lib/batch/table-batches.ts';
-import type { BodyCompression, SinkConfig } from '../lib/config/sink-config.ts';
+import type { BodyCompression } from '../lib/config/compression.ts';
+import type { SinkConfig } from '../lib/config/sink-config.ts';
 import { decodeEvent } from '../lib/decode/event.ts';
 import type { BenchEvent, EventKind } from './events.ts';
 

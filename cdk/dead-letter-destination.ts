@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DEFAULT_DEAD_LETTER_PREFIX } from '../lib/config/sink-config.ts';
+import { DEFAULT_DEAD_LETTER_PREFIX } from '../lib/config/keys.ts';
 import { createRetainedBucket, createRetainedQueue, grantPutObjects } from './retained-stores.ts';
 
 /**

@@ -23,8 +23,6 @@ import { loadInTransactions } from './load/transaction-loads.ts';
  * prepare each table's load, load (at-least-once or exactly-once), and settle the outcome.
  */
 
-export type { BatchReport, SinkLog, StageTimings, TableLoadReport } from './load/batch-report.ts';
-
 export interface ProcessOptions {
   readonly config: SinkConfig;
   readonly loader: StreamLoader;

@@ -1,5 +1,5 @@
 import type { MiddlewareObj, Request } from '@middy/core';
-import type { CredentialsSource } from '../../lib/config/sink-config.ts';
+import type { CredentialsSource } from '../../lib/config/connection.ts';
 import { ErrorCode, SinkError } from '../../lib/errors.ts';
 import type { Credentials, CredentialsProvider } from '../../lib/load/stream-load.ts';
 

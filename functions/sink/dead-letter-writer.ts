@@ -1,4 +1,4 @@
-import type { DeadLetterDestination } from '../../lib/config/sink-config.ts';
+import type { DeadLetterDestination } from '../../lib/config/delivery.ts';
 import {
   type DeadLetter,
   type DeadLetterWriter,

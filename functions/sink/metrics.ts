@@ -1,5 +1,5 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { BatchReport } from '../../lib/sink.ts';
+import type { BatchReport } from '../../lib/load/batch-report.ts';
 
 /** Back-pressure refusals of a batch that failed (a successful one reports them in its report). */
 export function recordFailure(metrics: Metrics, backpressure: number): void {

@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import type { BodyCompression } from '../config/sink-config.ts';
+import type { BodyCompression } from '../config/compression.ts';
 import { lz4FrameCompress } from './lz4.ts';
 
 /**

@@ -1,4 +1,5 @@
-import { isValidTableName, type SinkConfig } from '../config/sink-config.ts';
+import type { SinkConfig } from '../config/sink-config.ts';
+import { isValidTableName } from '../config/values.ts';
 import type { KafkaRecord } from '../decode/event.ts';
 import { ErrorCode, RecordError } from '../errors.ts';
 

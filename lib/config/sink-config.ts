@@ -16,20 +16,6 @@ import { parseRouting } from './routing.ts';
 import { parseTransforms, type TransformConfig } from './transforms.ts';
 import type { ConfigSource } from './values.ts';
 
-// The types and names other code imports from here, wherever their area now declares them.
-export type { BodyCompression } from './compression.ts';
-export type { CredentialsSource } from './connection.ts';
-export type { ConverterConfig } from './converters.ts';
-export type { DeadLetterDestination, ExactlyOnce } from './delivery.ts';
-export {
-  type CompressionCodec,
-  DEFAULT_DEAD_LETTER_PREFIX,
-  type DeleteHandlingMode,
-  type ErrorTolerance,
-} from './keys.ts';
-export type { TransformConfig } from './transforms.ts';
-export { isValidTableName } from './values.ts';
-
 export interface SinkConfig {
   /** FE base URLs (`http://host:port`), in the configured order. */
   readonly feUrls: readonly string[];

@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import type { TransformConfig } from '../config/sink-config.ts';
+import type { TransformConfig } from '../config/transforms.ts';
 import { isSpace, MemberCursor, type MemberSpan, memberName } from '../decode/json-scanner.ts';
 import type { ConnectSchema } from './connect-schema.ts';
 import { isRawJson, rawJson } from './exact-json.ts';

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { ConverterConfig } from '../config/sink-config.ts';
+import type { ConverterConfig } from '../config/converters.ts';
 import { type KafkaRecord, mayBeTombstone } from '../decode/event.ts';
 import {
   checkObjectSpan,

@@ -1,4 +1,4 @@
-import type { TransformConfig } from '../config/sink-config.ts';
+import type { TransformConfig } from '../config/transforms.ts';
 import type { KafkaRecord } from '../decode/event.ts';
 import { ErrorCode, RecordError } from '../errors.ts';
 

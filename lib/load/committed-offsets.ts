@@ -1,6 +1,7 @@
 import { resolveTable } from '../batch/route.ts';
 import { type KafkaRecord, partitionKey } from '../decode/event.ts';
-import { type CoveredOffset, offsetKey, readSettledOffsets, type TxnOptions } from './exactly-once.ts';
+import { type CoveredOffset, offsetKey, readSettledOffsets } from './offsets-table.ts';
+import type { TxnOptions } from './transaction-api.ts';
 
 /**
  * Exactly-once in multi mode: records at or below the offsets the offsets table holds were loaded

@@ -1,4 +1,4 @@
-import type { DeadLetterDestination } from '../config/sink-config.ts';
+import type { DeadLetterDestination } from '../config/delivery.ts';
 import type { KafkaEventRecord } from '../decode/event.ts';
 import type { SinkError } from '../errors.ts';
 

@@ -15,9 +15,6 @@ import {
   transactionClient,
 } from './transaction-api.ts';
 
-export { type CoveredOffset, offsetKey, readSettledOffsets } from './offsets-table.ts';
-export type { TxnOptions, TxnTableLoad } from './transaction-api.ts';
-
 /**
  * `sink.semantic=exactly-once` over the Stream Load transaction API: the two ways to commit.
  *

@@ -1,14 +1,8 @@
 import type { PreparedLoad } from '../batch/prepare-loads.ts';
 import type { SinkConfig } from '../config/sink-config.ts';
 import { type SinkLog, type TableLoadReport, tableReport } from './batch-report.ts';
-import {
-  type CoveredOffset,
-  commitMulti,
-  commitPerTable,
-  type TxnOptions,
-  type TxnOutcome,
-  type TxnTableLoad,
-} from './exactly-once.ts';
+import { commitMulti, commitPerTable, type TxnOutcome } from './exactly-once.ts';
+import type { CoveredOffset } from './offsets-table.ts';
 import {
   dropRejectedRows,
   isFilteredRows,
@@ -16,6 +10,7 @@ import {
   type RejectedRowsContext,
 } from './rejected-rows.ts';
 import type { CredentialsProvider } from './stream-load.ts';
+import type { TxnOptions, TxnTableLoad } from './transaction-api.ts';
 
 /**
  * Exactly-once loading: every table's load committed through the transaction API (one

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConverterConfig } from '../../../lib/config/sink-config.ts';
+import type { ConverterConfig } from '../../../lib/config/converters.ts';
 import { convertValue, toJsonText } from '../../../lib/convert/json-converter.ts';
 import { decimalValue, formatInstant } from '../../../lib/convert/logical-types.ts';
 import { decodeRecord, type KafkaRecord } from '../../../lib/decode/event.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TransformConfig } from '../../../lib/config/sink-config.ts';
+import type { TransformConfig } from '../../../lib/config/transforms.ts';
 import { applyTransforms } from '../../../lib/convert/transforms.ts';
 import { decodeRecord, type KafkaRecord } from '../../../lib/decode/event.ts';
 
