@@ -33,8 +33,12 @@ export function formatRows(
   if (rows.length === 0) return 'Empty set (0.00 sec)';
   const specs = columns.map((column) => (typeof column === 'string' ? { name: column } : column));
   const texts = rows.map((row) => specs.map((spec) => cellText(row[spec.name])));
+  // A fold, not Math.max(...cells): an argument per row overflows the stack above about 125k rows.
   const widths = specs.map((spec, index) =>
-    Math.max(4, width(spec.name), ...texts.map((cells) => width(cells[index] ?? ''))),
+    texts.reduce(
+      (widest, cells) => Math.max(widest, width(cells[index] ?? '')),
+      Math.max(4, width(spec.name)),
+    ),
   );
   const aligns = specs.map(
     (spec) =>

@@ -27,6 +27,14 @@ export const TXN_STATUS = {
 
 const FE_EXCEPTION = 'class com.starrocks.common.StarRocksException';
 
+/**
+ * Appends one by one: `target.push(...items)` passes every row as an argument and overflows the stack
+ * above about 125k rows, and StarRocks' own Java client sends about 250k rows in one transaction load.
+ */
+function appendEach<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
+
 /** Data loaded into one table of a transaction. Multi-table transactions (4.0) hold several. */
 interface TxnTable {
   readonly table: Table;
@@ -430,8 +438,8 @@ export class TransactionManager {
       }
       part.spec = spec;
       part.dataHeaders = dataHeaders;
-      part.ops.push(...read.ops);
-      part.errors.push(...read.errors);
+      appendEach(part.ops, read.ops);
+      appendEach(part.errors, read.errors);
       part.loadBytes += body.length;
       part.loads++;
       rows = {
