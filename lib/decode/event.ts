@@ -231,7 +231,9 @@ export function decodeKafkaEvent(event: unknown, options: DecodeOptions = {}): D
       }
       if (mayBeTombstone(source.value)) shortOrNullValues = true;
       if (previous !== undefined) {
-        if (compareRecords(previous, source) > 0) ordered = false;
+        const order = compareRecords(previous, source);
+        if (order > 0) ordered = false;
+        else if (order === 0) throw duplicateRecord(source);
         if (previous.topic !== source.topic || previous.partition !== source.partition) {
           runs.push({ topic: previous.topic, partition: previous.partition, start: runStart, end: n });
           runStart = n;
@@ -247,9 +249,24 @@ export function decodeKafkaEvent(event: unknown, options: DecodeOptions = {}): D
   const setAside = tolerance?.setAside() ?? NOTHING_SET_ASIDE;
   if (!ordered) {
     decoded.sort(compareRecords);
+    for (let i = 1; i < decoded.length; i++) {
+      if (compareRecords(decoded[i - 1] as KafkaRecord, decoded[i] as KafkaRecord) === 0)
+        throw duplicateRecord(decoded[i] as KafkaRecord);
+    }
     return { records: decoded, layout: undefined, ...setAside };
   }
   return { records: decoded, layout: { records: decoded, runs, shortOrNullValues }, ...setAside };
+}
+
+/**
+ * The event holds a record twice (same topic, partition and offset). The event-source mapping never
+ * sends that; loading both would load the row twice under one label, so the event is refused.
+ */
+function duplicateRecord(record: RecordPosition): SinkError {
+  return new SinkError(
+    ErrorCode.DECODE_EVENT,
+    `the event holds ${describe(record)} more than once; an event-source mapping never sends a record twice, so nothing of this event is loaded: check what built it`,
+  );
 }
 
 /** One list of the event's `records` map, with its `topic-partition` key and where it starts. */
@@ -305,10 +322,13 @@ class Tolerance {
   decode(source: unknown, listKey: string): KafkaRecord | undefined {
     const position = positionOf(source);
     if (position !== undefined) {
-      this.raw.set(recordKey(position), source as KafkaEventRecord);
-      const key = partitionKey(position.topic, position.partition);
-      const seen = this.lowestOffsets.get(key);
-      if (seen === undefined || position.offset < seen.offset) this.lowestOffsets.set(key, position);
+      const key = recordKey(position);
+      // Set-aside records take no part in the order check: their duplicates are found here.
+      if (this.raw.has(key)) throw duplicateRecord(position);
+      this.raw.set(key, source as KafkaEventRecord);
+      const partition = partitionKey(position.topic, position.partition);
+      const seen = this.lowestOffsets.get(partition);
+      if (seen === undefined || position.offset < seen.offset) this.lowestOffsets.set(partition, position);
     }
     try {
       return decodeRecord(source as KafkaEventRecord, listKey);

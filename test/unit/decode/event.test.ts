@@ -189,3 +189,45 @@ describe('decodeKafkaEvent, tolerant', () => {
     expect(raw.size).toBe(3);
   });
 });
+
+describe('decodeKafkaEvent, a record sent twice', () => {
+  const twice = (list: 'same' | 'other' | 'undecodable') => {
+    const first = kafkaRecord({ offset: 4, value: { id: 1 } });
+    const again = kafkaRecord({ offset: 4, value: { id: 2 } });
+    if (list === 'same') return mskEvent([kafkaRecord({ offset: 3 }), first, again]);
+    // Another list holding the same position (the list keys are only labels of the records).
+    const late = list === 'other' ? again : { ...again, value: 'abc' };
+    return {
+      eventSource: 'aws:kafka' as const,
+      records: {
+        'test-0': [kafkaRecord({ offset: 3 }), first],
+        'test-0-copy': [kafkaRecord({ offset: 2 }), late],
+      },
+    };
+  };
+
+  it.each([
+    ['next to each other in its list', 'same'],
+    ['in another list of the event', 'other'],
+  ] as const)('refuses the event, strict, when the record is %s', (_case, list) => {
+    expect(() => decodeKafkaEvent(twice(list))).toThrow(
+      'the event holds topic "test", partition 0, offset 4 more than once',
+    );
+  });
+
+  it.each([
+    ['next to each other in its list', 'same'],
+    ['in another list of the event', 'other'],
+    ['in another list, and one copy cannot be decoded', 'undecodable'],
+  ] as const)('refuses the event, tolerant, when the record is %s', (_case, list) => {
+    let error: unknown;
+    try {
+      decodeKafkaEvent(twice(list), { tolerant: true });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(SinkError);
+    expect((error as SinkError).code).toBe(ErrorCode.DECODE_EVENT);
+    expect((error as SinkError).message).toContain('offset 4 more than once');
+  });
+});
