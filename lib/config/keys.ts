@@ -24,6 +24,7 @@ export type KeyKind =
   | 'text'
   | 'list'
   | 'fe-urls'
+  | 'hosts'
   | 'name'
   | 'topic-map'
   | 'regex'
@@ -94,6 +95,12 @@ export const SINK_KEYS = {
     kind: 'fe-urls',
     default: REQUIRED,
     doc: 'FE HTTP addresses, comma separated: host:port or http(s)://host:port.',
+  },
+  'starrocks.redirect.hosts': {
+    group: 'ours',
+    kind: 'hosts',
+    default: undefined,
+    doc: 'Where an FE redirect may take the credentials: host, host:port, CIDR or .domain entries; default the FE hosts and their /24 or /64.',
   },
   'starrocks.database.name': {
     group: 'connector',
@@ -232,6 +239,13 @@ export const SINK_KEYS = {
     kind: 'name',
     default: 'kafka_offsets',
     doc: 'With sink.transaction.mode=multi: the table the committed offsets are kept in.',
+  },
+  'sink.max.concurrent.loads': {
+    group: 'ours',
+    kind: 'integer',
+    range: [1, 256],
+    default: 8,
+    doc: 'At most this many Stream Loads (one per table) run at once in one invocation.',
   },
   [COMPRESSION_LEVEL_KEY]: {
     group: 'ours',

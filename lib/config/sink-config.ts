@@ -6,7 +6,12 @@
  */
 import { ConfigError, type ConfigProblem } from '../errors.ts';
 import { type BodyCompression, parseCompression } from './compression.ts';
-import { type CredentialsSource, parseConnection, parseConnectTimeout } from './connection.ts';
+import {
+  type CredentialsSource,
+  parseConnection,
+  parseConnectTimeout,
+  type RedirectHosts,
+} from './connection.ts';
 import { type ConverterConfig, parseConverter } from './converters.ts';
 import { type DeadLetterDestination, type ExactlyOnce, parseDelivery } from './delivery.ts';
 import { checkKeyNames } from './key-names.ts';
@@ -14,11 +19,16 @@ import type { ErrorTolerance } from './keys.ts';
 import { checkCsvInputs, checkMergeCommit, parseBodyFormat, parseLoadHeaders } from './load-headers.ts';
 import { parseRouting } from './routing.ts';
 import { parseTransforms, type TransformConfig } from './transforms.ts';
-import type { ConfigSource } from './values.ts';
+import { type ConfigSource, readInteger } from './values.ts';
 
 export interface SinkConfig {
   /** FE base URLs (`http://host:port`), in the configured order. */
   readonly feUrls: readonly string[];
+  /**
+   * Where a redirect from an FE may take a request with its credentials (`starrocks.redirect.hosts`;
+   * by default each FE host and, for an FE given as an IP literal, its /24 or /64).
+   */
+  readonly redirectHosts: RedirectHosts;
   readonly database: string;
   readonly credentials: CredentialsSource;
   readonly topicToTable: ReadonlyMap<string, string>;
@@ -40,6 +50,8 @@ export interface SinkConfig {
    */
   readonly compression: BodyCompression | undefined;
   readonly connectTimeoutMs: number;
+  /** `sink.max.concurrent.loads`: at most this many table loads run at once in one invocation. */
+  readonly maxConcurrentLoads: number;
   /**
    * Return `{ batchItemFailures }` naming only the partitions that failed, so the rest commit.
    * Needs `ReportBatchItemFailures` on the event-source mapping (provisioned mode).
@@ -95,7 +107,7 @@ export function parseSinkConfig(input: unknown): SinkConfig {
 
   // Unknown keys first, so a typo is reported next to what it was probably meant to be.
   const ignoredKeys = checkKeyNames(source);
-  const { feUrls, database, credentials } = parseConnection(source);
+  const { feUrls, redirectHosts, database, credentials } = parseConnection(source);
   const { topicToTable, topics, topicsRegex } = parseRouting(source);
   const keyConverter = parseConverter('key', source);
   const valueConverter = parseConverter('value', source);
@@ -108,11 +120,13 @@ export function parseSinkConfig(input: unknown): SinkConfig {
   const compression = parseCompression(loadHeaders, format, source);
 
   const connectTimeoutMs = parseConnectTimeout(source);
+  const maxConcurrentLoads = readInteger(source, 'sink.max.concurrent.loads');
   const delivery = parseDelivery(source, loadHeaders.headers);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     feUrls,
+    redirectHosts,
     database,
     credentials,
     topicToTable,
@@ -127,6 +141,7 @@ export function parseSinkConfig(input: unknown): SinkConfig {
     loadHeaders: loadHeaders.headers,
     compression,
     connectTimeoutMs,
+    maxConcurrentLoads,
     partialBatchResponse: delivery.partialBatchResponse,
     errorTolerance: delivery.errorTolerance,
     deadLetter: delivery.deadLetter,

@@ -81,3 +81,27 @@ export function readChoice<K extends ChoiceKey>(source: ConfigSource, key: K): C
   source.problem(key, `"${text}" is not supported; valid values: ${values.join(', ')}`);
   return undefined;
 }
+
+/** The integer keys whose range does not depend on another key. */
+type RangedIntegerKey = {
+  [P in SinkKeyOfKind<'integer'>]: (typeof SINK_KEYS)[P] extends { range: readonly [number, number] }
+    ? P
+    : never;
+}[SinkKeyOfKind<'integer'>];
+
+/**
+ * A ranged integer key's value; its catalogue default when it is absent or (reported) not a decimal
+ * integer in the key's range. `unit` is named in the message.
+ */
+export function readInteger(source: ConfigSource, key: RangedIntegerKey, unit?: string): number {
+  const { default: fallback, range } = SINK_KEYS[key];
+  const text = source.get(key);
+  if (text === undefined) return fallback;
+  const n = /^\s*\d{1,9}\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= range[0] && n <= range[1])) {
+    const inUnit = unit === undefined ? '' : ` (${unit})`;
+    source.problem(key, `"${text}" is not an integer in [${range.join(', ')}]${inUnit}`);
+    return fallback;
+  }
+  return n;
+}
