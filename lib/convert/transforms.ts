@@ -139,11 +139,7 @@ export function applyTransforms(
     }
     const image = current[route.image];
     if (image === null || typeof image !== 'object' || Array.isArray(image)) {
-      throw new RecordError(
-        ErrorCode.CDC_UNSUPPORTED,
-        record,
-        `Debezium op "${current.op}" has no "${route.image}" image; a delete needs REPLICA IDENTITY that includes the key (PostgreSQL default) to be applied`,
-      );
+      throw new RecordError(ErrorCode.CDC_UNSUPPORTED, record, missingImage(current.op, route.image, image));
     }
     if (route.op === 0 || route.op === null)
       rejectToastPlaceholders(record, image as Record<string, unknown>);
@@ -163,6 +159,21 @@ export function applyTransforms(
     }
   }
   return { kind: 'row', value: current };
+}
+
+/**
+ * Why an op's image cannot be applied. Only a delete's missing `before` is the source's REPLICA
+ * IDENTITY; an image of the wrong kind is a producer that does not write Debezium's envelope.
+ */
+function missingImage(op: string, image: 'before' | 'after', value: unknown): string {
+  if (value !== null && value !== undefined) {
+    const kind = Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    return `Debezium op "${op}": "${image}" is ${kind}, not a row (a JSON object of columns), so this is not a change event as Debezium writes it; check what produces this topic`;
+  }
+  if (op === 'd') {
+    return `Debezium op "d" has no "before" image; a delete needs REPLICA IDENTITY that includes the key (PostgreSQL default) to be applied`;
+  }
+  return `Debezium op "${op}" has no "${image}" image (it is ${value === null ? 'null' : 'missing'}), and Debezium always writes the new row of a create, update or read; check what produces this topic`;
 }
 
 function describeKeys(value: Record<string, unknown>): string {

@@ -240,3 +240,16 @@ describe('the Debezium fast path steps aside', () => {
     expect(changeRowTransforms(configOf({ ...addOnly, transforms: 'addfield' }).transforms)).toBeUndefined();
   });
 });
+
+describe('an update whose after is an array', () => {
+  it.each([
+    ['with schemas', SEED],
+    ['without schemas', { ...SEED, 'value.converter.schemas.enable': 'false' }],
+  ])('fails %s saying what is wrong, not REPLICA IDENTITY', (_case, settings) => {
+    const config = configOf(settings);
+    const envelope = changeEvent('u', '[1,2]');
+    const value = settings === SEED ? envelope : JSON.stringify(JSON.parse(envelope).payload);
+    expect(() => sinkRow(config, value)).toThrow(/"after".* (is|should be) a(n array| struct)/);
+    expect(() => sinkRow(config, value)).not.toThrow('REPLICA IDENTITY');
+  });
+});

@@ -169,3 +169,32 @@ describe('applyTransforms on messages that are not row changes', () => {
     });
   });
 });
+
+describe('an image that is not a row', () => {
+  it.each([
+    ['an array', 'u', [1, 2], 'Debezium op "u": "after" is an array, not a row'],
+    ['a string', 'c', 'x', 'Debezium op "c": "after" is a string, not a row'],
+  ])('fails %s "after" saying what it is, not REPLICA IDENTITY', (_kind, op, after, message) => {
+    const envelope = { ...debeziumEnvelope(op, null, null), after };
+    let error: Error | undefined;
+    try {
+      applyTransforms(RECORD, envelope, [ADD_OP, unwrap('rewrite')]);
+    } catch (thrown) {
+      error = thrown as Error;
+    }
+    expect(error?.message).toContain(message);
+    expect(error?.message).not.toContain('REPLICA IDENTITY');
+  });
+
+  it('fails an update whose after is null without blaming REPLICA IDENTITY', () => {
+    expect(() => applyTransforms(RECORD, debeziumEnvelope('u', null, null), [unwrap('rewrite')])).toThrow(
+      'Debezium op "u" has no "after" image (it is null)',
+    );
+  });
+
+  it('fails a delete without before naming REPLICA IDENTITY, as before', () => {
+    expect(() => applyTransforms(RECORD, debeziumEnvelope('d', null, null), [unwrap('rewrite')])).toThrow(
+      'a delete needs REPLICA IDENTITY',
+    );
+  });
+});
