@@ -13,6 +13,8 @@ export const ErrorCode = {
   LOAD_AUTH: 'LOAD_AUTH',
   LOAD_TRANSPORT: 'LOAD_TRANSPORT',
   LOAD_DEADLINE: 'LOAD_DEADLINE',
+  /** A redirect the sink does not follow (host not allowed, https → http, scheme, loop, bad Location). */
+  LOAD_REDIRECT: 'LOAD_REDIRECT',
   SECRET_INVALID: 'SECRET_INVALID',
   DEADLETTER_FAILED: 'DEADLETTER_FAILED',
 } as const;

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../errors.ts';
-import { type Exchange, isRedirect } from './http.ts';
+import type { Exchange, HttpAnswer, RefusedRedirect } from './http.ts';
+import { noScrub, type Scrub } from './scrub.ts';
 
 /**
  * What an answer of StarRocks means for the sink. {@link classifyExchange} is the one place that
@@ -108,10 +109,10 @@ export function classifyResponse(response: StreamLoadResponse): LoadOutcome {
     if (response.ExistingJobStatus === 'FINISHED') return { kind: 'already-loaded' };
     return { kind: 'running' };
   }
+  // A synchronous merge commit left COMMITTED answers Status::PublishTimeout("Load has not been
+  // published before timeout") (BE isomorphic_batch_write.cpp), i.e. `Publish Timeout`, taken above;
+  // the same words under any other Status are a failure like any other.
   const message = response.Message ?? '';
-  // A synchronous merge commit whose merged transaction committed but was not yet published: the
-  // rows will become visible, as with Publish Timeout; sending again would load them twice.
-  if (/has not been published before timeout/i.test(message)) return { kind: 'loaded' };
   if (status === undefined) return { kind: 'fail', reason: 'the answer has no Status field' };
   return classifyMessage(message);
 }
@@ -197,28 +198,31 @@ export function isRefusal(verdict: { readonly kind: string }): verdict is Refusa
 
 /**
  * Decides what one exchange with StarRocks means: a transport failure (connect: retry at the next
- * FE; request: retry; deadline: not retried now), 401/403 (the credentials), a redirect that was
- * not followed, 5xx (retry), any other status but 200 (fail), a body that is not the API's JSON
- * (retry), and then the API's own answer.
+ * FE; request: retry; deadline: not retried now), a refused redirect (fail: the configuration or
+ * the cluster must change), 401/403 (the credentials), 5xx (retry), any other status but 200
+ * (fail), a body that is not the API's JSON (retry), a success to a PUT whose body was never sent
+ * (retry: nothing was loaded), and then the API's own answer. Every text taken from the answer
+ * goes through `scrub` (the sink's credentials, should a server echo them) before it reaches the
+ * verdict.
  *
  * @example
- * classifyExchange('transaction', { url, hops: 0, answer: { statusCode: 503, location: undefined, body: '' } })
+ * classifyExchange('transaction', { url, hops: 0, answer: { statusCode: 503, location: undefined, body: '', truncated: false, bodySent: true } })
  * // → { kind: 'retry', code: 'LOAD_TRANSPORT', summary: 'got HTTP 503 from fe:8030', ... }
  */
-export function classifyExchange(api: 'stream-load', exchange: Exchange): StreamLoadVerdict;
-export function classifyExchange(api: 'transaction', exchange: Exchange): TransactionVerdict;
-export function classifyExchange(api: 'load-state', exchange: Exchange): LabelStateVerdict;
-export function classifyExchange(api: 'sql', exchange: Exchange): SqlVerdict;
-export function classifyExchange(api: StarRocksApi, exchange: Exchange): Verdict;
-export function classifyExchange(api: StarRocksApi, exchange: Exchange): Verdict {
+export function classifyExchange(api: 'stream-load', exchange: Exchange, scrub?: Scrub): StreamLoadVerdict;
+export function classifyExchange(api: 'transaction', exchange: Exchange, scrub?: Scrub): TransactionVerdict;
+export function classifyExchange(api: 'load-state', exchange: Exchange, scrub?: Scrub): LabelStateVerdict;
+export function classifyExchange(api: 'sql', exchange: Exchange, scrub?: Scrub): SqlVerdict;
+export function classifyExchange(api: StarRocksApi, exchange: Exchange, scrub?: Scrub): Verdict;
+export function classifyExchange(api: StarRocksApi, exchange: Exchange, scrub: Scrub = noScrub): Verdict {
+  return scrubVerdict(verdictOf(api, exchange), scrub);
+}
+
+function verdictOf(api: StarRocksApi, exchange: Exchange): Verdict {
   if ('failure' in exchange) return transportRefusal(exchange);
+  if ('refused' in exchange) return redirectRefusal(api, exchange.refused);
   const { statusCode: status, body } = exchange.answer;
   const host = exchange.url.host;
-  if (isRedirect(status)) {
-    return refusal('retry', ErrorCode.LOAD_TRANSPORT, redirectSummary(status, exchange.hops), {
-      httpStatus: status,
-    });
-  }
   if (status === 401 || status === 403) {
     return refusal(
       'fail',
@@ -235,16 +239,82 @@ export function classifyExchange(api: StarRocksApi, exchange: Exchange): Verdict
       ? refusal('retry', ErrorCode.LOAD_TRANSPORT, summary, details)
       : refusal('fail', ErrorCode.LOAD_FAILED, summary, details);
   }
-  const json = api === 'sql' ? parseJsonLines(body) : parseJsonObject(body);
+  const json = exchange.answer.truncated
+    ? undefined
+    : api === 'sql'
+      ? parseJsonLines(body)
+      : parseJsonObject(body);
   if (json === undefined) {
+    const cut = exchange.answer.truncated ? ' (cut: it is longer than any answer of that API)' : '';
     return refusal(
       'retry',
       ErrorCode.LOAD_FAILED,
-      `got an answer from ${host} that is not ${API_NAMES[api]} JSON`,
+      `got an answer from ${host} that is not ${API_NAMES[api]} JSON${cut}`,
       { starrocksMessage: body.slice(0, 300) },
     );
   }
-  return readAnswer(api, json, host);
+  return unsentBodyRefusal(readAnswer(api, json, host), exchange.answer, host);
+}
+
+/**
+ * A success to a PUT whose body was never sent (no `100 Continue`, no redirect, and an answer
+ * before the body went out): whatever it says, these rows were not loaded.
+ */
+function unsentBodyRefusal(verdict: Verdict, answer: HttpAnswer, host: string): Verdict {
+  if (answer.bodySent || (verdict.kind !== 'loaded' && verdict.kind !== 'ok')) return verdict;
+  return refusal(
+    'retry',
+    ErrorCode.LOAD_TRANSPORT,
+    `got a success from ${host} before the body was sent, so nothing was loaded; sending again`,
+    {},
+  );
+}
+
+/** A redirect not followed: not retried now (the same FE would redirect the same way). */
+function redirectRefusal(api: StarRocksApi, refused: RefusedRedirect): Refusal {
+  return refusal(
+    'fail',
+    ErrorCode.LOAD_REDIRECT,
+    `was redirected by ${refused.from} (${API_NAMES[api]}) to "${refused.location}", which the sink does not follow: ${refused.reason}`,
+    {},
+  );
+}
+
+/** The verdict with every text taken from the answer scrubbed of the sink's credentials. */
+function scrubVerdict(verdict: Verdict, scrub: Scrub): Verdict {
+  if (scrub === noScrub) return verdict;
+  if (isRefusal(verdict)) {
+    const { details } = verdict;
+    return {
+      ...verdict,
+      summary: scrub(verdict.summary),
+      details: {
+        ...details,
+        status: optional(details.status, scrub),
+        starrocksMessage: optional(details.starrocksMessage, scrub),
+        errorUrl: optional(details.errorUrl, scrub),
+        errorLog: optional(details.errorLog, scrub),
+      },
+    };
+  }
+  if ('response' in verdict) return { ...verdict, response: scrubTexts(verdict.response, scrub) };
+  if ('answer' in verdict) return { ...verdict, answer: scrubTexts(verdict.answer, scrub) };
+  return verdict;
+}
+
+/** The answer's `Message` and `ErrorURL` scrubbed (its other fields are StarRocks' own words and numbers). */
+function scrubTexts<T extends { readonly Message?: string; readonly ErrorURL?: string }>(
+  answer: T,
+  scrub: Scrub,
+): T {
+  const scrubbed: Record<string, unknown> = { ...answer };
+  if (typeof answer.Message === 'string') scrubbed.Message = scrub(answer.Message);
+  if (typeof answer.ErrorURL === 'string') scrubbed.ErrorURL = scrub(answer.ErrorURL);
+  return scrubbed as T;
+}
+
+function optional(text: string | undefined, scrub: Scrub): string | undefined {
+  return text === undefined ? undefined : scrub(text);
 }
 
 function readAnswer(api: StarRocksApi, json: object, host: string): Verdict {
@@ -258,10 +328,6 @@ function readAnswer(api: StarRocksApi, json: object, host: string): Verdict {
     case 'sql':
       return readSqlRows(json as readonly SqlLine[]);
   }
-}
-
-function redirectSummary(status: number, hops: number): string {
-  return `got redirect ${status} without a usable Location after ${hops + 1} hops`;
 }
 
 /**
@@ -412,7 +478,7 @@ function parseJsonLines(body: string): SqlLine[] | undefined {
   return lines;
 }
 
-/** A short message from a non-200 answer; bodies never echo credentials, but cap them anyway. */
+/** A short message from a non-200 answer (scrubbed with the rest of the verdict). */
 function safeMessage(body: string): string | undefined {
   const parsed = parseJsonObject(body) as { Message?: string; msg?: string; message?: string } | undefined;
   const text = parsed?.Message ?? parsed?.msg ?? parsed?.message ?? body;

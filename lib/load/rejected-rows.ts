@@ -6,7 +6,7 @@ import { type DecodedEvent, recordKey } from '../decode/event.ts';
 import { ErrorCode, LoadError, RecordError } from '../errors.ts';
 import { type DeadLetter, deadLetterOf } from './dead-letter-records.ts';
 import type { DeadLetterSender } from './dead-letters.ts';
-import { fetchErrorLogText } from './http.ts';
+import { fetchErrorLogText, MAX_ERROR_LOG_BYTES } from './http.ts';
 
 /**
  * Rows StarRocks rejected: the error log behind `ErrorURL` parsed, each rejected row mapped back
@@ -104,9 +104,20 @@ export async function readRejectedRows(
   errorUrl: string,
   deadline: number,
 ): Promise<RejectedRow[] | undefined> {
-  const text = await fetchErrorLogText(errorUrl, deadline);
-  if (text === undefined) return undefined;
-  const { rows, unparsed } = parseErrorLog(text);
+  const log = await readErrorLog(errorUrl, deadline);
+  return log === 'cut' ? undefined : log;
+}
+
+/**
+ * The rows of a StarRocks error log; `cut` when the log is larger than {@link MAX_ERROR_LOG_BYTES}
+ * or did not come whole before the deadline (its rows cannot all be named, and a guess is not
+ * dead-lettered); undefined when it cannot be read or parsed whole.
+ */
+async function readErrorLog(errorUrl: string, deadline: number): Promise<RejectedRow[] | 'cut' | undefined> {
+  const log = await fetchErrorLogText(errorUrl, deadline);
+  if (log === undefined) return undefined;
+  if (log.cut) return 'cut';
+  const { rows, unparsed } = parseErrorLog(log.text);
   return unparsed.length > 0 || rows.length === 0 ? undefined : rows;
 }
 
@@ -149,7 +160,8 @@ export async function dropRejectedRows(
   error: LoadError,
   context: RejectedRowsContext,
 ): Promise<{ index: number; next: PreparedLoad }> {
-  const rows = await readRejectedRows(error.errorUrl as string, context.deadline);
+  const rows = await readErrorLog(error.errorUrl as string, context.deadline);
+  if (rows === 'cut') throw cutLog(error);
   for (let index = 0; index < loads.length; index++) {
     const load = loads[index] as PreparedLoad;
     const drop = await deadLetterRejectedRows(load, rows, context);
@@ -164,6 +176,16 @@ function unmatchedRejections(error: LoadError): LoadError {
   return new LoadError(
     error.code,
     `${error.summary}; its rejected rows could not be matched to records from ErrorURL, so none was dead-lettered and the batch fails`,
+    error,
+    { cause: error },
+  );
+}
+
+/** The error log is too large (or too slow) to be read whole: no row is dead-lettered on a guess. */
+function cutLog(error: LoadError): LoadError {
+  return new LoadError(
+    error.code,
+    `${error.summary}; its error log at ErrorURL was cut (more than ${MAX_ERROR_LOG_BYTES >> 20} MiB, or not read whole before the deadline), so its rejected rows cannot all be named: none was dead-lettered and the batch fails`,
     error,
     { cause: error },
   );

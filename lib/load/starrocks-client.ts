@@ -1,3 +1,4 @@
+import type { RedirectHosts } from '../config/connection.ts';
 import {
   classifyExchange,
   type LabelStateVerdict,
@@ -5,20 +6,27 @@ import {
   type StreamLoadVerdict,
   type TransactionVerdict,
 } from './classify.ts';
-import { exchange, type HttpRequest } from './http.ts';
+import { type Exchange, exchange, type HttpRequest } from './http.ts';
+import { credentialScrub } from './scrub.ts';
 
 /**
  * The one StarRocks HTTP client: the FE a call starts at, and the calls the sink makes (Stream
  * Load, the transaction API, `get_load_state`, the SQL API). Each goes through http.ts, which
- * follows redirects by one rule, and comes back as classify.ts's verdict for the caller to act on.
+ * follows redirects by one rule (only to the hosts `starrocks.redirect.hosts` allows), and comes
+ * back as classify.ts's verdict, scrubbed of the call's credentials, for the caller to act on.
  */
+
+/** The most of a SQL API answer read: the offsets table has a row per topic, partition and table. */
+const MAX_SQL_ANSWER_BYTES = 16 << 20;
 
 /** Where one call goes and with what: the FE it starts at, the credentials, the time it has. */
 export interface StarRocksCall {
   readonly fe: string;
   readonly database: string;
-  /** The `Authorization` header, sent to every hop. */
+  /** The `Authorization` header, sent to every hop that `redirectHosts` allows. */
   readonly authorization: string;
+  /** Where a redirect may take the call and its credentials (`starrocks.redirect.hosts`). */
+  readonly redirectHosts: RedirectHosts;
   /** Absolute time (epoch ms) after which the call is abandoned. */
   readonly deadline: number;
   /** A PUT's TCP (and TLS) connect timeout. */
@@ -51,7 +59,7 @@ export async function sendStreamLoad(
   body: Buffer,
 ): Promise<StreamLoadVerdict> {
   const path = `/api/${encodeURIComponent(call.database)}/${encodeURIComponent(table)}/_stream_load`;
-  return classifyExchange('stream-load', await send(call, path, putOf(call, headers, body)));
+  return classifyExchange('stream-load', await send(call, path, putOf(call, headers, body)), scrubOf(call));
 }
 
 /** `PUT /api/transaction/load`: data into the open transaction named by the `label` header. */
@@ -61,7 +69,7 @@ export async function sendTransactionLoad(
   body: Buffer,
 ): Promise<TransactionVerdict> {
   const request = putOf(call, { ...headers, db: call.database }, body);
-  return classifyExchange('transaction', await send(call, '/api/transaction/load', request));
+  return classifyExchange('transaction', await send(call, '/api/transaction/load', request), scrubOf(call));
 }
 
 /** `POST /api/transaction/{operation}`. */
@@ -75,7 +83,8 @@ export async function sendTransactionOperation(
     headers: { ...headers, db: call.database, Authorization: call.authorization },
     deadline: call.deadline,
   };
-  return classifyExchange('transaction', await send(call, `/api/transaction/${operation}`, request));
+  const path = `/api/transaction/${operation}`;
+  return classifyExchange('transaction', await send(call, path, request), scrubOf(call));
 }
 
 /** `GET /api/{db}/get_load_state?label=`: the state of a label (PREPARE … VISIBLE, ABORTED, UNKNOWN). */
@@ -86,7 +95,7 @@ export async function readLoadState(call: StarRocksCall, label: string): Promise
     headers: { Authorization: call.authorization },
     deadline: call.deadline,
   };
-  return classifyExchange('load-state', await send(call, path, request));
+  return classifyExchange('load-state', await send(call, path, request), scrubOf(call));
 }
 
 /** Rows of `SELECT <columns> FROM <table>` through the HTTP SQL API (StarRocks 3.2+). */
@@ -102,8 +111,9 @@ export async function selectRows(
     headers: { 'Content-Type': 'application/json', Authorization: call.authorization },
     body: JSON.stringify({ query }),
     deadline: call.deadline,
+    maxBytes: MAX_SQL_ANSWER_BYTES,
   };
-  return classifyExchange('sql', await send(call, path, request));
+  return classifyExchange('sql', await send(call, path, request), scrubOf(call));
 }
 
 function putOf(call: StarRocksCall, headers: Readonly<Record<string, string>>, body: Buffer): HttpRequest {
@@ -117,6 +127,10 @@ function putOf(call: StarRocksCall, headers: Readonly<Record<string, string>>, b
   };
 }
 
-function send(call: StarRocksCall, path: string, request: HttpRequest) {
-  return exchange(new URL(path, call.fe), request);
+function send(call: StarRocksCall, path: string, request: HttpRequest): Promise<Exchange> {
+  return exchange(new URL(path, call.fe), request, call.redirectHosts);
+}
+
+function scrubOf(call: StarRocksCall) {
+  return credentialScrub(call.authorization);
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RedirectHosts } from '../config/connection.ts';
 import { ErrorCode, LoadError, SinkError } from '../errors.ts';
 import { AttemptFailure, exponentialDelay, withJitter } from './attempts.ts';
 import {
@@ -7,7 +8,8 @@ import {
   type StreamLoadResponse,
   type StreamLoadVerdict,
 } from './classify.ts';
-import { basicAuth, fetchErrorLogText } from './http.ts';
+import { basicAuth, fetchErrorLogText, MAX_ERROR_LOG_BYTES } from './http.ts';
+import { credentialScrub, type Scrub } from './scrub.ts';
 import { readLoadState, roundRobin, type StarRocksCall, sendStreamLoad } from './starrocks-client.ts';
 
 /**
@@ -33,6 +35,8 @@ export interface StreamLoaderOptions {
   readonly feUrls: readonly string[];
   readonly database: string;
   readonly connectTimeoutMs: number;
+  /** Where a redirect may take a load and its credentials (`starrocks.redirect.hosts`). */
+  readonly redirectHosts: RedirectHosts;
   /** Wait for `100 Continue` this long before sending the body anyway. @default 3000 */
   readonly waitForContinueMs?: number;
   /** First retry delay; doubles up to `maxRetryDelayMs`. @default 200 */
@@ -83,6 +87,8 @@ export interface StreamLoader {
 
 const ERROR_LOG_LINES = 10;
 const ERROR_LOG_CHARS = 3000;
+/** An error shows the first lines of a log; lines of rows longer than this are cut anyway. */
+const ERROR_LOG_READ_BYTES = Math.min(64 << 10, MAX_ERROR_LOG_BYTES);
 const LOAD_STATE_DONE = new Set(['VISIBLE', 'COMMITTED']);
 
 /** How a loader retries: attempts, the time one needs, and the back-off between them. */
@@ -257,6 +263,7 @@ async function attemptLoad(
     fe,
     database: loader.options.database,
     authorization: basicAuth(credentials),
+    redirectHosts: loader.options.redirectHosts,
     deadline: request.deadline,
     connectTimeoutMs: loader.options.connectTimeoutMs,
     waitForContinueMs: loader.waitForContinueMs,
@@ -299,7 +306,7 @@ async function outcomeOf(
       );
     }
     default:
-      throw await withErrorLog(verdict, request.deadline);
+      throw await withErrorLog(verdict, request.deadline, credentialScrub(call.authorization));
   }
 }
 
@@ -333,10 +340,12 @@ function sendAgain(summary: string, response: StreamLoadResponse): AttemptFailur
 }
 
 /** A refused load, with the first lines of the rejected rows behind its ErrorURL. */
-async function withErrorLog(refusal: Refusal, deadline: number): Promise<AttemptFailure> {
+async function withErrorLog(refusal: Refusal, deadline: number, scrub: Scrub): Promise<AttemptFailure> {
   const failure = new AttemptFailure(refusal);
   const errorUrl = refusal.details.errorUrl;
-  return errorUrl ? failure.withDetails({ errorLog: await fetchErrorLog(errorUrl, deadline) }) : failure;
+  return errorUrl
+    ? failure.withDetails({ errorLog: await fetchErrorLog(errorUrl, deadline, scrub) })
+    : failure;
 }
 
 /** Polls `get_load_state` until the label is final or the deadline nears. */
@@ -370,10 +379,17 @@ async function labelState(call: StarRocksCall, label: string): Promise<string> {
   throw new AttemptFailure(verdict).during('could not read its label state:');
 }
 
-/** The first lines of the rejected-rows log behind `ErrorURL`; best effort. */
-async function fetchErrorLog(errorUrl: string, deadline: number): Promise<string | undefined> {
-  const text = await fetchErrorLogText(errorUrl, deadline, 3000);
-  return text?.split('\n').slice(0, ERROR_LOG_LINES).join('\n').slice(0, ERROR_LOG_CHARS).trimEnd();
+/**
+ * The first lines of the rejected-rows log behind `ErrorURL`, scrubbed; best effort. Only the first
+ * lines are shown, so only {@link ERROR_LOG_READ_BYTES} are read; a log cut there (or by the
+ * deadline) says so.
+ */
+async function fetchErrorLog(errorUrl: string, deadline: number, scrub: Scrub): Promise<string | undefined> {
+  const log = await fetchErrorLogText(errorUrl, deadline, 3000, ERROR_LOG_READ_BYTES);
+  if (log === undefined) return undefined;
+  const shown = log.text.split('\n').slice(0, ERROR_LOG_LINES).join('\n').slice(0, ERROR_LOG_CHARS).trimEnd();
+  const cut = log.cut ? `\n(the log was cut after ${log.text.length} characters: ErrorURL has the rest)` : '';
+  return scrub(`${shown}${cut}`);
 }
 
 /**

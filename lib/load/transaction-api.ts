@@ -69,6 +69,7 @@ export function transactionClient(options: TxnOptions): TransactionClient {
     fe: nextFe(),
     database: config.database,
     authorization: basicAuth(await credentials.get()),
+    redirectHosts: config.redirectHosts,
     deadline,
     connectTimeoutMs: config.connectTimeoutMs,
     waitForContinueMs: 3000,

@@ -1,5 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { RedirectHosts } from '../../lib/config/connection.ts';
+import { parseSinkConfig } from '../../lib/config/sink-config.ts';
+import { seedConfig } from '../fixtures/events.ts';
 
 /**
  * A scripted FE/BE pair on loopback for unit tests of the Stream Load client: the FE checks Basic
@@ -39,6 +42,13 @@ export interface ScriptedStarRocks {
   /** When false the BE does not send 100 Continue and waits for the body anyway. */
   sendContinue: boolean;
   close(): Promise<void>;
+}
+
+/** The default `starrocks.redirect.hosts` rule for these FE URLs, as the config parser derives it. */
+export function redirectHostsFor(feUrls: readonly string[], setting?: string): RedirectHosts {
+  const overrides: Record<string, string> = { 'starrocks.http.url': feUrls.join(',') };
+  if (setting !== undefined) overrides['starrocks.redirect.hosts'] = setting;
+  return parseSinkConfig(seedConfig(overrides)).redirectHosts;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -4,7 +4,11 @@ import { ConfigError, LoadError } from '../../../lib/errors.ts';
 import { classifyResponse } from '../../../lib/load/classify.ts';
 import { createStreamLoader, type LoadRequest } from '../../../lib/load/stream-load.ts';
 import { seedConfig } from '../../fixtures/events.ts';
-import { type ScriptedStarRocks, startScriptedStarRocks } from '../../support/scripted-starrocks.ts';
+import {
+  redirectHostsFor,
+  type ScriptedStarRocks,
+  startScriptedStarRocks,
+} from '../../support/scripted-starrocks.ts';
 
 let sr: ScriptedStarRocks;
 beforeEach(async () => {
@@ -19,6 +23,7 @@ const loader = (maxAttempts = 8) =>
     feUrls: [sr.feUrl],
     database: 'example_db',
     connectTimeoutMs: 500,
+    redirectHosts: redirectHostsFor([sr.feUrl]),
     retryDelayMs: 5,
     maxRetryDelayMs: 10,
     minAttemptMs: 50,
@@ -53,10 +58,18 @@ describe('back-pressure classification', () => {
     });
   });
 
-  it('treats a merge commit that was committed but not yet published as loaded, not to be sent again', () => {
+  it('treats a merge commit that was committed but not yet published (Publish Timeout) as loaded', () => {
     expect(
-      classifyResponse({ Status: 'Fail', Message: 'Load has not been published before timeout' }).kind,
+      classifyResponse({ Status: 'Publish Timeout', Message: 'Load has not been published before timeout' })
+        .kind,
     ).toBe('loaded');
+  });
+
+  it('does not count "has not been published before timeout" as loaded under a failure Status', () => {
+    for (const Status of ['Fail', 'FAILED', 'Label Already Exists', undefined]) {
+      const response = { Status, Message: 'Load has not been published before timeout' };
+      expect(classifyResponse(response).kind, String(Status)).not.toMatch(/loaded/);
+    }
   });
 });
 

@@ -121,7 +121,11 @@ const FE = new URL('http://fe.example:8030/api/example_db/t/_stream_load');
 /** What came back after `hops` redirects: an answer of `status` with `body`. */
 function answered(status: number, body: unknown, hops = 0): Exchange {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return { url: FE, hops, answer: { statusCode: status, location: undefined, body: text } };
+  return {
+    url: FE,
+    hops,
+    answer: { statusCode: status, location: undefined, body: text, truncated: false, bodySent: true },
+  };
 }
 
 function failedIn(phase: TransportError['phase'], hops = 0): Exchange {
@@ -249,21 +253,88 @@ describe('classifyExchange', () => {
       },
     },
     {
-      name: 'a 307 whose Location was not usable',
+      name: 'a redirect that was refused, naming who redirected where and why, not retried',
       api: 'stream-load',
-      exchange: answered(307, ''),
+      exchange: {
+        url: FE,
+        hops: 0,
+        refused: { from: 'fe.example:8030', location: 'ftp://be.example/x', reason: 'not ftp:' },
+      },
       verdict: {
-        kind: 'retry',
-        code: 'LOAD_TRANSPORT',
-        summary: 'got redirect 307 without a usable Location after 1 hops',
-        details: { httpStatus: 307 },
+        kind: 'fail',
+        code: 'LOAD_REDIRECT',
+        retryable: false,
+        summary:
+          'was redirected by fe.example:8030 (Stream Load) to "ftp://be.example/x", which the sink does not follow: not ftp:',
       },
     },
     {
-      name: 'a redirect past the last hop allowed',
+      name: 'a Stream Load success to a PUT whose body was never sent, retried as not loaded',
+      api: 'stream-load',
+      exchange: {
+        url: FE,
+        hops: 0,
+        answer: {
+          statusCode: 200,
+          location: undefined,
+          body: '{"Status":"Success"}',
+          truncated: false,
+          bodySent: false,
+        },
+      },
+      verdict: {
+        kind: 'retry',
+        code: 'LOAD_TRANSPORT',
+        summary: expect.stringContaining('before the body was sent'),
+      },
+    },
+    {
+      name: 'a transaction load OK to a PUT whose body was never sent',
       api: 'transaction',
-      exchange: answered(302, '', 3),
-      verdict: { kind: 'retry', code: 'LOAD_TRANSPORT', summary: expect.stringContaining('after 4 hops') },
+      exchange: {
+        url: FE,
+        hops: 0,
+        answer: {
+          statusCode: 200,
+          location: undefined,
+          body: '{"Status":"OK"}',
+          truncated: false,
+          bodySent: false,
+        },
+      },
+      verdict: { kind: 'retry', code: 'LOAD_TRANSPORT' },
+    },
+    {
+      name: 'a failure answered before the body was sent, as StarRocks answers it',
+      api: 'stream-load',
+      exchange: {
+        url: FE,
+        hops: 0,
+        answer: {
+          statusCode: 200,
+          location: undefined,
+          body: '{"Status":"FAILED","Message":"unknown database"}',
+          truncated: false,
+          bodySent: false,
+        },
+      },
+      verdict: { kind: 'fail', code: 'LOAD_FAILED' },
+    },
+    {
+      name: 'an answer cut at the byte limit',
+      api: 'load-state',
+      exchange: {
+        url: FE,
+        hops: 0,
+        answer: {
+          statusCode: 200,
+          location: undefined,
+          body: '{"state":"VIS',
+          truncated: true,
+          bodySent: true,
+        },
+      },
+      verdict: { kind: 'retry', summary: expect.stringContaining('cut') },
     },
     {
       name: 'a 3xx that is not a redirect StarRocks uses',

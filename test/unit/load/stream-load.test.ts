@@ -7,7 +7,11 @@ import {
   createStreamLoader,
   type LoadRequest,
 } from '../../../lib/load/stream-load.ts';
-import { type ScriptedStarRocks, startScriptedStarRocks } from '../../support/scripted-starrocks.ts';
+import {
+  redirectHostsFor,
+  type ScriptedStarRocks,
+  startScriptedStarRocks,
+} from '../../support/scripted-starrocks.ts';
 
 const PASSWORD = 'secret-pw';
 let sr: ScriptedStarRocks;
@@ -28,6 +32,7 @@ function loader(feUrls = [sr.feUrl], overrides: Partial<Parameters<typeof create
     feUrls,
     database: 'example_db',
     connectTimeoutMs: 500,
+    redirectHosts: redirectHostsFor(feUrls),
     retryDelayMs: 10,
     maxRetryDelayMs: 20,
     minAttemptMs: 50,
@@ -132,13 +137,14 @@ describe('createStreamLoader', () => {
     expect(result.attempts).toBe(3);
   });
 
-  it('retries a redirect without a Location, which it cannot follow', async () => {
+  it('fails at once on a redirect without a Location, which it cannot follow', async () => {
     sr.feReplies.push({ httpStatus: 307, text: '' });
 
-    const result = await loader().load(request());
+    const error = await loadError(loader().load(request()));
 
-    expect(result).toMatchObject({ outcome: 'loaded', attempts: 2 });
-    expect(sr.seen.filter((s) => s.server === 'be')).toHaveLength(1);
+    expect(error).toMatchObject({ code: ErrorCode.LOAD_REDIRECT, retryable: false });
+    expect(error.message).toContain('came without a Location');
+    expect(sr.seen.filter((s) => s.server === 'be')).toHaveLength(0);
   });
 
   it('fails "too many filtered rows" at once with Status, Message and the first rejected rows', async () => {
@@ -262,7 +268,14 @@ describe('createStreamLoader', () => {
 
 describe('redirectTarget', () => {
   const fe = new URL('http://fe.example:8030/api/db/t/_stream_load');
-  const redirect = (statusCode: number, location?: string) => ({ statusCode, location, body: '' });
+  const anyHost = undefined;
+  const redirect = (statusCode: number, location?: string) => ({
+    statusCode,
+    location,
+    body: '',
+    truncated: false,
+    bodySent: false,
+  });
 
   it.each([
     [307, 'http://be.example:8040/api/db/t/_stream_load', 'http://be.example:8040/api/db/t/_stream_load'],
@@ -275,17 +288,60 @@ describe('redirectTarget', () => {
     [302, '//be.example:8040/p', 'http://be.example:8040/p'],
     [303, 'p2', 'http://fe.example:8030/api/db/t/p2'],
   ])('follows %i to %s, resolved against the URL that answered', (status, location, expected) => {
-    expect(redirectTarget(redirect(status, location), fe, 0)?.href).toBe(expected);
+    expect(redirectTarget(redirect(status, location), [fe], anyHost)).toEqual({
+      kind: 'follow',
+      url: new URL(expected),
+    });
   });
 
   it.each([
-    ['a 307 without Location', redirect(307), 0],
-    ['a 307 with an empty Location', redirect(307, ''), 0],
-    ['a Location that is not a URL', redirect(307, 'http://[be'), 0],
-    ['a 300, which StarRocks does not send', redirect(300, 'http://be.example:8040/'), 0],
-    ['a 200', redirect(200, 'http://be.example:8040/'), 0],
-    ['a redirect past the last hop allowed', redirect(307, 'http://be.example:8040/'), MAX_REDIRECTS],
-  ])('does not follow %s', (_name, answer, hops) => {
-    expect(redirectTarget(answer, fe, hops)).toBeUndefined();
+    ['a 300, which StarRocks does not send', redirect(300, 'http://be.example:8040/')],
+    ['a 200', redirect(200, 'http://be.example:8040/')],
+  ])('keeps %s as the answer', (_name, answer) => {
+    expect(redirectTarget(answer, [fe], anyHost)).toEqual({ kind: 'answer' });
+  });
+
+  const hops = (n: number) => Array.from({ length: n + 1 }, (_, i) => new URL(`http://fe${i}.example:8030/`));
+  it.each([
+    ['a 307 without Location', redirect(307), [fe], 'came without a Location'],
+    ['a 307 with an empty Location', redirect(307, ''), [fe], 'came without a Location'],
+    ['a Location that is not a URL', redirect(307, 'http://[be'), [fe], 'not a URL'],
+    ['a file: Location', redirect(307, 'file:///etc/passwd'), [fe], 'not file:'],
+    ['an ftp: Location', redirect(307, 'ftp://be.example/x'), [fe], 'not ftp:'],
+    [
+      'https to http',
+      redirect(307, 'http://be.example:8040/'),
+      [new URL('https://fe.example:8443/')],
+      'https to plain http',
+    ],
+    ['the URL that answered', redirect(307, fe.href), [fe], 'redirect loop'],
+    ['a URL visited before', redirect(307, 'http://fe0.example:8030/'), hops(2), 'redirect loop'],
+    [
+      'a redirect past the last hop allowed',
+      redirect(307, 'http://be.example:8040/'),
+      hops(MAX_REDIRECTS),
+      'more than 3',
+    ],
+  ])('refuses %s', (_name, answer, visited, reason) => {
+    const decision = redirectTarget(answer, visited, anyHost);
+    expect(decision).toMatchObject({ kind: 'refuse', refused: { reason: expect.stringContaining(reason) } });
+  });
+
+  it('refuses a host starrocks.redirect.hosts does not allow, and follows one it does', () => {
+    const hosts = redirectHostsFor(['http://10.0.0.5:8030'], '10.1.0.0/16, be.example:8040, .cluster.local');
+    const decide = (location: string) => redirectTarget(redirect(307, location), [fe], hosts).kind;
+
+    expect(decide('http://10.1.200.3:8040/')).toBe('follow');
+    expect(decide('http://be.example:8040/')).toBe('follow');
+    expect(decide('http://BE3.Cluster.Local:8040/')).toBe('follow');
+    expect(decide('http://10.2.0.1:8040/')).toBe('refuse');
+    expect(decide('http://be.example:9999/')).toBe('refuse');
+    expect(decide('http://cluster.local:8040/')).toBe('refuse');
+    expect(decide('http://evil-cluster.local:8040/')).toBe('refuse');
+  });
+
+  it('quotes a refused Location without its user:password@ part', () => {
+    const decision = redirectTarget(redirect(307, 'ftp://loader:s3cr/et?x@be.example/x'), [fe], anyHost);
+    expect(decision).toMatchObject({ kind: 'refuse', refused: { location: 'ftp://be.example/x' } });
   });
 });
