@@ -38,8 +38,8 @@ export interface ProcessOptions {
 
 /**
  * One invocation: decode, convert, transform and route every record, then send one Stream Load per
- * table, all tables concurrently. By default it resolves only when every table is loaded and
- * otherwise throws, so the event-source mapping retries the whole batch (identical labels make the
+ * table, at most `sink.max.concurrent.loads` at once. By default it resolves only when every table
+ * is loaded and otherwise throws, so the event-source mapping retries the whole batch (identical labels make the
  * retry safe). With `sink.partial.batch.response=true`, a failure confined to some partitions is
  * returned as `batchItemFailures` instead and the other partitions commit. With
  * `errors.tolerance=all`, bad records and rows StarRocks rejects go to the dead-letter destination.

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SinkConfig } from '../config/sink-config.ts';
 import { AttemptFailure } from './attempts.ts';
+import { settleWithLimit } from './concurrency.ts';
 import { type CoveredOffset, offsetRowList, writeIntent } from './offsets-table.ts';
 import {
   backoff,
@@ -147,8 +148,8 @@ async function commit(
 }
 
 /**
- * Per-table transactions (StarRocks < 4.0): begin, load and prepare every table, then commit every
- * table; on failure roll back what is not committed. Labels are the tables' deterministic labels.
+ * Per-table transactions (StarRocks < 4.0): begin, load and prepare every table (at most
+ * `sink.max.concurrent.loads` at once), then commit every table; on failure roll back what is not committed. Labels are the tables' deterministic labels.
  */
 export async function commitPerTable(
   loads: readonly TxnTableLoad[],
@@ -161,12 +162,7 @@ export async function commitPerTable(
   for (let attempt = 0; attempt < maxAttempts && options.deadline - Date.now() > 1000; attempt++) {
     labels.open.clear();
     try {
-      // Settled, not raced: a table still loading when another fails must be in `open` before
-      // the rollback below, or it would be left behind.
-      const settled = await Promise.allSettled(
-        loads.map((l) => prepareTable(txn, l, options.config, labels)),
-      );
-      throwFirstRejection(settled);
+      await prepareEveryTable(txn, loads, options.config, labels);
       for (const l of loads) {
         if (labels.committed.has(l.label)) continue;
         await commit(txn, { label: l.label });
@@ -190,6 +186,31 @@ export async function commitPerTable(
     }
   }
   throw givenUp(last, 'the per-table transactions', loads.map((l) => l.label).join(','));
+}
+
+/**
+ * Begins, loads and prepares every table, at most `sink.max.concurrent.loads` at once; after a
+ * failure no further table is begun (the attempt rolls back anyway). Settled, not raced: a table
+ * still loading when another fails must be in `open` before the rollback, or it would be left
+ * behind.
+ */
+async function prepareEveryTable(
+  txn: TransactionClient,
+  loads: readonly TxnTableLoad[],
+  config: SinkConfig,
+  labels: PerTableLabels,
+): Promise<void> {
+  let failed = false;
+  const settled = await settleWithLimit(loads, config.maxConcurrentLoads, async (load) => {
+    if (failed) return;
+    try {
+      await prepareTable(txn, load, config, labels);
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  });
+  throwFirstRejection(settled);
 }
 
 /** Where each per-table label stands across the attempts. */

@@ -2,6 +2,7 @@ import type { PreparedLoad } from '../batch/prepare-loads.ts';
 import { findInvalidRow } from '../batch/serialize.ts';
 import { LoadError } from '../errors.ts';
 import { type SinkLog, type TableLoadReport, tableReport } from './batch-report.ts';
+import { settleWithLimit } from './concurrency.ts';
 import {
   deadLetterRejectedRows,
   dropRejectedRows,
@@ -13,7 +14,7 @@ import {
 import type { CredentialsProvider, LoadResult, StreamLoader } from './stream-load.ts';
 
 /**
- * At-least-once loading: one Stream Load per table, all tables concurrently. With
+ * At-least-once loading: one Stream Load per table, at most `sink.max.concurrent.loads` at once. With
  * `errors.tolerance=all`, rows StarRocks rejects are dead-lettered and the table is loaded again
  * without them.
  */
@@ -30,8 +31,9 @@ export interface TableLoadContext extends RejectedRowsContext {
 type PushedBack = (load: PreparedLoad, reason: string) => void;
 
 /**
- * Sends every table's load and waits for all of them, whatever each one's outcome; with the count
- * of attempts StarRocks refused for back-pressure.
+ * Sends every table's load, at most `sink.max.concurrent.loads` at once (300 tables must not open
+ * 300 connections to StarRocks), and waits for all of them, whatever each one's outcome; with the
+ * count of attempts StarRocks refused for back-pressure.
  */
 export async function loadTables(
   loads: readonly PreparedLoad[],
@@ -47,7 +49,9 @@ export async function loadTables(
     });
     context.onBackpressure?.(load.batch.table);
   };
-  const results = await Promise.allSettled(loads.map((load) => loadTable(load, context, pushedBack)));
+  const results = await settleWithLimit(loads, context.config.maxConcurrentLoads, (load) =>
+    loadTable(load, context, pushedBack),
+  );
   return { results, backpressure };
 }
 
