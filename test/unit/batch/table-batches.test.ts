@@ -296,7 +296,7 @@ describe('buildTableBatches, run by run', () => {
   const records = [
     ...[5, 6, 7].map((offset) => kafkaRecord({ topic: 'c', partition: 0, offset, value: value(offset) })),
     ...[9, 10].map((offset) => kafkaRecord({ topic: 'a', partition: 1, offset, value: value(offset) })),
-    ...[3, 3, 4].map((offset) => kafkaRecord({ topic: 'a', partition: 0, offset, value: value(offset) })),
+    ...[2, 3, 4].map((offset) => kafkaRecord({ topic: 'a', partition: 0, offset, value: value(offset) })),
     ...[1, 2].map((offset) => kafkaRecord({ topic: 'b', partition: 2, offset, value: value(offset) })),
   ];
 
@@ -324,7 +324,7 @@ describe('buildTableBatches, run by run', () => {
       byRun.tables.map((t) =>
         t.ranges.map((r) => `${r.topic}-${r.partition}@${r.first}..${r.last}#${r.count}`),
       ),
-    ).toEqual([['a-0@3..4#3', 'a-1@9..10#2', 'c-0@5..7#3'], ['b-2@1..2#2']]);
+    ).toEqual([['a-0@2..4#3', 'a-1@9..10#2', 'c-0@5..7#3'], ['b-2@1..2#2']]);
   });
 
   it('goes record by record when a value may be a tombstone, or the lists came out of order', () => {
@@ -368,6 +368,9 @@ describe('buildTableBatches, run by run, on generated events', () => {
     let runPaths = 0;
     for (let n = 0; n < 300; n++) {
       const records = [];
+      // An event never holds a record twice (decoding refuses it): lists of one partition overlap
+      // only in the offsets they skip.
+      const positions = new Set<string>();
       const lists = 1 + Math.floor(random() * 6);
       for (let l = 0; l < lists; l++) {
         const topic = pick(['a', 'b', 'c', 'd-x']);
@@ -375,7 +378,9 @@ describe('buildTableBatches, run by run, on generated events', () => {
         let offset = Math.floor(random() * 1000);
         const count = 1 + Math.floor(random() * 5);
         for (let i = 0; i < count; i++) {
-          offset += random() < 0.1 ? 0 : 1 + Math.floor(random() * 3);
+          offset += 1 + Math.floor(random() * 3);
+          if (positions.has(`${topic}-${partition}@${offset}`)) continue;
+          positions.add(`${topic}-${partition}@${offset}`);
           const roll = random();
           const value =
             roll < 0.04
