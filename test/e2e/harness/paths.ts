@@ -9,6 +9,10 @@ export const LIB_DIR = resolve(E2E_DIR, 'lib');
 export const KAFKA_LIB = resolve(LIB_DIR, 'kafka');
 /** Connect's plugin.path: each plug-in in its own sub-directory. */
 export const PLUGIN_PATH = resolve(LIB_DIR, 'debezium');
+/** StarRocks' own Stream Load SDK and its dependencies (the `starrocks-sdk` Maven profile). */
+export const STARROCKS_SDK_LIB = resolve(LIB_DIR, 'starrocks-sdk');
+/** Java programs of the suite (test/e2e/java), compiled by the harness. */
+export const CLASSES_DIR = resolve(E2E_DIR, 'classes');
 export const LOG_DIR = resolve(E2E_DIR, 'logs');
 export const POM = resolve(ROOT, 'test/e2e/maven/pom.xml');
 export const BUNDLE = resolve(ROOT, 'dist/sink/index.mjs');
