@@ -1,9 +1,10 @@
 import { isAscii } from 'node:buffer';
 import type { TransformConfig } from '../config/transforms.ts';
-import { isSpace, MemberCursor, type MemberSpan, memberName } from '../decode/json-scanner.ts';
+import { isNullLiteral, isSpace, MemberCursor, type MemberSpan, memberName } from '../decode/json-scanner.ts';
 import type { ConnectSchema } from './connect-schema.ts';
 import { isRawJson, rawJson } from './exact-json.ts';
 import { LOGICAL_TYPES, type LogicalConverter } from './logical-types.ts';
+import { isRequired } from './required-fields.ts';
 import { TOAST_PLACEHOLDER } from './transforms.ts';
 
 /**
@@ -11,7 +12,8 @@ import { TOAST_PLACEHOLDER } from './transforms.ts';
  * `ExtractNewRecordState`) make of a change event, written from the bytes of the kept image. Values
  * without a logical type are copied as they are; only logical values are parsed and converted. It
  * handles the common case and answers `undefined` for anything else (an unusual op, a missing or
- * extra field, a schema default, a TOAST placeholder, a value that does not convert), and the
+ * extra field, a null in a required field, a schema default, a TOAST placeholder, a value that does
+ * not convert), and the
  * general path (parse, convert, transform, stringify) then gives the same row or the precise error.
  */
 
@@ -51,6 +53,8 @@ interface ImagePlan {
 }
 interface FieldPlan {
   readonly index: number;
+  /** A null is refused (JsonConverter's rule): the general path names the field. */
+  readonly required: boolean;
   readonly convert?: LogicalFn;
   /** `"name":`, written before a converted value. */
   readonly prefix: string;
@@ -90,8 +94,10 @@ function buildImagePlan(schema: ConnectSchema, replaceNullWithDefault: boolean):
     const logical: LogicalConverter | undefined =
       field.name === undefined ? undefined : LOGICAL_TYPES.get(field.name);
     const prefix = `${JSON.stringify(field.field)}:`;
-    if (logical !== undefined) fields.set(field.field, { index, convert: (v) => logical(v, field), prefix });
-    else if (COPYABLE.has(field.type)) fields.set(field.field, { index, prefix });
+    const required = isRequired(field, replaceNullWithDefault);
+    if (logical !== undefined)
+      fields.set(field.field, { index, required, convert: (v) => logical(v, field), prefix });
+    else if (COPYABLE.has(field.type)) fields.set(field.field, { index, required, prefix });
     else return null;
   }
   return { fields };
@@ -172,6 +178,7 @@ function imageMembers(
     if (field === undefined || seen[field.index] === 1) return false;
     seen[field.index] = 1;
     count++;
+    if (field.required && isNullLiteral(bytes, { start: valueStart, end: valueEnd })) return false;
     // The member's opening quote.
     const memberStart = nameStart - 1;
     if (field.convert === undefined) {

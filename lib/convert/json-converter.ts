@@ -14,6 +14,7 @@ import type { ConnectSchema } from './connect-schema.ts';
 import { type ChangeRowTransforms, changeRowText } from './debezium-bytes.ts';
 import { isRawJson, parseJsonExact } from './exact-json.ts';
 import { LOGICAL_TYPES } from './logical-types.ts';
+import { isRequired, meetsRequired, type RequiredRule, requiredRule } from './required-fields.ts';
 
 /**
  * Kafka Connect converters, applied to a record value: JsonConverter (with or without the
@@ -199,6 +200,8 @@ interface SchemaPlan {
   readonly schema: ConnectSchema | null;
   /** No logical type and no default anywhere: the payload bytes can be loaded as they are. */
   readonly verbatim: boolean;
+  /** What a payload copied as it is must hold (required fields not null): checked on its bytes. */
+  readonly required: RequiredRule | undefined;
 }
 
 /**
@@ -246,9 +249,11 @@ function schemaPlan(
       `the envelope's schema is not valid JSON (${(error as Error).message})`,
     );
   }
+  const verbatim = schema !== null && schema.type === 'struct' && isVerbatim(schema, replaceNullWithDefault);
   const plan = {
     schema,
-    verbatim: schema !== null && schema.type === 'struct' && isVerbatim(schema, replaceNullWithDefault),
+    verbatim,
+    required: verbatim && schema !== null ? requiredRule(schema, replaceNullWithDefault) : undefined,
   };
   const schemaBytes = Buffer.from(bytes.subarray(span.start, span.end));
   const prefix = Buffer.concat([SCHEMA_PREFIX, schemaBytes, PAYLOAD_MEMBER]);
@@ -384,7 +389,12 @@ function convertKnown(
   replaceNullWithDefault: boolean,
   options: ConvertOptions,
 ): ConvertedValue | null | typeof NOT_ONE_VALUE {
-  if (isNullLiteral(bytes, payload)) return null;
+  if (isNullLiteral(bytes, payload)) {
+    // JsonConverter refuses a null for a required schema (or gives it the schema's default).
+    if (plan.schema === null || !isRequired(plan.schema, replaceNullWithDefault)) return null;
+    return convertPayload(record, plan.schema, 'null', replaceNullWithDefault);
+  }
+  const copied = plan.verbatim && !options.needObject;
   if (options.unwrap && plan.schema?.name?.endsWith('.Envelope') && bytes[payload.start] === 0x7b) {
     const members = scanMembers(bytes, payload.start, payload.end);
     if (members === undefined) return NOT_ONE_VALUE;
@@ -394,8 +404,19 @@ function convertKnown(
     }
     const change = convertChangeEvent(record, plan.schema, bytes, members, replaceNullWithDefault);
     if (change !== undefined) return change;
+  } else if (copied && plan.required !== undefined) {
+    // One walk checks both that the payload is one value and that no required field is null; a
+    // payload that fails is converted below, which names the field.
+    if (!meetsRequired(bytes, payload.start, payload.end, plan.required)) {
+      return convertPayload(
+        record,
+        plan.schema,
+        bytes.toString('utf8', payload.start, payload.end),
+        replaceNullWithDefault,
+      );
+    }
   } else if (skipValue(bytes, payload.start, payload.end) !== payload.end) return NOT_ONE_VALUE;
-  if (plan.verbatim && !options.needObject) {
+  if (copied) {
     // UTF-8 was checked and the payload's brackets matched: an object is one row.
     if (bytes[payload.start] !== 0x7b) checkJsonObjectStructure(record, bytes, payload.start, payload.end);
     // Copied out of the scratch buffer, which the next record overwrites.
@@ -530,9 +551,29 @@ function toObject(record: KafkaRecord, value: unknown, schemaName?: string): Con
 }
 
 /**
+ * JsonConverter's DataException for a null or missing value of a required schema, naming the field:
+ * loading it as NULL would hide that the producer broke its own schema.
+ */
+function requiredValueMissing(
+  record: KafkaRecord,
+  schema: ConnectSchema,
+  path: string,
+  value: null | undefined,
+): RecordError {
+  const what =
+    path === '' ? 'the payload is null' : `field "${path}" is ${value === null ? 'null' : 'missing'}`;
+  return new RecordError(
+    ErrorCode.DECODE_VALUE,
+    record,
+    `${what}, but its schema is not optional (JsonConverter: "Invalid null value for required ${String(schema.type).toUpperCase()} field"); send a value, or declare the field "optional": true or with a "default" in the producer's schema`,
+  );
+}
+
+/**
  * A Connect value with its schema → the JSON StarRocks loads. Struct fields come out in schema
  * order, followed by any payload field the schema does not declare (the byte-copy path keeps them
- * too, so both paths load the same row). A null stays null: StarRocks enforces NOT NULL.
+ * too, so both paths load the same row). A null stays null where the schema is optional; where it
+ * is required, the record fails as it does in Kafka's JsonConverter.
  */
 function fromConnect(
   record: KafkaRecord,
@@ -546,6 +587,7 @@ function fromConnect(
     if (replaceNullWithDefault && schema.default !== undefined && schema.default !== null) {
       return fromConnect(record, schema, schema.default, path, false, state);
     }
+    if (schema.optional !== true) throw requiredValueMissing(record, schema, path, value);
     return null;
   }
   const logical = schema.name === undefined ? undefined : LOGICAL_TYPES.get(schema.name);

@@ -253,3 +253,35 @@ describe('an update whose after is an array', () => {
     expect(() => sinkRow(config, value)).not.toThrow('REPLICA IDENTITY');
   });
 });
+
+describe('a required column that is null in the kept image', () => {
+  const config = configOf(SEED);
+  it.each([
+    ['an insert', 'c', 'after'],
+    ['a delete', 'd', 'before'],
+  ])(
+    'fails %s naming the column, as the general path does, and the fast path steps aside',
+    (_n, op, image) => {
+      const value = changeEvent(op, ROW.replace('"id":9007199254740993', '"id":null'));
+      expect(fastPathTakes(config, value)).toBe(false);
+      expect(() => sinkRow(config, value)).toThrow(
+        `field "${image}.id" is null, but its schema is not optional`,
+      );
+    },
+  );
+
+  it('sets the record aside with errors.tolerance (dead letter) instead of failing the batch', () => {
+    const bad = kafkaRecord({
+      topic: TOPIC,
+      offset: 1,
+      value: changeEvent('c', ROW.replace('"id":9007199254740993', '"id":null')),
+    });
+    const fine = kafkaRecord({ topic: TOPIC, offset: 2, value: changeEvent('c', ROW) });
+    const setAside: string[] = [];
+    const summary = buildTableBatches(decodeEvent(mskEvent([bad, fine])), config, (record, error) =>
+      setAside.push(`${record.offset}: ${error.message}`),
+    );
+    expect(summary.tables[0]?.rows).toHaveLength(1);
+    expect(setAside).toEqual([expect.stringContaining('field "after.id" is null')]);
+  });
+});

@@ -143,7 +143,9 @@ describe('convertValue', () => {
       expect(
         convert(Buffer.concat([Buffer.from(`${prefix}{"id":"`), Buffer.from([0xff]), Buffer.from('"}}')])),
       ).toThrow('the value is not valid UTF-8 text');
-      expect(convertValue(record(`${prefix}null}`), JSON_ENVELOPE, { needObject })).toBeNull();
+      const optional = `{"schema":${JSON.stringify({ ...schema, optional: true })},"payload":`;
+      expect(convertValue(record(`${optional}null}`), JSON_ENVELOPE, { needObject })).toBeNull();
+      expect(convert(`${prefix}null}`)).toThrow('the payload is null, but its schema is not optional');
     }
   });
 
@@ -216,13 +218,13 @@ describe('convertValue', () => {
     );
   });
 
-  it('loads null in a required field as NULL, leaving NOT NULL to StarRocks', () => {
+  it('loads null in an optional field as NULL', () => {
     const schema = struct([
       { type: 'int32', optional: false, field: 'id' },
       { type: 'int32', optional: true, name: 'io.debezium.time.Date', field: 'd' },
     ]);
-    expect(convertText(JSON.stringify({ schema, payload: { id: null, d: null } }), JSON_ENVELOPE)).toBe(
-      '{"id":null,"d":null}',
+    expect(convertText(JSON.stringify({ schema, payload: { id: 1, d: null } }), JSON_ENVELOPE)).toBe(
+      '{"id":1,"d":null}',
     );
   });
 
@@ -355,5 +357,61 @@ describe('convertValue with values a double cannot hold', () => {
     const text = `{"schema":${JSON.stringify(schema)},"payload":{"ts":${micros}}}`;
     expect(convertText(text, JSON_ENVELOPE)).toBe(`{"ts":"${expected}"}`);
     expect(convertText(text, JSON_ENVELOPE, true)).toBe(`{"ts":"${expected}"}`);
+  });
+});
+
+describe('required fields, as Kafka JsonConverter reads them', () => {
+  const WITHOUT_DEFAULTS: ConverterConfig = { ...JSON_ENVELOPE, replaceNullWithDefault: false };
+  const inner = { ...struct([{ type: 'string', optional: false, field: 'code' }], 'inner'), optional: true };
+  const schema = struct([
+    { type: 'int64', optional: false, field: 'id' },
+    // No "optional" member: JsonConverter reads that as required.
+    { type: 'string', field: 'city' },
+    { type: 'string', optional: true, field: 'note' },
+    { ...inner, field: 'inner' },
+    { type: 'array', optional: true, items: { type: 'int32', optional: false }, field: 'tags' },
+  ]);
+  const valueOf = (payload: object) => JSON.stringify({ schema, payload });
+  const good = { id: 1, city: 'Oslo', note: null, inner: { code: 'x' }, tags: [1, 2] };
+
+  it.each([
+    ['a required field that is null', { ...good, id: null }, 'field "id" is null'],
+    ['a required field that is missing', { id: 1, note: 'n' }, 'field "city" is missing'],
+    [
+      'a required field of a present optional struct',
+      { ...good, inner: { code: null } },
+      'field "inner.code" is null',
+    ],
+    ['a required array item', { ...good, tags: [1, null] }, 'field "tags[1]" is null'],
+  ])('fails %s, naming it, on the byte-copy and the converting path', (_case, payload, message) => {
+    for (const needObject of [false, true]) {
+      const convert = () => convertValue(record(valueOf(payload)), JSON_ENVELOPE, { needObject });
+      expect(convert).toThrow(RecordError);
+      expect(convert).toThrow(`${message}, but its schema is not optional`);
+      expect(convert).toThrow('Invalid null value for required');
+      expect(convert).toThrow('topic "orders.v1", partition 3, offset 7');
+    }
+  });
+
+  it('fails a second record of the topic too, after its schema was cached from a good one', () => {
+    expect(convertText(valueOf(good), JSON_ENVELOPE)).toBe(JSON.stringify(good));
+    expect(() => convertText(valueOf({ ...good, city: null }), JSON_ENVELOPE)).toThrow(
+      'field "city" is null',
+    );
+  });
+
+  it('loads an optional struct that is null, and optional fields that are null or missing', () => {
+    const payload = { id: 1, city: 'Oslo', inner: null };
+    expect(JSON.parse(convertText(valueOf(payload), JSON_ENVELOPE) ?? '')).toEqual(payload);
+  });
+
+  it('takes the default for a null required field with replace.null.with.default, and fails without it', () => {
+    const withDefault = struct([
+      { type: 'int64', optional: false, field: 'id' },
+      { type: 'string', optional: false, default: 'unknown', field: 'city' },
+    ]);
+    const value = JSON.stringify({ schema: withDefault, payload: { id: 1, city: null } });
+    expect(convertText(value, JSON_ENVELOPE)).toBe('{"id":1,"city":"unknown"}');
+    expect(() => convertText(value, WITHOUT_DEFAULTS)).toThrow('field "city" is null');
   });
 });
