@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { jsonErrorText } from '../lib/config/shown-values.ts';
 
 /**
  * The deployment file `cdk deploy` reads (config/sink.example.json is the documented example):
@@ -195,7 +196,7 @@ export function loadDeployConfig(file: string): DeployConfig {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`${file}: ${(error as Error).message}`);
+    throw new Error(`${file}: ${jsonErrorText(error)}`);
   }
   return parseDeployConfig(parsed, file);
 }

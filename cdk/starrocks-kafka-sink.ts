@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -44,7 +44,9 @@ export interface SinkNetworkProps {
   readonly subnets?: ec2.SubnetSelection;
   /**
    * Where StarRocks' FEs and BEs are; the function's security group opens the FE and BE HTTP
-   * ports to these peers and nothing else.
+   * ports to these peers and nothing else. Their CIDRs are also passed to the function as
+   * `starrocks.redirect.hosts` (where an FE's redirect may take the credentials), unless
+   * `sinkConfig` sets that key; a peer that is no CIDR leaves the key to you (synth warns).
    *
    * @default - the VPC's CIDR block
    */
@@ -235,6 +237,7 @@ export class StarRocksKafkaSink extends Construct {
     const sinkConfig = {
       ...props.sinkConfig,
       ...deadLetters?.config,
+      ...this.redirectHostsConfig(props),
       'starrocks.secret.arn': this.starrocksSecret.secretArn,
     };
     const parsed = validateSinkConfig({ ...sinkConfig, ...deadLetters?.checkedConfig });
@@ -375,6 +378,30 @@ export class StarRocksKafkaSink extends Construct {
     return secret as secretsmanager.ISecret;
   }
 
+  /**
+   * `starrocks.redirect.hosts` from the StarRocks CIDRs the security group opens, unless the user
+   * set the key: the BEs an FE redirects a load to are there, and a redirect anywhere else must not
+   * get the credentials. A peer that is no CIDR (a security group, a prefix list) cannot be written
+   * as a host rule: then the key is left to the user, and synth warns.
+   */
+  private redirectHostsConfig(props: StarRocksKafkaSinkProps): Record<string, string> {
+    const network = props.network;
+    if (network === undefined || REDIRECT_HOSTS_KEY in props.sinkConfig) return {};
+    const peers = network.starrocksPeers ?? [ec2.Peer.ipv4(vpcCidr(network.vpc))];
+    const cidrs = peers.map((peer) => {
+      const rule = peer.toEgressRuleConfig() as { cidrIp?: string; cidrIpv6?: string };
+      return rule.cidrIp ?? rule.cidrIpv6;
+    });
+    if (cidrs.some((cidr) => cidr === undefined)) {
+      Annotations.of(this).addWarningV2(
+        'starrocks-sink:redirect-hosts',
+        `${REDIRECT_HOSTS_KEY} is not set and network.starrocksPeers holds a peer that is no CIDR (${peers.map((p) => p.uniqueId).join(', ')}): redirects go only to the FE hosts and their /24; set ${REDIRECT_HOSTS_KEY} to where the BEs are`,
+      );
+      return {};
+    }
+    return { [REDIRECT_HOSTS_KEY]: cidrs.join(',') };
+  }
+
   /** Egress only to StarRocks' FE and BE HTTP ports, and 443 for Secrets Manager. */
   private createSecurityGroup(network: SinkNetworkProps, config: SinkConfig): ec2.SecurityGroup {
     const sg = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -453,18 +480,31 @@ class InlineOnlyRole extends iam.Role {
   }
 }
 
+const REDIRECT_HOSTS_KEY = 'starrocks.redirect.hosts';
+
 /** The function's own parser, so synth fails with the same message the function would give. */
 function validateSinkConfig(config: Record<string, string>): SinkConfig {
   const arn = config['starrocks.secret.arn'];
+  const redirectHosts = config[REDIRECT_HOSTS_KEY];
   // A secret created by this stack has no ARN before deployment; any well-formed ARN stands in.
-  const checked =
-    arn !== undefined && Token.isUnresolved(arn)
+  // So does a CIDR for the CIDR of a VPC the stack creates.
+  const checked = {
+    ...config,
+    ...(arn !== undefined && Token.isUnresolved(arn)
       ? {
-          ...config,
           'starrocks.secret.arn':
             'arn:aws:secretsmanager:us-east-1:123456789012:secret:created-by-stack-AbCdEf',
         }
-      : config;
+      : {}),
+    ...(redirectHosts !== undefined && Token.isUnresolved(redirectHosts)
+      ? {
+          [REDIRECT_HOSTS_KEY]: redirectHosts
+            .split(',')
+            .map((entry) => (Token.isUnresolved(entry) ? '10.0.0.0/16' : entry))
+            .join(','),
+        }
+      : {}),
+  };
   return parseSinkConfig(checked);
 }
 

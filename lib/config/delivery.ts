@@ -4,6 +4,7 @@
  */
 import { type ErrorTolerance, PARTIAL_BATCH_RESPONSE_KEY, SINK_KEYS } from './keys.ts';
 import { isMergeCommitEnabled } from './load-headers.ts';
+import { hasUserinfo, hideUserinfo } from './shown-values.ts';
 import { type ConfigSource, isValidTableName, readBoolean, readChoice } from './values.ts';
 
 export type DeadLetterDestination =
@@ -95,6 +96,13 @@ function parseS3Destination(
 }
 
 function parseSqsDestination(queueUrl: string, source: ConfigSource): DeadLetterDestination {
+  if (hasUserinfo(queueUrl)) {
+    source.problem(
+      'errors.deadletterqueue.sqs.url',
+      `"${hideUserinfo(queueUrl)}" carries credentials in the URL (before an "@", not shown); an SQS queue URL has none: the function's role grants the access`,
+    );
+    return { kind: 'sqs', queueUrl: '' };
+  }
   let ok = false;
   try {
     const url = new URL(queueUrl);

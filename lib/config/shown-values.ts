@@ -30,9 +30,9 @@ export function hideUserinfo(text: string): string {
 }
 
 /**
- * The user-info parts of every config value that has one: what a message must never contain. Each
- * is given whole and, split at commas, in pieces, since list parsers split values at commas before
- * they look at them.
+ * The user-info parts of the given values: what a message must never contain. Each is given whole
+ * and in pieces (split at commas and colons, but for the pieces shown after the `@`), since list
+ * parsers split values before they look at them.
  */
 export function userinfoSecrets(values: Iterable<string>): string[] {
   const secrets = new Set<string>();
@@ -42,9 +42,12 @@ export function userinfoSecrets(values: Iterable<string>): string[] {
     const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
     const userinfo = value.slice(scheme.length, at);
     if (userinfo !== '') secrets.add(userinfo);
-    for (const piece of userinfo.split(',')) {
-      const trimmed = piece.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
-      if (trimmed.length >= 2) secrets.add(trimmed);
+    // List parsers split at commas, and user info is "user:password". A piece that is also in
+    // the part after the "@" (a port, say) is shown anyway.
+    const shown = value.slice(at);
+    for (const piece of userinfo.split(/[,:]/)) {
+      const trimmed = piece.trim().replace(/^\/\//, '');
+      if (trimmed.length >= 2 && !shown.includes(trimmed)) secrets.add(trimmed);
     }
   }
   // Longest first, so a whole secret is hidden before any piece of it.
@@ -65,4 +68,21 @@ export function hideSecrets(message: string, secrets: readonly string[]): string
 export function shortened(text: string): string {
   if (text.length <= SHOWN_VALUE_MAX) return text;
   return `${text.slice(0, SHOWN_VALUE_MAX)}… (${text.length} characters)`;
+}
+
+/** Whether a config value is, or holds, a URL: one with `://` anywhere in it. */
+export function isUrlShaped(text: string): boolean {
+  return text.includes('://');
+}
+
+/**
+ * A `JSON.parse` error as text that holds no piece of the input: V8 quotes the text around the
+ * fault in some versions ("Unexpected token … "…" is not valid JSON"), and that text may be a
+ * password. Only the position is kept.
+ */
+export function jsonErrorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!message.includes('"')) return message;
+  const position = /position \d+(?: \(line \d+ column \d+\))?/.exec(message)?.[0];
+  return position === undefined ? 'not valid JSON' : `not valid JSON at ${position}`;
 }

@@ -18,6 +18,7 @@ import { checkKeyNames } from './key-names.ts';
 import type { ErrorTolerance } from './keys.ts';
 import { checkCsvInputs, checkMergeCommit, parseBodyFormat, parseLoadHeaders } from './load-headers.ts';
 import { parseRouting } from './routing.ts';
+import { hasUserinfo, hideSecrets, isUrlShaped, jsonErrorText, userinfoSecrets } from './shown-values.ts';
 import { parseTransforms, type TransformConfig } from './transforms.ts';
 import { type ConfigSource, readInteger } from './values.ts';
 
@@ -85,7 +86,7 @@ export function parseSinkConfigJson(text: string | undefined): SinkConfig {
     throw new ConfigError([
       {
         key: 'SINK_CONFIG',
-        message: `is not valid JSON (${(error as Error).message}); expected a JSON object of strings`,
+        message: `is not valid JSON (${jsonErrorText(error)}); expected a JSON object of strings`,
       },
     ]);
   }
@@ -123,7 +124,7 @@ export function parseSinkConfig(input: unknown): SinkConfig {
   const maxConcurrentLoads = readInteger(source, 'sink.max.concurrent.loads');
   const delivery = parseDelivery(source, loadHeaders.headers);
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(withoutUserinfo(problems, source));
   return {
     feUrls,
     redirectHosts,
@@ -170,4 +171,24 @@ function readSource(input: unknown, problems: ConfigProblem[]): ConfigSource {
     else problem(key, `must be a string, got ${value === null ? 'null' : typeof value}`);
   }
   return { raw, get: (key) => raw.get(key), problem };
+}
+
+/** The keys whose values are URLs or hosts, where an `@` can only be user info. */
+const URL_KEYS: ReadonlySet<string> = new Set([
+  'starrocks.http.url',
+  'starrocks.redirect.hosts',
+  'errors.deadletterqueue.sqs.url',
+]);
+
+/**
+ * The problems with the user info of every URL-shaped value hidden. The URL parsers never show it;
+ * this is the net under every other message that quotes a value, whatever its key.
+ */
+function withoutUserinfo(problems: readonly ConfigProblem[], source: ConfigSource): ConfigProblem[] {
+  const urlValues = [...source.raw]
+    .filter(([key, value]) => hasUserinfo(value) && (URL_KEYS.has(key) || isUrlShaped(value)))
+    .map(([, value]) => value);
+  if (urlValues.length === 0) return [...problems];
+  const secrets = userinfoSecrets(urlValues);
+  return problems.map(({ key, message }) => ({ key, message: hideSecrets(message, secrets) }));
 }
