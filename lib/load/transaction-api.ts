@@ -129,7 +129,11 @@ export function givenUp(last: AttemptFailure | undefined, what: string, label: s
   return transactionError(last, '*', label, what);
 }
 
-/** The LoadError of a failed transaction step; errors that are not an AttemptFailure pass as they are. */
+/**
+ * The LoadError of a failed transaction step, with the failure's own code (a deadline stays
+ * LOAD_DEADLINE, a refused redirect LOAD_REDIRECT); errors that are not an AttemptFailure pass as
+ * they are.
+ */
 export function transactionError(
   error: unknown,
   table: string,
@@ -138,7 +142,7 @@ export function transactionError(
 ): SinkError {
   if (!(error instanceof AttemptFailure)) return error as SinkError;
   return new LoadError(
-    ErrorCode.LOAD_FAILED,
+    error.code,
     `(${what}) failed: ${error.summary}; nothing of it was committed`,
     { table, label, ...error.details },
     { retryable: error.retryable },
