@@ -3,12 +3,13 @@ import type { SinkConfig } from '../config/sink-config.ts';
 import {
   checkJsonObjectBytes,
   checkJsonObjectStructure,
+  validateJsonRow,
   validateJsonValue,
 } from '../convert/json-converter.ts';
 import type { KafkaRecord } from '../decode/event.ts';
 import { ErrorCode, RecordError } from '../errors.ts';
 import { compressBody } from './compress.ts';
-import type { RowPart, TableBatch } from './table-batches.ts';
+import { type RowPart, sourceOf, type TableBatch } from './table-batches.ts';
 
 /**
  * Serialization: the Stream Load body of a table batch (JSON array, newline-delimited JSON or CSV),
@@ -114,13 +115,18 @@ function rowLength(row: RowPart): number {
 }
 
 /**
- * After StarRocks refused a body built on the fast path, checks its schemaless values strictly
- * (JSON.parse) and throws the first bad record's error, naming its offset.
+ * After StarRocks refused a JSON body, checks its rows strictly (JSON.parse, and nesting no deeper
+ * than StarRocks reads) and throws the first bad row's error, naming the record it came from:
+ * schemaless values and payloads copied from envelopes are only checked structurally on the way
+ * in, so StarRocks' parser may be the first to see a `tru`. Does nothing for CSV bodies.
  */
-export function findInvalidRow(batch: TableBatch): void {
-  for (const row of batch.rows) {
-    if (typeof row !== 'string' && !Buffer.isBuffer(row)) validateJsonValue(row);
-  }
+export function findInvalidRow(batch: TableBatch, config: Pick<SinkConfig, 'format'>): void {
+  if (config.format !== 'json') return;
+  batch.rows.forEach((row, i) => {
+    if (typeof row === 'string') validateJsonRow(sourceOf(batch, i), row);
+    else if (Buffer.isBuffer(row)) validateJsonRow(sourceOf(batch, i), row.toString('utf8'));
+    else validateJsonValue(row);
+  });
 }
 
 /** The text of one row as it is written into the body. */

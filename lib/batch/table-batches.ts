@@ -5,6 +5,7 @@ import {
   checkJsonObjectBytes,
   convertValue,
   isJsonNull,
+  tooDeepError,
 } from '../convert/json-converter.ts';
 import { applyTransforms, HEARTBEAT_TOPIC_PREFIX, type SkipReason } from '../convert/transforms.ts';
 import type { KafkaRecord, PartitionRun, RecordLayout } from '../decode/event.ts';
@@ -99,7 +100,9 @@ export function buildTableBatches(
         // The hottest path: the record is the row. A null value is a tombstone, as JSON null is.
         row = record.valueBase64 === null || isJsonNull(record) ? TOMBSTONE : record;
       } else row = toRow(record, config, needObject);
-    } catch (error) {
+    } catch (thrown) {
+      // Parsing, converting or writing a value nested thousands of levels deep runs out of stack.
+      const error = thrown instanceof RangeError ? tooDeepError(record) : thrown;
       if (onRecordError === undefined || !(error instanceof SinkError)) throw error;
       onRecordError(record, error);
       continue;

@@ -6,6 +6,8 @@ import {
   isNullLiteral,
   isSpace,
   type MemberSpan,
+  nestingDepth,
+  STARROCKS_MAX_JSON_DEPTH,
   scanMembers,
   skipValue,
 } from '../decode/json-scanner.ts';
@@ -121,10 +123,34 @@ export function checkJsonObjectStructure(
   }
 }
 
-/** Strict check of one schemaless value (JSON.parse), used to name the record behind a failed load. */
+/**
+ * Strict check of one schemaless value (JSON.parse, and nesting no deeper than StarRocks reads),
+ * used to name the record behind a failed load.
+ */
 export function validateJsonValue(record: KafkaRecord): void {
+  const bytes = record.value as Buffer;
+  const depth = nestingDepth(bytes, 0, bytes.length);
+  if (depth > STARROCKS_MAX_JSON_DEPTH)
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, tooDeepReason(depth, 'the value'));
   const parsed = parseValue(record, decodeUtf8(record));
   if (parsed !== null) requireObject(record, parsed, 'the value');
+}
+
+/**
+ * Strict check of one row copied or built from a record's value (with schemas: the payload), used
+ * to name the record behind a failed load: syntax JSON.parse refuses (`tru`, `NaN`) or nesting
+ * deeper than StarRocks reads.
+ */
+export function validateJsonRow(record: KafkaRecord, row: string): void {
+  const bytes = Buffer.from(row);
+  const depth = nestingDepth(bytes, 0, bytes.length);
+  if (depth > STARROCKS_MAX_JSON_DEPTH)
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, tooDeepReason(depth, 'the payload'));
+  try {
+    JSON.parse(row);
+  } catch (error) {
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, invalidJsonReason(row, error, 'the payload'));
+  }
 }
 
 const JSON_NULL = /^[ \t\n\r]*null[ \t\n\r]*$/;
@@ -156,12 +182,35 @@ function parseJson(record: KafkaRecord, text: string, exact: boolean): unknown {
   try {
     return exact ? parseJsonExact(text) : JSON.parse(text);
   } catch (error) {
-    throw new RecordError(
-      ErrorCode.DECODE_VALUE,
-      record,
-      `the value is not valid JSON (${(error as Error).message})`,
-    );
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, invalidJsonReason(text, error, 'the value'));
   }
+}
+
+/**
+ * Why a JSON text could not be read: its syntax, or (a RangeError: the stack ran out) nesting too
+ * deep, said as such with StarRocks' limit rather than as "not valid JSON".
+ */
+export function invalidJsonReason(text: string, error: unknown, what: string): string {
+  if (!(error instanceof RangeError)) return `${what} is not valid JSON (${(error as Error).message})`;
+  return tooDeepReason(nestingDepth(Buffer.from(text), 0, Buffer.byteLength(text)), what);
+}
+
+/**
+ * The record's error for a RangeError (the stack ran out) met while converting, transforming or
+ * writing its value: the value nests too deep, said with its depth.
+ */
+export function tooDeepError(record: KafkaRecord): RecordError {
+  const bytes = record.value ?? Buffer.alloc(0);
+  return new RecordError(
+    ErrorCode.DECODE_VALUE,
+    record,
+    tooDeepReason(nestingDepth(bytes, 0, bytes.length), 'the value'),
+  );
+}
+
+/** A value nested `depth` levels deep, too deep to convert or to load. */
+export function tooDeepReason(depth: number, what: string): string {
+  return `${what} nests arrays and objects ${depth} levels deep; StarRocks reads JSON at most ${STARROCKS_MAX_JSON_DEPTH} levels deep (simdjson's default), so it cannot be loaded: flatten it, or send it as a string`;
 }
 
 /**

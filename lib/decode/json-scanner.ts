@@ -95,6 +95,29 @@ function describeStart(c: number): string | undefined {
   return undefined;
 }
 
+/**
+ * How deep StarRocks reads JSON: it parses with simdjson, whose parsers stop at this many nested
+ * arrays and objects by default. A deeper value fails its load with only a byte offset.
+ */
+export const STARROCKS_MAX_JSON_DEPTH = 1024;
+
+/** The deepest nesting of arrays and objects in `buf[start, end)`, strings skipped. */
+export function nestingDepth(buf: Uint8Array, start: number, end: number): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let j = start; j < end; j++) {
+    const c = buf[j];
+    if (c === QUOTE) {
+      const next = skipString(buf, j, end);
+      if (next < 0) break;
+      j = next - 1;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+  }
+  return deepest;
+}
+
 export interface MemberSpan {
   readonly start: number;
   readonly end: number;

@@ -126,9 +126,10 @@ async function loadOnce(
       onBackpressure: (reason) => pushedBack(load, reason),
     });
   } catch (error) {
-    // Values copied without parsing are checked only structurally; if StarRocks refused the
-    // body, name the record that is not JSON rather than only the load.
-    if (error instanceof LoadError && !error.retryable && !isFilteredRows(error)) findInvalidRow(load.batch);
+    // Values and payloads copied without parsing are checked only structurally; if StarRocks
+    // refused the body, name the record that is not JSON rather than only the load.
+    if (error instanceof LoadError && !error.retryable && !isFilteredRows(error))
+      findInvalidRow(load.batch, config);
     throw error;
   }
 }

@@ -245,6 +245,55 @@ describe(`the built bundle against ${REAL_STARROCKS ? 'StarRocks from STARROCKS_
     expect(await target.rows('test_tbl')).toEqual([]);
   });
 
+  it('names the record when StarRocks refuses a payload copied from a schemas.enable=true envelope', async () => {
+    const sink = await startSink(sinkConfig({ 'value.converter.schemas.enable': 'true' }));
+    const schema = {
+      type: 'struct',
+      optional: false,
+      fields: [
+        { type: 'int32', optional: false, field: 'id' },
+        { type: 'boolean', optional: true, field: 'city' },
+      ],
+    };
+    const envelope = (payload: string) => `{"schema":${JSON.stringify(schema)},"payload":${payload}}`;
+    const event = mskEvent([
+      kafkaRecord({ offset: 3, value: envelope('{"id":1,"city":true}') }),
+      kafkaRecord({ offset: 4, value: envelope('{"id":2,"city":tru}') }),
+    ]);
+
+    const result = await sink.invoke(event);
+
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe('DECODE_VALUE');
+    expect(result.error.errorMessage).toContain(
+      'topic "test", partition 0, offset 4): the payload is not valid JSON',
+    );
+    expect(await target.rows('test_tbl')).toEqual([]);
+  });
+
+  it('fails a record whose required field is null, naming the field, and loads nothing', async () => {
+    const sink = await startSink(sinkConfig({ 'value.converter.schemas.enable': 'true' }));
+    const schema = {
+      type: 'struct',
+      optional: false,
+      fields: [{ type: 'int32', optional: false, field: 'id' }],
+    };
+    const event = mskEvent([
+      kafkaRecord({ offset: 5, value: `{"schema":${JSON.stringify(schema)},"payload":{"id":1}}` }),
+      kafkaRecord({ offset: 6, value: `{"schema":${JSON.stringify(schema)},"payload":{"id":null}}` }),
+    ]);
+
+    const result = await sink.invoke(event);
+
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.errorMessage).toContain(
+      'offset 6): field "id" is null, but its schema is not optional',
+    );
+    expect(await target.rows('test_tbl')).toEqual([]);
+  });
+
   it('loads CSV lines with StringConverter', async () => {
     const sink = await startSink(
       sinkConfig({

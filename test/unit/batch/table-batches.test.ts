@@ -209,8 +209,76 @@ describe('buildTableBatches', () => {
     );
     const summary = buildTableBatches(records, config);
     expect(bodyOf(summary, config)).toBe('[{"id":1},{"id":}]');
-    expect(() => findInvalidRow(summary.tables[0]!)).toThrow('offset 5): the value is not valid JSON');
+    expect(() => findInvalidRow(summary.tables[0]!, config)).toThrow(
+      'offset 5): the value is not valid JSON',
+    );
   });
+
+  describe('with schemas.enable=true, payloads copied as they are', () => {
+    const config = parseSinkConfig(seedConfig({ 'value.converter.schemas.enable': 'true' }));
+    const schema = {
+      type: 'struct',
+      optional: false,
+      fields: [{ type: 'boolean', optional: true, field: 'ok' }],
+    };
+    const envelope = (payload: string) => `{"schema":${JSON.stringify(schema)},"payload":${payload}}`;
+    const deep = (levels: number) => `{"ok":true,"deep":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+
+    it.each([
+      ['tru', '{"ok":tru}', 'the payload is not valid JSON'],
+      ['NaN', '{"ok":NaN}', 'the payload is not valid JSON'],
+      [
+        'nesting deeper than StarRocks reads',
+        deep(2000),
+        'the payload nests arrays and objects 2001 levels deep; StarRocks reads JSON at most 1024 levels deep',
+      ],
+    ])('names the record behind %s once StarRocks refused the body', (_case, payload, message) => {
+      const records = decodeEvent(
+        mskEvent([
+          kafkaRecord({ partition: 1, offset: 8, value: envelope('{"ok":false}') }),
+          kafkaRecord({ partition: 1, offset: 9, value: envelope(payload) }),
+        ]),
+      );
+      const summary = buildTableBatches(records, config);
+      // Copied as they are: only StarRocks' parser would see what is wrong.
+      expect(bodyOf(summary, config)).toContain(payload);
+      const act = () => findInvalidRow(summary.tables[0]!, config);
+      expect(act).toThrow(RecordError);
+      expect(act).toThrow(`record test-1@9 (topic "test", partition 1, offset 9): ${message}`);
+    });
+
+    it('finds nothing in valid payloads, and nothing in CSV bodies', () => {
+      const records = decodeEvent(mskEvent([kafkaRecord({ value: envelope(deep(1000)) })]));
+      const summary = buildTableBatches(records, config);
+      expect(() => findInvalidRow(summary.tables[0]!, config)).not.toThrow();
+      expect(() => findInvalidRow(summary.tables[0]!, { format: 'csv' })).not.toThrow();
+    });
+  });
+
+  it.each([
+    ['copied into the body (schemaless, no transforms)', {}],
+    [
+      'parsed to be transformed',
+      {
+        transforms: 'unwrap',
+        'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+      },
+    ],
+  ])(
+    'says a valid value nested 100,000 levels deep is too deep, not "not valid JSON", when %s',
+    (_c, keys) => {
+      const config = parseSinkConfig(seedConfig(keys));
+      const value = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+      const records = decodeEvent(mskEvent([kafkaRecord({ offset: 3, value })]));
+      const act = () => {
+        const summary = buildTableBatches(records, config);
+        findInvalidRow(summary.tables[0]!, config);
+      };
+      expect(act).toThrow('offset 3): the value nests arrays and objects 100001 levels deep');
+      expect(act).toThrow('at most 1024 levels deep');
+      expect(act).not.toThrow('Maximum call stack');
+    },
+  );
 
   it('loads the same rows on the fast path and the parsing path', () => {
     const values = [
@@ -498,5 +566,19 @@ describe('buildLabel', () => {
   it('stays within 128 characters for the longest table name', () => {
     const label = buildLabel('db', { table: 'x'.repeat(1024), ranges });
     expect(label).toMatch(LABEL_PATTERN);
+  });
+});
+
+describe('a value nested too deep on the converting path', () => {
+  it('fails naming the record and the depth, not with a bare RangeError', () => {
+    const config = parseSinkConfig(seedConfig({ 'value.converter.schemas.enable': 'true' }));
+    const dated = { type: 'int32', optional: true, name: 'org.apache.kafka.connect.data.Date', field: 'day' };
+    const schema = { type: 'struct', optional: false, fields: [dated] };
+    const payload = `{"day":1,"deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const value = `{"schema":${JSON.stringify(schema)},"payload":${payload}}`;
+    const records = decodeEvent(mskEvent([kafkaRecord({ offset: 6, value })]));
+    const act = () => buildTableBatches(records, config);
+    expect(act).toThrow(RecordError);
+    expect(act).toThrow('offset 6): the value nests arrays and objects 100002 levels deep');
   });
 });
