@@ -5,6 +5,7 @@
  */
 import type { ConverterConfig } from './converters.ts';
 import { CONVERTER_CLASSES, RESERVED_LOAD_HEADERS, SINK_PROPERTIES, SINK_PROPERTIES_PREFIX } from './keys.ts';
+import { shortened } from './shown-values.ts';
 import type { TransformConfig } from './transforms.ts';
 import { type ConfigSource, checkBoolean, parseBoolean, type Report } from './values.ts';
 
@@ -41,10 +42,10 @@ export function parseLoadHeaders(source: ConfigSource): LoadHeaders {
         key,
         `"${header}" is set by the sink for every load (labels are derived from Kafka offsets); remove "${key}"`,
       );
-    } else if (/[\r\n\0]/.test(value)) {
-      source.problem(key, 'contains a line break or NUL, which an HTTP header cannot carry');
     } else {
-      headers[header] = value;
+      const checked = checkHeaderValue(header, value);
+      if ('problem' in checked) source.problem(key, checked.problem);
+      else headers[header] = checked.value;
     }
   }
   return { headers, keyOf };
@@ -83,7 +84,7 @@ export function parseBodyFormat(headers: Record<string, string>, problem: Report
     if (decoded === undefined || decoded === '') {
       problem(
         'sink.properties.row_delimiter',
-        `"${headers.row_delimiter}" is not a delimiter; use characters or hex such as \\x0A`,
+        `"${headers.row_delimiter}" is not a delimiter; ${DELIMITER_FORMS}`,
       );
     } else rowDelimiter = decoded;
   }
@@ -142,12 +143,108 @@ export function checkMergeCommit(headers: Readonly<Record<string, string>>, prob
   if (asyncText !== undefined) checkBoolean('sink.properties.merge_commit_async', asyncText, problem);
 }
 
-/** `\x0A`/`\X0a` style hex as the Java connector parses it; anything else is taken literally. */
+/**
+ * `\x0A`/`\X0a` style hex as the Java connector parses it, read as UTF-8 (the body is written in
+ * UTF-8, so the delimiter written must be these bytes); anything else is taken literally.
+ * Undefined for hex that is malformed or not UTF-8.
+ */
 function decodeDelimiter(text: string): string | undefined {
   if (/^\\x/i.test(text)) {
     const hex = text.slice(2);
     if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-f]+$/i.test(hex)) return undefined;
-    return Buffer.from(hex, 'hex').toString('latin1');
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(hex, 'hex'));
+    } catch {
+      return undefined;
+    }
   }
   return text;
+}
+
+/** What a separator or delimiter may be, for messages. */
+const DELIMITER_FORMS =
+  'use characters, or the hex of their UTF-8 bytes such as \\x0A (the rows are written in UTF-8)';
+
+/** The headers StarRocks reads in the `\xNN` hex form (the bytes of the value, in hex). */
+const HEX_FORM_HEADERS: ReadonlySet<string> = new Set(['column_separator', 'row_delimiter']);
+
+/** StarRocks' limit on `column_separator`, in bytes. */
+const COLUMN_SEPARATOR_MAX_BYTES = 50;
+
+/** The headers whose non-ASCII text is a column name: a JSON body can name the column instead. */
+const COLUMN_NAME_HEADERS: ReadonlySet<string> = new Set(['columns', 'jsonpaths']);
+
+type CheckedValue = { readonly value: string } | { readonly problem: string };
+
+/**
+ * A header value as it can be sent, or why it cannot. Node refuses, at every request, a value with
+ * a control character (but tab) or DEL, or a character above U+00FF (`http.validateHeaderValue`);
+ * it sends U+0080–U+00FF as single Latin-1 bytes, which StarRocks does not read as those characters
+ * (it documents no encoding for header values). So only printable ASCII and tab pass; a separator
+ * or delimiter with anything else is written in StarRocks' hex form instead (see checkSeparator).
+ */
+function checkHeaderValue(header: string, value: string): CheckedValue {
+  if (HEX_FORM_HEADERS.has(header)) return checkSeparator(header, value);
+  const index = [...value].findIndex((c) => !isHeaderText(c));
+  if (index < 0) return { value };
+  const character = [...value][index] ?? '';
+  const where = `at character ${index + 1} of "${shortened(printable(value))}"`;
+  if (isControl(character)) {
+    return {
+      problem: `has the control character ${describeCharacter(character)} ${where}, which an HTTP header cannot carry; remove it`,
+    };
+  }
+  const fix = COLUMN_NAME_HEADERS.has(header)
+    ? 'with sink.properties.format=json, leave it out and let each JSON key name its column (a key may be any text), or give the column an ASCII name'
+    : 'use ASCII only';
+  return {
+    problem: `has ${describeCharacter(character)} ${where}: a header carries only ASCII text (Node sends other characters as Latin-1 bytes or refuses them, and StarRocks documents no encoding for header values); ${fix}`,
+  };
+}
+
+/**
+ * A separator or delimiter as sent: as it is when it is printable ASCII with no space at either end
+ * (HTTP trims those), else in StarRocks' hex form of its UTF-8 bytes, the bytes the body is
+ * written with: a raw U+0001 becomes `\x01`, a tab `\x09`, `§` `\xC2A7`.
+ */
+function checkSeparator(header: string, value: string): CheckedValue {
+  if (value === '') return { problem: 'is empty; give the characters, or their bytes in hex such as \\x01' };
+  // row_delimiter's hex is decoded and checked with the body format.
+  if (/^\\x/i.test(value)) {
+    if (header === 'row_delimiter' || decodeDelimiter(value) !== undefined) return { value };
+    return { problem: `"${shortened(value)}" is not a delimiter; ${DELIMITER_FORMS}` };
+  }
+  if (!value.isWellFormed()) return { problem: 'has a lone UTF-16 surrogate, which is no character' };
+  const bytes = Buffer.from(value, 'utf8');
+  if (header === 'column_separator' && bytes.length > COLUMN_SEPARATOR_MAX_BYTES) {
+    return { problem: `is ${bytes.length} bytes; StarRocks takes at most ${COLUMN_SEPARATOR_MAX_BYTES}` };
+  }
+  const chars = [...value];
+  const plain = chars.every(isHeaderText) && !/^[ \t]|[ \t]$/.test(value) && !value.includes('\t');
+  return { value: plain ? value : `\\x${bytes.toString('hex').toUpperCase()}` };
+}
+
+/** Printable ASCII or tab: what a header value carries as itself. */
+function isHeaderText(character: string): boolean {
+  const code = character.codePointAt(0) ?? 0;
+  return code === 0x09 || (code >= 0x20 && code <= 0x7e);
+}
+
+/** C0 and C1 control characters and DEL. */
+function isControl(character: string): boolean {
+  const code = character.codePointAt(0) ?? 0;
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+}
+
+/** `"城" (U+57CE)`, or `U+0001` for a character that prints as nothing. */
+function describeCharacter(character: string): string {
+  const codePoint = `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return isControl(character) ? codePoint : `"${character}" (${codePoint})`;
+}
+
+/** `text` with control characters shown as `\uXXXX`, so a message prints on one line. */
+function printable(text: string): string {
+  return [...text]
+    .map((c) => (isControl(c) ? `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}` : c))
+    .join('');
 }
