@@ -299,17 +299,27 @@ function scrubVerdict(verdict: Verdict, scrub: Scrub): Verdict {
   }
   if ('response' in verdict) return { ...verdict, response: scrubTexts(verdict.response, scrub) };
   if ('answer' in verdict) return { ...verdict, answer: scrubTexts(verdict.answer, scrub) };
+  // A state the sink knows is StarRocks' word; any other may end up in an error.
+  if (verdict.kind === 'state' && !LABEL_STATES.has(verdict.state))
+    return { ...verdict, state: scrub(verdict.state) };
   return verdict;
 }
 
-/** The answer's `Message` and `ErrorURL` scrubbed (its other fields are StarRocks' own words and numbers). */
-function scrubTexts<T extends { readonly Message?: string; readonly ErrorURL?: string }>(
-  answer: T,
-  scrub: Scrub,
-): T {
-  const scrubbed: Record<string, unknown> = { ...answer };
-  if (typeof answer.Message === 'string') scrubbed.Message = scrub(answer.Message);
-  if (typeof answer.ErrorURL === 'string') scrubbed.ErrorURL = scrub(answer.ErrorURL);
+/** The states `get_load_state` answers (GetStreamLoadState.java). */
+const LABEL_STATES: ReadonlySet<string> = new Set([
+  'PREPARE',
+  'PREPARED',
+  'COMMITTED',
+  'VISIBLE',
+  'ABORTED',
+  'UNKNOWN',
+]);
+
+/** The answer with each of its text fields scrubbed (after it was classified, so never to change its meaning). */
+function scrubTexts<T extends object>(answer: T, scrub: Scrub): T {
+  const scrubbed: Record<string, unknown> = { ...(answer as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(scrubbed))
+    if (typeof value === 'string') scrubbed[key] = scrub(value);
   return scrubbed as T;
 }
 

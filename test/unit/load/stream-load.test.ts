@@ -137,6 +137,15 @@ describe('createStreamLoader', () => {
     expect(result.attempts).toBe(3);
   });
 
+  it('sends again after a Success answered before the body was sent, which loaded nothing', async () => {
+    sr.feReplies.push({ json: { Status: 'Success', Message: 'OK' } });
+
+    const result = await loader().load(request());
+
+    expect(result).toMatchObject({ outcome: 'loaded', attempts: 2 });
+    expect(sr.seen.filter((s) => s.server === 'be')).toHaveLength(1);
+  });
+
   it('fails at once on a redirect without a Location, which it cannot follow', async () => {
     sr.feReplies.push({ httpStatus: 307, text: '' });
 
