@@ -26,6 +26,8 @@ export const TXN_STATUS = {
 } as const;
 
 const FE_EXCEPTION = 'class com.starrocks.common.StarRocksException';
+/** How long the leader FE waits for publish when it commits a PREPARED transaction (`DEFAULT_TXN_TIMEOUT_MILLIS`). */
+const FE_COMMIT_WAIT_MS = 20_000;
 
 /**
  * Appends one by one: `target.push(...items)` passes every row as an argument and overflows the stack
@@ -203,7 +205,11 @@ export class TransactionManager {
       case 'PREPARE':
         return this.finishData(txn, 'commit');
       case 'PREPARED': {
+        // The leader FE commits a PREPARED transaction itself: its own dialect, and a publish slower than
+        // the commit's wait (20 s by default) is FAILED although the transaction stays COMMITTED.
         const result = this.finishData(txn, 'commit');
+        if (result.Status === TXN_STATUS.publishTimeout)
+          return feFailed(`publish timeout: ${FE_COMMIT_WAIT_MS}`);
         return result.Status === TXN_STATUS.ok
           ? { Status: TXN_STATUS.ok, Message: '', TxnId: entry.txnId, Label: label }
           : result;

@@ -278,6 +278,23 @@ describe('StarRocks stand-in: transaction API', () => {
     expect(starrocks.rows('db', 't')).toHaveLength(1);
   });
 
+  it('answers a commit of a PREPARED transaction whose publish times out as the leader FE does: FAILED, yet COMMITTED', async () => {
+    await transaction(starrocks.feUrl, 'begin', txnHeaders('txn_pt_prepared'));
+    starrocks.faults.publishTimeoutNext();
+    await txnLoad('txn_pt_prepared', [{ id: 1, city: 'Paris' }]);
+    await transaction(starrocks.feUrl, 'prepare', txnHeaders('txn_pt_prepared'));
+
+    const commit = await transaction(starrocks.feUrl, 'commit', txnHeaders('txn_pt_prepared'));
+    const state = await getJson(`${starrocks.feUrl}/api/db/get_load_state?label=txn_pt_prepared`);
+
+    expect(commit).toEqual({
+      Status: 'FAILED',
+      Message: 'class com.starrocks.common.StarRocksException: publish timeout: 20000',
+    });
+    expect(state.body).toMatchObject({ status: 'OK', state: 'COMMITTED' });
+    expect(starrocks.rows('db', 't')).toHaveLength(1);
+  });
+
   it('fails a transaction load with failNext and aborts the transaction', async () => {
     await transaction(starrocks.feUrl, 'begin', txnHeaders('txn_f'));
     starrocks.faults.failNext({ message: 'Memory of process exceed limit.' });
