@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StandIn, startStandIn } from '../../lib/local/stand-in/index.ts';
-import { runDir } from './harness/paths.ts';
+import { LOG_DIR, runDir } from './harness/paths.ts';
 import { tail } from './harness/process.ts';
 import { curl, prepareSdkDriver, runSdk, type SdkRun } from './harness/starrocks-clients.ts';
 
@@ -28,6 +28,9 @@ describe('StarRocks stand-in against StarRocks’ own clients', () => {
       CREATE TABLE sdk_stream (id INT NOT NULL, city STRING) PRIMARY KEY(id);
       CREATE TABLE sdk_txn_big (id INT NOT NULL, city STRING) PRIMARY KEY(id);
       CREATE TABLE sdk_txn_chunks (id INT NOT NULL, city STRING) PRIMARY KEY(id);
+      CREATE TABLE sdk_lz4_stream (id INT NOT NULL, city STRING) PRIMARY KEY(id);
+      CREATE TABLE sdk_lz4_txn (id INT NOT NULL, city STRING) PRIMARY KEY(id);
+      CREATE TABLE sdk_publish (id INT NOT NULL, city STRING) PRIMARY KEY(id);
       CREATE TABLE sdk_label (id INT NOT NULL, city STRING) DUPLICATE KEY(id);
       CREATE TABLE sdk_filtered (id INT NOT NULL, city STRING) DUPLICATE KEY(id);
       CREATE TABLE sdk_txn_filtered (id INT NOT NULL, city STRING) DUPLICATE KEY(id);
@@ -110,6 +113,48 @@ describe('StarRocks stand-in against StarRocks’ own clients', () => {
       expect(starrocks.rows(DB, 'sdk_txn_chunks')).toHaveLength(5000);
     });
 
+    it('loads JSON compressed as LZ4 frames (chunked, lz4-java) in both modes', async () => {
+      const spec = { format: 'json', rows: 20_000, compression: 'lz4_frame' } as const;
+
+      const [stream, transaction] = await Promise.all([
+        sdk('lz4-stream', { ...spec, mode: 'stream', table: 'sdk_lz4_stream' }),
+        sdk('lz4-transaction', { ...spec, mode: 'transaction', table: 'sdk_lz4_txn' }),
+      ]);
+
+      expect(stream.ok, sdkLog(stream)).toBe(true);
+      expect(transaction.ok, sdkLog(transaction)).toBe(true);
+      for (const table of ['sdk_lz4_stream', 'sdk_lz4_txn']) {
+        expect(loadsInto(table)).toMatchObject([
+          {
+            status: expect.stringMatching(/^(Success|OK)$/),
+            headers: { compression: 'lz4_frame', 'transfer-encoding': 'chunked' },
+          },
+        ]);
+        expect(starrocks.rows(DB, table)).toHaveLength(20_000);
+      }
+    });
+
+    it('asks get_load_state after the commit of a prepared transaction failed on publish timeout, and takes COMMITTED as loaded', async () => {
+      starrocks.faults.publishTimeoutNext();
+
+      const result = await sdk('publish-timeout', {
+        mode: 'transaction',
+        table: 'sdk_publish',
+        format: 'json',
+        rows: 10,
+        labelPrefix: 'sdk_publish',
+      });
+
+      expect(result.ok, sdkLog(result)).toBe(true);
+      const [load] = loadsInto('sdk_publish');
+      expect(starrocks.labelState(DB, load?.label ?? '')).toBe('COMMITTED');
+      // The commit answer the SDK logged (its get_load_state call that followed is logged by DefaultStreamLoader, kept at warn).
+      expect(readFileSync(result.logFile, 'utf8')).toMatch(
+        /Transaction committed, lable: sdk_publish-[^\n]*body : \{[^}]*"FAILED"[^}]*publish timeout: 20000/,
+      );
+      expect(starrocks.rows(DB, 'sdk_publish')).toHaveLength(10);
+    });
+
     it('takes "Label Already Exists" with ExistingJobStatus FINISHED as loaded, and nothing loads twice', async () => {
       const spec = {
         mode: 'stream',
@@ -178,6 +223,17 @@ describe('StarRocks stand-in against StarRocks’ own clients', () => {
       expect(transaction.ok).toBe(false);
       expect(transaction.error).toContain('access denied');
     });
+  });
+
+  it('keeps the credentials out of the SDK logs', () => {
+    const logs = readdirSync(LOG_DIR).filter((name) => name.startsWith('starrocks-sdk-'));
+    const basic = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
+
+    expect(logs.length).toBeGreaterThan(5);
+    for (const name of logs) {
+      const text = readFileSync(join(LOG_DIR, name), 'utf8');
+      expect(text.includes(basic) || text.includes(PASSWORD), name).toBe(false);
+    }
   });
 
   describe('the documented curl commands', () => {

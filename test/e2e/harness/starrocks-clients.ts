@@ -33,6 +33,8 @@ export interface SdkRun {
   readonly labelPrefix?: string;
   /** One fixed label for every load, as a client with deterministic labels sends on a retry. */
   readonly label?: string;
+  /** `lz4_frame`: the SDK compresses each body (an LZ4 frame, sent chunked), as the Kafka connector's `sink.properties.compression`. */
+  readonly compression?: 'lz4_frame';
   /** Extra Stream Load headers (`max_filter_ratio`, ...). */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -83,6 +85,7 @@ function driverArgs(spec: SdkRun): string[] {
   if (spec.chunkLimit !== undefined) args.push(`--chunk-limit=${spec.chunkLimit}`);
   if (spec.labelPrefix !== undefined) args.push(`--label-prefix=${spec.labelPrefix}`);
   if (spec.label !== undefined) args.push(`--label=${spec.label}`);
+  if (spec.compression !== undefined) args.push(`--compression=${spec.compression}`);
   for (const [name, value] of Object.entries(spec.headers ?? {})) args.push(`--header=${name}:${value}`);
   return args;
 }

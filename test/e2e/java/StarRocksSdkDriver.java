@@ -90,7 +90,14 @@ public final class StarRocksSdkDriver {
         long firstId = Long.parseLong(options.get("first-id", "1"));
         long badRow = Long.parseLong(options.get("bad-row", "-1"));
 
-        StreamLoadTableProperties tableProperties = StreamLoadTableProperties.builder()
+        StreamLoadTableProperties.Builder tableBuilder = StreamLoadTableProperties.builder();
+        String compression = options.values.get("compression");
+        if (compression != null) {
+            // As the Kafka connector (1.0.4+) enables it: the header for the server, the table property for the SDK's codec.
+            tableBuilder.addCommonProperties(Map.of("compression", compression));
+            options.headers.put("compression", compression);
+        }
+        StreamLoadTableProperties tableProperties = tableBuilder
                 .database(database)
                 .table(table)
                 .streamLoadDataFormat(json ? StreamLoadDataFormat.JSON : StreamLoadDataFormat.CSV)
