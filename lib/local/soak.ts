@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { partitionKey } from '../decode/event.ts';
 import { offsetsTableDdl } from '../load/offsets-table.ts';
 import { type LocalFunction, startLocalFunction } from './lambda-runtime.ts';
@@ -34,6 +35,13 @@ export interface SoakOptions {
    * @default 'same' for exactly-once-per-table, else 'random'
    */
   readonly retryComposition?: 'same' | 'random';
+  /**
+   * `sink.max.concurrent.loads` of the function. The soak's two tables stay under the default (8);
+   * 1 makes the bound bind.
+   *
+   * @default the sink's default
+   */
+  readonly maxConcurrentLoads?: number;
 }
 
 export interface SoakFigures {
@@ -52,6 +60,10 @@ export interface SoakFigures {
   readonly lost: number;
   readonly duplicates: number;
   readonly pkMismatches: number;
+  /** The function's `sink.max.concurrent.loads` (the sink's default when the soak did not set it). */
+  readonly maxConcurrentLoads: number;
+  /** The most Stream Loads (and transaction loads) the harness saw in flight at once. */
+  readonly mostLoadsInFlight: number;
   readonly ms: number;
 }
 
@@ -108,13 +120,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
      CREATE TABLE dup_tbl (seq INT, note STRING) DUPLICATE KEY(seq);
      ${offsetsTableDdl('kafka_offsets')}`,
   );
+  // The function reaches the stand-in through counting proxies: every load's body goes to the BE.
+  const counter = await startLoadCounter(standIn.feUrl, standIn.beUrl);
   const config: Record<string, string> = {
-    'starrocks.http.url': standIn.feUrl,
+    'starrocks.http.url': counter.feUrl,
     'starrocks.database.name': DATABASE,
     'starrocks.username': 'soak',
     'starrocks.password': 'soak-pw',
     'starrocks.topic2table.map': TOPICS.map((t) => `${t.topic}:${t.table}`).join(','),
     'value.converter.schemas.enable': 'false',
+    ...(options.maxConcurrentLoads === undefined
+      ? {}
+      : { 'sink.max.concurrent.loads': String(options.maxConcurrentLoads) }),
     ...(options.semantic === 'at-least-once'
       ? {}
       : {
@@ -347,6 +364,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   }
   for (const [s, n] of seen) if (!expectedDup.has(s)) duplicates += n;
   await standIn.close();
+  await counter.close();
   return {
     seed: options.seed,
     semantic: options.semantic,
@@ -363,7 +381,87 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     lost,
     duplicates,
     pkMismatches,
+    maxConcurrentLoads: options.maxConcurrentLoads ?? DEFAULT_MAX_CONCURRENT_LOADS,
+    mostLoadsInFlight: counter.mostInFlight(),
     ms: Date.now() - started,
+  };
+}
+
+/** `sink.max.concurrent.loads` when unset (lib/config/keys.ts). */
+const DEFAULT_MAX_CONCURRENT_LOADS = 8;
+
+/** TCP proxies in front of the stand-in's FE and BE that count the loads in flight. */
+interface LoadCounter {
+  /** The FE address the function is given. */
+  readonly feUrl: string;
+  mostInFlight(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Counts loads in flight without asking anything of the stand-in: the function talks to a proxy of
+ * the FE, whose 307s are rewritten to point at a proxy of the BE, where each load is one `PUT`
+ * connection (the sink opens one per request) from its first byte until it closes.
+ */
+async function startLoadCounter(feUrl: string, beUrl: string): Promise<LoadCounter> {
+  let inFlight = 0;
+  let most = 0;
+  const be = await startProxy(beUrl, (client) => {
+    client.once('data', (first: Buffer) => {
+      if (first.toString('latin1', 0, 4) !== 'PUT ') return;
+      inFlight++;
+      most = Math.max(most, inFlight);
+      client.once('close', () => inFlight--);
+    });
+  });
+  const toBe = { from: Buffer.from(beUrl).toString('latin1'), to: be.url };
+  const fe = await startProxy(feUrl, undefined, (chunk) =>
+    Buffer.from(chunk.toString('latin1').replaceAll(toBe.from, toBe.to), 'latin1'),
+  );
+  return {
+    feUrl: fe.url,
+    mostInFlight: () => most,
+    close: async () => {
+      await Promise.all([fe.close(), be.close()]);
+    },
+  };
+}
+
+/**
+ * A TCP proxy on loopback to `target` (http://host:port): `watch` sees each client socket,
+ * `rewrite` each chunk of the answers (small FE answers arrive in one chunk).
+ */
+async function startProxy(
+  target: string,
+  watch?: (client: net.Socket) => void,
+  rewrite?: (chunk: Buffer) => Buffer,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    watch?.(client);
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => client.write(rewrite ? rewrite(chunk) : chunk));
+    upstream.on('end', () => client.end());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
   };
 }
 
@@ -394,5 +492,6 @@ export function formatFigures(f: SoakFigures): string {
     `  faults injected: ${f.faultsInjected} (${faultList || 'none'})`,
     `  records produced: ${f.recordsProduced}; rows: pk_tbl ${f.pkRows}, dup_tbl ${f.dupRows}`,
     `  lost: ${f.lost}, duplicates (Duplicate Key table): ${f.duplicates}, wrong Primary Key values: ${f.pkMismatches}`,
+    `  loads in flight: at most ${f.mostLoadsInFlight} at once (sink.max.concurrent.loads=${f.maxConcurrentLoads})`,
   ].join('\n');
 }

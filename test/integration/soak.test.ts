@@ -21,6 +21,26 @@ describe('the soak (fixed seed, 30 batches)', () => {
       expect(figures.lost).toBe(0);
       expect(figures.pkMismatches).toBe(0);
       if (semantic !== 'at-least-once') expect(figures.duplicates).toBe(0);
+      expect(figures.mostLoadsInFlight).toBeGreaterThan(0);
+      expect(figures.mostLoadsInFlight).toBeLessThanOrEqual(figures.maxConcurrentLoads);
+    },
+    120_000,
+  );
+
+  it.each([['at-least-once'], ['exactly-once-per-table']] as const)(
+    'keeps loads to sink.max.concurrent.loads=1 through faults, retries and crashes: %s',
+    async (semantic: SoakSemantic) => {
+      const figures = await runSoak({
+        seed: SEED,
+        semantic,
+        maxBatches: 30,
+        maxMs: 60_000,
+        maxConcurrentLoads: 1,
+      });
+      console.log(formatFigures(figures));
+
+      expect(figures.lost).toBe(0);
+      expect(figures.mostLoadsInFlight).toBe(1);
     },
     120_000,
   );
