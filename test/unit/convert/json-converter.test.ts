@@ -371,7 +371,7 @@ describe('required fields, as Kafka JsonConverter reads them', () => {
     { ...inner, field: 'inner' },
     { type: 'array', optional: true, items: { type: 'int32', optional: false }, field: 'tags' },
   ]);
-  const valueOf = (payload: object) => JSON.stringify({ schema, payload });
+  const envelopeOf = (payload: object) => JSON.stringify({ schema, payload });
   const good = { id: 1, city: 'Oslo', note: null, inner: { code: 'x' }, tags: [1, 2] };
 
   it.each([
@@ -385,7 +385,7 @@ describe('required fields, as Kafka JsonConverter reads them', () => {
     ['a required array item', { ...good, tags: [1, null] }, 'field "tags[1]" is null'],
   ])('fails %s, naming it, on the byte-copy and the converting path', (_case, payload, message) => {
     for (const needObject of [false, true]) {
-      const convert = () => convertValue(record(valueOf(payload)), JSON_ENVELOPE, { needObject });
+      const convert = () => convertValue(record(envelopeOf(payload)), JSON_ENVELOPE, { needObject });
       expect(convert).toThrow(RecordError);
       expect(convert).toThrow(`${message}, but its schema is not optional`);
       expect(convert).toThrow('Invalid null value for required');
@@ -394,15 +394,15 @@ describe('required fields, as Kafka JsonConverter reads them', () => {
   });
 
   it('fails a second record of the topic too, after its schema was cached from a good one', () => {
-    expect(convertText(valueOf(good), JSON_ENVELOPE)).toBe(JSON.stringify(good));
-    expect(() => convertText(valueOf({ ...good, city: null }), JSON_ENVELOPE)).toThrow(
+    expect(convertText(envelopeOf(good), JSON_ENVELOPE)).toBe(JSON.stringify(good));
+    expect(() => convertText(envelopeOf({ ...good, city: null }), JSON_ENVELOPE)).toThrow(
       'field "city" is null',
     );
   });
 
   it('loads an optional struct that is null, and optional fields that are null or missing', () => {
     const payload = { id: 1, city: 'Oslo', inner: null };
-    expect(JSON.parse(convertText(valueOf(payload), JSON_ENVELOPE) ?? '')).toEqual(payload);
+    expect(JSON.parse(convertText(envelopeOf(payload), JSON_ENVELOPE) ?? '')).toEqual(payload);
   });
 
   it('takes the default for a null required field with replace.null.with.default, and fails without it', () => {
