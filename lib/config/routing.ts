@@ -2,6 +2,8 @@
  * The routing keys: which topics are accepted (`topics` or `topics.regex`) and which table each
  * topic loads into (`starrocks.topic2table.map`), checked against each other.
  */
+import { translateJavaPattern } from './java-regex.ts';
+import { shortened } from './shown-values.ts';
 import { type ConfigSource, isValidTableName, type Report, splitList, TOPIC_PATTERN } from './values.ts';
 
 /** Which topics are accepted, and the tables of those not loaded into a table of their own name. */
@@ -40,7 +42,7 @@ export function parseRouting(source: ConfigSource): Routing {
     if (topicsRegex !== undefined && !topicsRegex.test(topic)) {
       problem(
         'starrocks.topic2table.map',
-        `maps topic "${topic}", which does not match topics.regex "${regexText}"`,
+        `maps topic "${topic}", which does not match topics.regex "${shortened(regexText ?? '')}"`,
       );
     }
   }
@@ -58,14 +60,37 @@ function parseTopics(text: string, problem: Report): Set<string> {
   return new Set(list);
 }
 
+/**
+ * `topics.regex` as a JavaScript RegExp that matches a whole topic name (Kafka Connect uses Java's
+ * `Matcher.matches()`), read with Java's syntax (java-regex.ts). The translated pattern is compiled
+ * alone before it is wrapped in `^(?:…)$`, so it cannot close the wrapper's group and escape it;
+ * messages show at most the start of a long pattern.
+ */
 function parseTopicsRegex(text: string, problem: Report): RegExp | undefined {
-  try {
-    // Kafka Connect matches the whole topic name (Java Matcher.matches()).
-    return new RegExp(`^(?:${text})$`);
-  } catch (error) {
-    problem('topics.regex', `"${text}" is not a valid regular expression: ${(error as Error).message}`);
+  const key = 'topics.regex';
+  const shown = `"${shortened(text)}"`;
+  const translated = translateJavaPattern(text);
+  if ('problem' in translated) {
+    const what =
+      translated.kind === 'invalid'
+        ? 'is not a valid regular expression'
+        : 'uses a Java construct this sink refuses, as it cannot match it as Java does';
+    problem(key, `${shown} ${what}: ${translated.problem}`);
     return undefined;
   }
+  try {
+    new RegExp(translated.source, 'u');
+    return new RegExp(`^(?:${translated.source})$`, 'u');
+  } catch (error) {
+    problem(key, `${shown} is not a valid regular expression: ${regexErrorReason(error)}`);
+    return undefined;
+  }
+}
+
+/** The reason of a RegExp syntax error without the pattern V8 quotes before it ("/…/u: reason"). */
+function regexErrorReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /\/[a-z]*: ([^:]+)$/.exec(message)?.[1] ?? 'it does not compile';
 }
 
 /**

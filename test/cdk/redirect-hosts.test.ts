@@ -41,7 +41,8 @@ describe('starrocks.redirect.hosts from the construct', () => {
 
   it('is the CIDR of a VPC the stack creates, resolved at deployment', () => {
     const { template } = synthSink((stack) => ({
-      network: { vpc: new ec2.Vpc(stack, 'NewVpc', { maxAzs: 2, natGateways: 1 }) },
+      // Widened explicitly (exactOptionalPropertyTypes vs aws-cdk-lib).
+      network: { vpc: new ec2.Vpc(stack, 'NewVpc', { maxAzs: 2, natGateways: 1 }) as ec2.IVpc },
     }));
 
     expect(JSON.stringify(sinkConfigOf(template))).toMatch(
