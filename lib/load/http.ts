@@ -153,6 +153,9 @@ export function redirectTarget(
       `the host ${target.host} is not one starrocks.redirect.hosts allows (${allowed.description}); if it is a StarRocks node, add it or its network to starrocks.redirect.hosts`,
     );
   }
+  // Credentials in a Location are the redirecting server's, not the user's: never sent.
+  target.username = '';
+  target.password = '';
   return { kind: 'follow', url: target };
 }
 

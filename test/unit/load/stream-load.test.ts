@@ -349,6 +349,11 @@ describe('redirectTarget', () => {
     expect(decide('http://evil-cluster.local:8040/')).toBe('refuse');
   });
 
+  it('follows an allowed Location without the user:password@ it carries', () => {
+    const decision = redirectTarget(redirect(307, 'http://evil:pw@be.example:8040/p'), [fe], anyHost);
+    expect(decision).toEqual({ kind: 'follow', url: new URL('http://be.example:8040/p') });
+  });
+
   it('quotes a refused Location without its user:password@ part', () => {
     const decision = redirectTarget(redirect(307, 'ftp://loader:s3cr/et?x@be.example/x'), [fe], anyHost);
     expect(decision).toMatchObject({ kind: 'refuse', refused: { location: 'ftp://be.example/x' } });
