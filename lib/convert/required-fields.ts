@@ -1,4 +1,4 @@
-import { isNullLiteral, MemberCursor, memberName, skipSpace, skipValue } from '../decode/json-scanner.ts';
+import { MemberCursor, memberName, skipSpace, skipValue } from '../decode/json-scanner.ts';
 import type { ConnectSchema } from './connect-schema.ts';
 
 /**
@@ -16,11 +16,19 @@ export function isRequired(schema: ConnectSchema, replaceNullWithDefault: boolea
 
 /** What a value of one schema must hold below it: the required fields of a struct, or array items. */
 export type RequiredRule =
-  | { readonly kind: 'struct'; readonly fields: ReadonlyMap<string, FieldRule>; readonly required: number }
+  | {
+      readonly kind: 'struct';
+      readonly fields: ReadonlyMap<string, FieldRule>;
+      /** The fields in schema order, the order JsonConverter writes them in. */
+      readonly order: readonly FieldRule[];
+      readonly required: number;
+    }
   | { readonly kind: 'array'; readonly itemsRequired: boolean; readonly items: RequiredRule | undefined };
 
 interface FieldRule {
   readonly index: number;
+  /** The member name's bytes, to recognise it in place without making a string. */
+  readonly name: Buffer;
   readonly required: boolean;
   readonly nested: RequiredRule | undefined;
 }
@@ -42,6 +50,7 @@ export function requiredRule(
       if (fields.has(name)) continue;
       const rule = {
         index: fields.size,
+        name: Buffer.from(name),
         required: isRequired(field, replaceNullWithDefault),
         nested: requiredRule(field, replaceNullWithDefault),
       };
@@ -49,7 +58,9 @@ export function requiredRule(
       if (rule.nested !== undefined) nestedAny = true;
       fields.set(name, rule);
     }
-    return required > 0 || nestedAny ? { kind: 'struct', fields, required } : undefined;
+    return required > 0 || nestedAny
+      ? { kind: 'struct', fields, order: [...fields.values()], required }
+      : undefined;
   }
   if (schema.type === 'array' && schema.items !== undefined) {
     const itemsRequired = isRequired(schema.items, replaceNullWithDefault);
@@ -74,22 +85,53 @@ function structMeets(
   end: number,
   rule: Extract<RequiredRule, { kind: 'struct' }>,
 ): boolean {
-  const seen = new Uint8Array(rule.fields.size);
-  let present = 0;
+  // Required fields seen with a value, one bit each (a member written twice counts once).
+  let seen = 0;
+  let seenMore: Set<number> | undefined;
   const cursor = new MemberCursor(buf, start, end);
-  while (cursor.next()) {
-    const field = rule.fields.get(memberName(buf, cursor.nameStart, cursor.nameEnd));
+  for (let k = 0; cursor.next(); k++) {
+    // Members usually come in schema order: the expected name is compared in place first.
+    const expected = rule.order[k];
+    const field =
+      expected !== undefined && nameIs(buf, cursor.nameStart, cursor.nameEnd, expected.name)
+        ? expected
+        : rule.fields.get(memberName(buf, cursor.nameStart, cursor.nameEnd));
     if (field === undefined) continue;
-    const value = { start: cursor.valueStart, end: cursor.valueEnd };
-    if (isNullLiteral(buf, value)) {
+    const { valueStart, valueEnd } = cursor;
+    if (isNull(buf, valueStart, valueEnd)) {
       if (field.required) return false;
       continue;
     }
-    if (field.required && seen[field.index] === 0) present++;
-    seen[field.index] = 1;
-    if (field.nested !== undefined && !meetsRequired(buf, value.start, value.end, field.nested)) return false;
+    if (field.required) {
+      if (field.index < 31) seen |= 1 << field.index;
+      else (seenMore ??= new Set()).add(field.index);
+    }
+    if (field.nested !== undefined && !meetsRequired(buf, valueStart, valueEnd, field.nested)) return false;
   }
-  return cursor.wellFormed && present === rule.required;
+  return cursor.wellFormed && bitCount(seen) + (seenMore?.size ?? 0) === rule.required;
+}
+
+function nameIs(buf: Buffer, start: number, end: number, name: Buffer): boolean {
+  if (end - start !== name.length) return false;
+  for (let j = 0; j < name.length; j++) if (buf[start + j] !== name[j]) return false;
+  return true;
+}
+
+/** Whether `buf[start, end)` is the literal `null`, without making a string of it. */
+function isNull(buf: Buffer, start: number, end: number): boolean {
+  return (
+    end - start === 4 &&
+    buf[start] === 0x6e &&
+    buf[start + 1] === 0x75 &&
+    buf[start + 2] === 0x6c &&
+    buf[start + 3] === 0x6c
+  );
+}
+
+function bitCount(bits: number): number {
+  let n = 0;
+  for (let b = bits; b !== 0; b &= b - 1) n++;
+  return n;
 }
 
 function arrayMeets(
@@ -105,7 +147,7 @@ function arrayMeets(
   for (;;) {
     const itemEnd = skipValue(buf, i, end);
     if (itemEnd < 0) return false;
-    if (isNullLiteral(buf, { start: i, end: itemEnd })) {
+    if (isNull(buf, i, itemEnd)) {
       if (rule.itemsRequired) return false;
     } else if (rule.items !== undefined && !meetsRequired(buf, i, itemEnd, rule.items)) return false;
     i = skipSpace(buf, itemEnd, end);

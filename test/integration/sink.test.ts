@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { offsetsTableDdl } from '../../lib/load/offsets-table.ts';
 import type { LocalFunction } from '../../lib/local/lambda-runtime.ts';
 import { type LocalSecrets, startLocalSecrets } from '../../lib/local/secrets-endpoint.ts';
 import type { StandIn } from '../../lib/local/stand-in/index.ts';
@@ -245,32 +246,40 @@ describe(`the built bundle against ${REAL_STARROCKS ? 'StarRocks from STARROCKS_
     expect(await target.rows('test_tbl')).toEqual([]);
   });
 
-  it('names the record when StarRocks refuses a payload copied from a schemas.enable=true envelope', async () => {
-    const sink = await startSink(sinkConfig({ 'value.converter.schemas.enable': 'true' }));
-    const schema = {
-      type: 'struct',
-      optional: false,
-      fields: [
-        { type: 'int32', optional: false, field: 'id' },
-        { type: 'boolean', optional: true, field: 'city' },
-      ],
-    };
-    const envelope = (payload: string) => `{"schema":${JSON.stringify(schema)},"payload":${payload}}`;
-    const event = mskEvent([
-      kafkaRecord({ offset: 3, value: envelope('{"id":1,"city":true}') }),
-      kafkaRecord({ offset: 4, value: envelope('{"id":2,"city":tru}') }),
-    ]);
+  it.each([
+    ['at-least-once', {}],
+    ['exactly-once per-table', { 'sink.semantic': 'exactly-once', 'sink.transaction.mode': 'per-table' }],
+    ['exactly-once multi', { 'sink.semantic': 'exactly-once', 'sink.transaction.mode': 'multi' }],
+  ])(
+    'names the record when StarRocks refuses a payload copied from a schemas.enable=true envelope (%s)',
+    async (_semantic, keys) => {
+      await target.execute(offsetsTableDdl('kafka_offsets'));
+      const sink = await startSink(sinkConfig({ 'value.converter.schemas.enable': 'true', ...keys }));
+      const schema = {
+        type: 'struct',
+        optional: false,
+        fields: [
+          { type: 'int32', optional: false, field: 'id' },
+          { type: 'boolean', optional: true, field: 'city' },
+        ],
+      };
+      const envelope = (payload: string) => `{"schema":${JSON.stringify(schema)},"payload":${payload}}`;
+      const event = mskEvent([
+        kafkaRecord({ offset: 3, value: envelope('{"id":1,"city":true}') }),
+        kafkaRecord({ offset: 4, value: envelope('{"id":2,"city":tru}') }),
+      ]);
 
-    const result = await sink.invoke(event);
+      const result = await sink.invoke(event);
 
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.error.code).toBe('DECODE_VALUE');
-    expect(result.error.errorMessage).toContain(
-      'topic "test", partition 0, offset 4): the payload is not valid JSON',
-    );
-    expect(await target.rows('test_tbl')).toEqual([]);
-  });
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.error.code).toBe('DECODE_VALUE');
+      expect(result.error.errorMessage).toContain(
+        'topic "test", partition 0, offset 4): the payload is not valid JSON',
+      );
+      expect(await target.rows('test_tbl')).toEqual([]);
+    },
+  );
 
   it('fails a record whose required field is null, naming the field, and loads nothing', async () => {
     const sink = await startSink(sinkConfig({ 'value.converter.schemas.enable': 'true' }));
