@@ -104,7 +104,10 @@ function structMeets(
     }
     if (field.required) {
       if (field.index < 31) seen |= 1 << field.index;
-      else (seenMore ??= new Set()).add(field.index);
+      else {
+        seenMore ??= new Set();
+        seenMore.add(field.index);
+      }
     }
     if (field.nested !== undefined && !meetsRequired(buf, valueStart, valueEnd, field.nested)) return false;
   }

@@ -415,3 +415,22 @@ describe('required fields, as Kafka JsonConverter reads them', () => {
     expect(() => convertText(value, WITHOUT_DEFAULTS)).toThrow('field "city" is null');
   });
 });
+
+describe('required fields beyond the 31st, and members out of schema order', () => {
+  const fields = Array.from({ length: 40 }, (_, i) => ({ type: 'int32', optional: false, field: `f${i}` }));
+  const schema = struct(fields, 'wide');
+  const full = Object.fromEntries(fields.map((f, i) => [f.field, i]));
+
+  it('loads a payload with every required field, in any order', () => {
+    const reversed = Object.fromEntries(Object.entries(full).reverse());
+    expect(
+      JSON.parse(convertText(JSON.stringify({ schema, payload: reversed }), JSON_ENVELOPE) ?? ''),
+    ).toEqual(full);
+  });
+
+  it('fails one that lacks the 40th, even when another is written twice', () => {
+    const { f39: _last, ...rest } = full;
+    const text = JSON.stringify({ schema, payload: rest }).replace('"f0":0', '"f0":0,"f35":35');
+    expect(() => convertText(text, JSON_ENVELOPE)).toThrow('field "f39" is missing');
+  });
+});
