@@ -4,9 +4,14 @@
  * Manager secret) and `connect.timeoutms`.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { SINK_KEYS } from './keys.ts';
 import { hasUserinfo, hideUserinfo } from './shown-values.ts';
-import { type ConfigSource, DATABASE_NAME_MAX, isValidDatabaseName, type Report } from './values.ts';
+import {
+  type ConfigSource,
+  DATABASE_NAME_MAX,
+  isValidDatabaseName,
+  type Report,
+  readInteger,
+} from './values.ts';
 
 export type CredentialsSource =
   | { readonly kind: 'static'; readonly username: string; readonly password: string }
@@ -69,16 +74,7 @@ export function parseConnection(source: ConfigSource): Connection {
 
 /** `connect.timeoutms`, in the catalogue's range. */
 export function parseConnectTimeout(source: ConfigSource): number {
-  const key = 'connect.timeoutms';
-  const { default: fallback, range } = SINK_KEYS[key];
-  const text = source.get(key);
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < range[0] || n > range[1]) {
-    source.problem(key, `"${text}" is not an integer in [${range.join(', ')}] (milliseconds)`);
-    return fallback;
-  }
-  return n;
+  return readInteger(source, 'connect.timeoutms', 'milliseconds');
 }
 
 function parseFeUrls(text: string | undefined, problem: Report): string[] {
