@@ -1,3 +1,4 @@
+import { shortened } from '../config/shown-values.ts';
 import type { SinkConfig } from '../config/sink-config.ts';
 import { isValidTableName } from '../config/values.ts';
 import type { KafkaRecord } from '../decode/event.ts';
@@ -50,7 +51,7 @@ export function routeTopic(
   }
   if (config.topicsRegex !== undefined && !config.topicsRegex.test(topic)) {
     return {
-      problem: `topic "${topic}" does not match topics.regex ${config.topicsRegex.source}; widen the pattern, or check the event-source mapping's topics`,
+      problem: `topic "${topic}" does not match topics.regex ${shortened(config.topicsRegex.source)}; widen the pattern, or check the event-source mapping's topics`,
     };
   }
   const table = config.topicToTable.get(topic) ?? topic;

@@ -34,7 +34,10 @@ export interface Connection {
 export interface RedirectHosts {
   /** Whether the key was set; false means the default rule derived from the FE addresses. */
   readonly configured: boolean;
-  /** The rule as text for messages, e.g. "10.0.0.0/16, be1.example.com" or "the FE hosts (fe:8030) and 10.1.2.0/24". */
+  /**
+   * The rule as text for messages, e.g. "the FE hosts (fe1, any port) and 10.0.0.0/16, be1.example.com".
+   * The FE hosts are always in the rules: the credentials go to them in any case.
+   */
   readonly description: string;
   readonly rules: readonly HostRule[];
 }
@@ -225,21 +228,38 @@ function parseRedirectHosts(source: ConfigSource, feUrls: readonly string[]): Re
   for (const entry of entries) {
     const rule = parseHostRule(entry);
     if (typeof rule === 'string') source.problem(REDIRECT_HOSTS_KEY, rule);
-    else if (!rules.some((known) => describeHostRule(known) === describeHostRule(rule))) rules.push(rule);
+    else addOnce(rules, rule);
   }
-  return { configured: true, description: rules.map(describeHostRule).join(', '), rules };
+  // The FE hosts get the credentials in any case; a redirect from one FE to another (a follower
+  // to the leader) must not need them listed again.
+  const hosts = feHostRules(feUrls);
+  const description = `${describeFeHosts(hosts)} and ${rules.map(describeHostRule).join(', ')}`;
+  return { configured: true, description, rules: [...hosts, ...rules] };
+}
+
+/** Each FE's host, on any port: the credentials go there whatever the redirect rule says. */
+function feHostRules(feUrls: readonly string[]): HostRule[] {
+  const hosts: HostRule[] = [];
+  for (const host of feHostNames(feUrls)) addOnce(hosts, { kind: 'host', host });
+  return hosts;
+}
+
+function feHostNames(feUrls: readonly string[]): string[] {
+  return feUrls.map((feUrl) => unbracketed(new URL(feUrl).hostname));
+}
+
+function describeFeHosts(hosts: readonly HostRule[]): string {
+  return `the FE hosts (${hosts.map(describeHostRule).join(', ')}, any port)`;
 }
 
 function defaultRedirectHosts(feUrls: readonly string[]): RedirectHosts {
-  const hosts: HostRule[] = [];
+  const hosts = feHostRules(feUrls);
   const networks: HostRule[] = [];
-  for (const feUrl of feUrls) {
-    const host = unbracketed(new URL(feUrl).hostname);
-    addOnce(hosts, { kind: 'host', host });
+  for (const host of feHostNames(feUrls)) {
     const family = ipFamily(host);
     if (family !== undefined) addOnce(networks, subnetRule(host, DEFAULT_PREFIX[family], family));
   }
-  const hostText = `the FE hosts (${hosts.map(describeHostRule).join(', ')}, any port)`;
+  const hostText = describeFeHosts(hosts);
   const description =
     networks.length === 0 ? hostText : `${hostText} and ${networks.map(describeHostRule).join(', ')}`;
   return { configured: false, description, rules: [...hosts, ...networks] };

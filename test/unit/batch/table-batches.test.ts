@@ -53,6 +53,21 @@ describe('resolveTable', () => {
     expect(() => resolveTable(ordersRecord!, regexConfig)).toThrow('does not match topics.regex');
     expect(resolveTable(testRecord!, regexConfig)).toBe('test_tbl');
   });
+
+  it('names a long topics.regex by its first characters and length, not whole, for every record it refuses', () => {
+    const long = `(te.*|${Array.from({ length: 2000 }, (_, i) => `x${i}`).join('|')})`;
+    const { topics: _t, ...rest } = seedConfig({ 'topics.regex': long });
+    const regexConfig = parseSinkConfig(rest);
+    let message = '';
+    try {
+      resolveTable(ordersRecord!, regexConfig);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('does not match topics.regex');
+    expect(message).toMatch(/… \(\d+ characters\)/);
+    expect(message.length).toBeLessThan(500);
+  });
 });
 
 describe('buildTableBatches', () => {

@@ -53,7 +53,7 @@ describe('starrocks.redirect.hosts', () => {
     ]);
   });
 
-  it('reads hosts, ports, IPv4 and IPv6 networks and domain suffixes, in canonical form', () => {
+  it('reads hosts, ports, IPv4 and IPv6 networks and domain suffixes, in canonical form, after the FE hosts', () => {
     const config = parseSinkConfig(
       seedConfig({
         'starrocks.redirect.hosts':
@@ -64,8 +64,9 @@ describe('starrocks.redirect.hosts', () => {
     expect(config.redirectHosts).toEqual({
       configured: true,
       description:
-        'be1.example.com:8040, be2, 10.0.0.0/16, 192.168.1.9, fd00::/8, [fd00::1]:8040, 2001:db8::1, .corp.example, .internal',
+        'the FE hosts (127.0.0.1, any port) and be1.example.com:8040, be2, 10.0.0.0/16, 192.168.1.9, fd00::/8, [fd00::1]:8040, 2001:db8::1, .corp.example, .internal',
       rules: [
+        { kind: 'host', host: '127.0.0.1' },
         { kind: 'host', host: 'be1.example.com', port: 8040 },
         { kind: 'host', host: 'be2' },
         { kind: 'subnet', address: '10.0.0.0', prefix: 16, family: 'ipv4' },
@@ -83,8 +84,25 @@ describe('starrocks.redirect.hosts', () => {
     const config = parseSinkConfig(seedConfig({ 'starrocks.redirect.hosts': '0.0.0.0/0' }));
 
     expect(config.redirectHosts.rules).toEqual([
+      { kind: 'host', host: '127.0.0.1' },
       { kind: 'subnet', address: '0.0.0.0', prefix: 0, family: 'ipv4' },
     ]);
+  });
+
+  it('keeps every FE host allowed when the key names only BEs, so an FE may redirect to another FE', () => {
+    const config = parseSinkConfig(
+      seedConfig({
+        'starrocks.http.url': 'fe1:8030,http://10.9.8.7:8030',
+        'starrocks.redirect.hosts': '10.1.0.0/16',
+      }),
+    );
+
+    expect(config.redirectHosts.rules).toEqual([
+      { kind: 'host', host: 'fe1' },
+      { kind: 'host', host: '10.9.8.7' },
+      { kind: 'subnet', address: '10.1.0.0', prefix: 16, family: 'ipv4' },
+    ]);
+    expect(config.redirectHosts.description).toBe('the FE hosts (fe1, 10.9.8.7, any port) and 10.1.0.0/16');
   });
 
   it.each([
