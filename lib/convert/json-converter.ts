@@ -694,7 +694,53 @@ function fromConnect(
         ? value
         : value.map((v, i) => fromConnect(record, items, v, `${path}[${i}]`, replaceNullWithDefault, state));
     }
+    case 'map':
+      return mapFromConnect(record, schema, value, path, replaceNullWithDefault, state);
     default:
       return value;
   }
+}
+
+/**
+ * A Connect map: a JSON object when its keys are strings, else an array of `[key, value]` pairs, as
+ * JsonConverter writes it; each key and value is converted with its schema, so a null where the
+ * schema is required fails the record as it does in JsonConverter.
+ */
+function mapFromConnect(
+  record: KafkaRecord,
+  schema: ConnectSchema,
+  value: unknown,
+  path: string,
+  replaceNullWithDefault: boolean,
+  state: { lossy: boolean },
+): unknown {
+  const { keys, values } = schema;
+  if (keys === undefined || values === undefined) return value;
+  const convert = (entrySchema: ConnectSchema, entry: unknown, entryPath: string) =>
+    fromConnect(record, entrySchema, entry, entryPath, replaceNullWithDefault, state);
+  const where = path || '(value)';
+  if (keys.type === 'string' && typeof value === 'object' && !Array.isArray(value) && !isRawJson(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
+      out[key] = convert(values, entry, `${where}[${JSON.stringify(key)}]`);
+    }
+    return out;
+  }
+  if (!Array.isArray(value)) {
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `field "${where}" should be a map: a JSON object, or an array of [key, value] pairs`,
+    );
+  }
+  return value.map((pair, i) => {
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      throw new RecordError(
+        ErrorCode.DECODE_VALUE,
+        record,
+        `field "${where}[${i}]" should be a [key, value] pair of a map`,
+      );
+    }
+    return [convert(keys, pair[0], `${where}[${i}].key`), convert(values, pair[1], `${where}[${i}].value`)];
+  });
 }

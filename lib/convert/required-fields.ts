@@ -23,7 +23,23 @@ export type RequiredRule =
       readonly order: readonly FieldRule[];
       readonly required: number;
     }
-  | { readonly kind: 'array'; readonly itemsRequired: boolean; readonly items: RequiredRule | undefined };
+  | { readonly kind: 'array'; readonly itemsRequired: boolean; readonly items: RequiredRule | undefined }
+  | {
+      /**
+       * A map: a JSON object when its keys are strings, else an array of `[key, value]` pairs, as
+       * JsonConverter writes it.
+       */
+      readonly kind: 'map';
+      readonly stringKeys: boolean;
+      readonly keys: EntryRule;
+      readonly values: EntryRule;
+    };
+
+/** What one key or one value of a map (or an item of an array) must hold. */
+interface EntryRule {
+  readonly required: boolean;
+  readonly nested: RequiredRule | undefined;
+}
 
 interface FieldRule {
   readonly index: number;
@@ -62,6 +78,14 @@ export function requiredRule(
       ? { kind: 'struct', fields, order: [...fields.values()], required }
       : undefined;
   }
+  if (schema.type === 'map' && schema.keys !== undefined && schema.values !== undefined) {
+    const keys = entryRule(schema.keys, replaceNullWithDefault);
+    const values = entryRule(schema.values, replaceNullWithDefault);
+    const stringKeys = schema.keys.type === 'string';
+    // String keys are JSON member names, never null: only the values can break the rule then.
+    const checked = values.required || values.nested !== undefined || (!stringKeys && isChecked(keys));
+    return checked ? { kind: 'map', stringKeys, keys, values } : undefined;
+  }
   if (schema.type === 'array' && schema.items !== undefined) {
     const itemsRequired = isRequired(schema.items, replaceNullWithDefault);
     const items = requiredRule(schema.items, replaceNullWithDefault);
@@ -70,13 +94,82 @@ export function requiredRule(
   return undefined;
 }
 
+function entryRule(schema: ConnectSchema, replaceNullWithDefault: boolean): EntryRule {
+  return {
+    required: isRequired(schema, replaceNullWithDefault),
+    nested: requiredRule(schema, replaceNullWithDefault),
+  };
+}
+
+function isChecked(rule: EntryRule): boolean {
+  return rule.required || rule.nested !== undefined;
+}
+
 /**
  * Whether the JSON value in `buf[start, end)` meets `rule`: no required field null or missing, at
  * any depth. False also when the bytes are not the JSON shape the rule expects: the caller's
  * general path then converts the value and reports exactly what is wrong.
  */
 export function meetsRequired(buf: Buffer, start: number, end: number, rule: RequiredRule): boolean {
-  return rule.kind === 'struct' ? structMeets(buf, start, end, rule) : arrayMeets(buf, start, end, rule);
+  switch (rule.kind) {
+    case 'struct':
+      return structMeets(buf, start, end, rule);
+    case 'array':
+      return eachItemMeets(buf, start, end, (i, itemEnd) =>
+        entryMeets(buf, i, itemEnd, rule.itemsRequired, rule.items),
+      );
+    case 'map':
+      return rule.stringKeys
+        ? mapObjectMeets(buf, start, end, rule.values)
+        : mapPairsMeet(buf, start, end, rule);
+  }
+}
+
+/** One value against its entry rule: not null when required, and its own rule below. */
+function entryMeets(
+  buf: Buffer,
+  start: number,
+  end: number,
+  required: boolean,
+  nested: RequiredRule | undefined,
+): boolean {
+  if (isNull(buf, start, end)) return !required;
+  return nested === undefined || meetsRequired(buf, start, end, nested);
+}
+
+/** A map with string keys, written as a JSON object: every member's value meets `values`. */
+function mapObjectMeets(buf: Buffer, start: number, end: number, values: EntryRule): boolean {
+  if (buf[skipSpace(buf, start, end)] !== 0x7b) return false;
+  const cursor = new MemberCursor(buf, start, end);
+  while (cursor.next()) {
+    if (!entryMeets(buf, cursor.valueStart, cursor.valueEnd, values.required, values.nested)) return false;
+  }
+  return cursor.wellFormed;
+}
+
+/** A map with other keys, written as an array of `[key, value]` pairs: both meet their rules. */
+function mapPairsMeet(
+  buf: Buffer,
+  start: number,
+  end: number,
+  rule: Extract<RequiredRule, { kind: 'map' }>,
+): boolean {
+  return eachItemMeets(buf, start, end, (pairStart, pairEnd) => {
+    const parts: [number, number][] = [];
+    const whole = eachItemMeets(buf, pairStart, pairEnd, (i, itemEnd) => {
+      parts.push([i, itemEnd]);
+      return parts.length <= 2;
+    });
+    const [key, value] = parts;
+    return (
+      whole &&
+      key !== undefined &&
+      value !== undefined &&
+      parts.length === 2 &&
+      entryMeets(buf, key[0], key[1], rule.keys.required, rule.keys.nested) &&
+      entryMeets(buf, value[0], value[1], rule.values.required, rule.values.nested)
+    );
+  });
 }
 
 function structMeets(
@@ -137,11 +230,15 @@ function bitCount(bits: number): number {
   return n;
 }
 
-function arrayMeets(
+/**
+ * Whether `buf[start, end)` is a JSON array each of whose items meets `itemMeets` (given the item's
+ * bounds); false for anything else.
+ */
+function eachItemMeets(
   buf: Buffer,
   start: number,
   end: number,
-  rule: Extract<RequiredRule, { kind: 'array' }>,
+  itemMeets: (itemStart: number, itemEnd: number) => boolean,
 ): boolean {
   let i = skipSpace(buf, start, end);
   if (buf[i] !== 0x5b) return false;
@@ -149,10 +246,7 @@ function arrayMeets(
   if (buf[i] === 0x5d) return true;
   for (;;) {
     const itemEnd = skipValue(buf, i, end);
-    if (itemEnd < 0) return false;
-    if (isNull(buf, i, itemEnd)) {
-      if (rule.itemsRequired) return false;
-    } else if (rule.items !== undefined && !meetsRequired(buf, i, itemEnd, rule.items)) return false;
+    if (itemEnd < 0 || !itemMeets(i, itemEnd)) return false;
     i = skipSpace(buf, itemEnd, end);
     if (buf[i] === 0x5d) return true;
     if (buf[i] !== 0x2c) return false;

@@ -416,6 +416,73 @@ describe('required fields, as Kafka JsonConverter reads them', () => {
   });
 });
 
+describe('required map values and keys, as Kafka JsonConverter reads them', () => {
+  const schema = struct([
+    { type: 'int64', optional: false, field: 'id' },
+    // JsonConverter writes a map with string keys as a JSON object.
+    {
+      type: 'map',
+      optional: true,
+      keys: { type: 'string', optional: false },
+      values: { type: 'int32', optional: false },
+      field: 'counts',
+    },
+    // Other keys: an array of [key, value] pairs.
+    {
+      type: 'map',
+      optional: true,
+      keys: { type: 'int32', optional: false },
+      values: { type: 'string', optional: false },
+      field: 'names',
+    },
+    {
+      type: 'map',
+      optional: true,
+      keys: { type: 'string', optional: false },
+      values: { type: 'string', optional: true },
+      field: 'notes',
+    },
+  ]);
+  const envelopeOf = (payload: object) => JSON.stringify({ schema, payload });
+  const good = { id: 1, counts: { a: 1, b: 2 }, names: [[1, 'one']], notes: { x: null } };
+
+  it('loads maps whose required keys and values are all there, and an optional value that is null', () => {
+    for (const needObject of [false, true]) {
+      const converted = convertValue(record(envelopeOf(good)), JSON_ENVELOPE, { needObject });
+      const text =
+        converted?.kind === 'object'
+          ? JSON.stringify(converted.value)
+          : converted?.kind === 'json-bytes'
+            ? converted.bytes.toString()
+            : '';
+      expect(JSON.parse(text)).toEqual(good);
+    }
+  });
+
+  it.each([
+    [
+      'a null value of a map with string keys',
+      { ...good, counts: { a: 1, b: null } },
+      'field "counts["b"]" is null',
+    ],
+    ['a null value of a map of pairs', { ...good, names: [[1, null]] }, 'field "names[0].value" is null'],
+    ['a null key of a map of pairs', { ...good, names: [[null, 'x']] }, 'field "names[0].key" is null'],
+  ])('fails %s, naming it, on the byte-copy and the converting path', (_case, payload, message) => {
+    for (const needObject of [false, true]) {
+      const convert = () => convertValue(record(envelopeOf(payload)), JSON_ENVELOPE, { needObject });
+      expect(convert).toThrow(RecordError);
+      expect(convert).toThrow(`${message}, but its schema is not optional`);
+    }
+  });
+
+  it('fails a map of pairs whose entry is not a pair, naming it', () => {
+    const payload = { ...good, names: [[1, 'one', 'extra']] };
+    expect(() => convertValue(record(envelopeOf(payload)), JSON_ENVELOPE, { needObject: true })).toThrow(
+      'field "names[0]" should be a [key, value] pair of a map',
+    );
+  });
+});
+
 describe('required fields beyond the 31st, and members out of schema order', () => {
   const fields = Array.from({ length: 40 }, (_, i) => ({ type: 'int32', optional: false, field: `f${i}` }));
   const schema = struct(fields, 'wide');
