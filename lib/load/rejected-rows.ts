@@ -99,21 +99,15 @@ export function isFilteredRows(error: unknown): error is LoadError {
   );
 }
 
-/** The rows of a StarRocks error log, or undefined when it cannot be read or parsed whole. */
-export async function readRejectedRows(
-  errorUrl: string,
-  deadline: number,
-): Promise<RejectedRow[] | undefined> {
-  const log = await readErrorLog(errorUrl, deadline);
-  return log === 'cut' ? undefined : log;
-}
-
 /**
  * The rows of a StarRocks error log; `cut` when the log is larger than {@link MAX_ERROR_LOG_BYTES}
  * or did not come whole before the deadline (its rows cannot all be named, and a guess is not
  * dead-lettered); undefined when it cannot be read or parsed whole.
  */
-async function readErrorLog(errorUrl: string, deadline: number): Promise<RejectedRow[] | 'cut' | undefined> {
+export async function readRejectedRows(
+  errorUrl: string,
+  deadline: number,
+): Promise<RejectedRow[] | 'cut' | undefined> {
   const log = await fetchErrorLogText(errorUrl, deadline);
   if (log === undefined) return undefined;
   if (log.cut) return 'cut';
@@ -160,7 +154,7 @@ export async function dropRejectedRows(
   error: LoadError,
   context: RejectedRowsContext,
 ): Promise<{ index: number; next: PreparedLoad }> {
-  const rows = await readErrorLog(error.errorUrl as string, context.deadline);
+  const rows = await readRejectedRows(error.errorUrl as string, context.deadline);
   if (rows === 'cut') throw cutLog(error);
   for (let index = 0; index < loads.length; index++) {
     const load = loads[index] as PreparedLoad;

@@ -83,17 +83,18 @@ async function loadTable(
   if (tolerateAll && (result.filteredRows ?? 0) > 0 && result.errorUrl !== undefined) {
     // max_filter_ratio let StarRocks drop rows and load the rest: keep the dropped ones.
     const rows = await readRejectedRows(result.errorUrl, context.deadline);
-    const drop = await deadLetterRejectedRows(current, rows, context);
+    const drop = rows === 'cut' ? undefined : await deadLetterRejectedRows(current, rows, context);
     if (drop === undefined) {
-      context.log.warn(
-        'StarRocks filtered rows that could not be matched to records; they are not dead-lettered',
-        {
-          table: current.batch.table,
-          label: current.label,
-          filteredRows: result.filteredRows,
-          errorUrl: result.errorUrl,
-        },
-      );
+      const why =
+        rows === 'cut'
+          ? 'whose error log was cut (too large, or not read whole in time)'
+          : 'that could not be matched to records';
+      context.log.warn(`StarRocks filtered rows ${why}; they are not dead-lettered`, {
+        table: current.batch.table,
+        label: current.label,
+        filteredRows: result.filteredRows,
+        errorUrl: result.errorUrl,
+      });
     }
   }
   const report = tableReport(current, started, result.outcome, current.batch.rows.length);

@@ -11,7 +11,11 @@ import { parseSinkConfig } from '../../lib/config/sink-config.ts';
 import { ErrorCode, LoadError } from '../../lib/errors.ts';
 import { fetchErrorLogText, MAX_ERROR_LOG_BYTES } from '../../lib/load/http.ts';
 import { readSettledOffsets } from '../../lib/load/offsets-table.ts';
-import { dropRejectedRows, type RejectedRowsContext } from '../../lib/load/rejected-rows.ts';
+import {
+  dropRejectedRows,
+  type RejectedRowsContext,
+  readRejectedRows,
+} from '../../lib/load/rejected-rows.ts';
 import { createStreamLoader, type LoadRequest } from '../../lib/load/stream-load.ts';
 import { seedConfig } from '../fixtures/events.ts';
 import { redirectHostsFor } from '../support/scripted-starrocks.ts';
@@ -464,6 +468,14 @@ describe('an error log that never ends', () => {
     expect(error.message).toContain('its error log at ErrorURL was cut');
     expect(error.message).toContain('none was dead-lettered');
     expect(sent).toHaveLength(0);
+  });
+
+  it('reads the rows a max_filter_ratio load dropped as cut, so none is dead-lettered as a guess', async () => {
+    const log = await endlessLog();
+
+    const rows = await readRejectedRows(`${log.url}/api/_load_error_log`, Date.now() + 20_000);
+
+    expect(rows).toBe('cut');
   });
 
   it('gives back what came before the deadline of a log that trickles, marked cut', async () => {
