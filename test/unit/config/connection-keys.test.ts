@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
-import { ConfigError } from '../../../lib/errors.ts';
 import { seedConfig } from '../../fixtures/events.ts';
+import { problemsOf } from '../../support/config-problems.ts';
 
 /**
  * `starrocks.redirect.hosts` (where a redirect may take the credentials, with its default derived
  * from the FE addresses) and `sink.max.concurrent.loads`.
  */
-
-function problemsOf(input: unknown): { key: string; message: string }[] {
-  try {
-    parseSinkConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('starrocks.redirect.hosts', () => {
   it('defaults to each FE host on any port, and the /24 or /64 of an FE given as an IP literal', () => {

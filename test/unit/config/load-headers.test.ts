@@ -1,8 +1,8 @@
 import { validateHeaderValue } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
-import { ConfigError } from '../../../lib/errors.ts';
 import { seedConfig } from '../../fixtures/events.ts';
+import { problemsOf } from '../../support/config-problems.ts';
 
 /**
  * `sink.properties.*` values are checked at cold start against what an HTTP header can carry, so
@@ -14,16 +14,6 @@ const CSV = {
   'sink.properties.format': 'csv',
   'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
 } as const;
-
-function problemsOf(input: unknown): { key: string; message: string }[] {
-  try {
-    parseSinkConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('sink.properties.* header values', () => {
   it.each([

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSinkConfig, parseSinkConfigJson } from '../../../lib/config/sink-config.ts';
-import { ConfigError } from '../../../lib/errors.ts';
 import { seedConfig } from '../../fixtures/events.ts';
-
-function problemsOf(input: unknown): { key: string; message: string }[] {
-  try {
-    parseSinkConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
+import { problemsOf } from '../../support/config-problems.ts';
 
 describe('parseSinkConfig', () => {
   it('accepts the seed quickstart config verbatim and reports the Connect-only keys as ignored', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { translateJavaPattern } from '../../../lib/config/java-regex.ts';
 import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
-import { ConfigError } from '../../../lib/errors.ts';
 import { seedConfig } from '../../fixtures/events.ts';
+import { problemsOf } from '../../support/config-problems.ts';
 
 /**
  * `topics.regex` is a Java pattern matched against the whole topic name: it cannot escape the
@@ -22,19 +22,13 @@ function topicsRegexOf(pattern: string): RegExp {
   return regex;
 }
 
-function problemsOf(pattern: string): { key: string; message: string }[] {
-  try {
-    parseSinkConfig(regexConfig(pattern));
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
+function problemsOfPattern(pattern: string): { key: string; message: string }[] {
+  return problemsOf(regexConfig(pattern));
 }
 
 describe('topics.regex', () => {
   it('refuses a pattern that would close the whole-name group and accept any topic ending in test', () => {
-    expect(problemsOf('orders)|(test')).toEqual([
+    expect(problemsOfPattern('orders)|(test')).toEqual([
       {
         key: 'topics.regex',
         message:
@@ -81,7 +75,7 @@ describe('topics.regex', () => {
     ['orders\\v', '\\v is refused'],
     ['\\Gorders', '\\G (the end of the previous match)'],
   ])('refuses %s, which Java accepts but JavaScript reads otherwise', (pattern, reason) => {
-    const problems = problemsOf(pattern);
+    const problems = problemsOfPattern(pattern);
 
     expect(problems).toHaveLength(1);
     expect(problems[0]?.message).toContain('uses a Java construct this sink refuses');
@@ -99,7 +93,7 @@ describe('topics.regex', () => {
     ['(?#x)', '"(?" starts no group Java knows'],
     ['[z-a]', 'Range out of order in character class'],
   ])('refuses the invalid pattern %s', (pattern, reason) => {
-    const problems = problemsOf(pattern);
+    const problems = problemsOfPattern(pattern);
 
     expect(problems).toHaveLength(1);
     expect(problems[0]?.message).toContain('is not a valid regular expression');
@@ -107,7 +101,7 @@ describe('topics.regex', () => {
   });
 
   it('keeps the message short for a 200 KB pattern', () => {
-    const error = problemsOf(`(${'a'.repeat(200_000)}`);
+    const error = problemsOfPattern(`(${'a'.repeat(200_000)}`);
 
     expect(error[0]?.message).toBe(
       `"(${'a'.repeat(99)}… (200001 characters)" is not a valid regular expression: 1 group is not closed`,
@@ -115,7 +109,7 @@ describe('topics.regex', () => {
   });
 
   it('quotes no pattern from the engine error', () => {
-    const problems = problemsOf(`[z-a]${'x'.repeat(500)}`);
+    const problems = problemsOfPattern(`[z-a]${'x'.repeat(500)}`);
 
     expect(problems[0]?.message).toMatch(/: Range out of order in character class$/);
     expect(problems[0]?.message.length).toBeLessThan(300);
