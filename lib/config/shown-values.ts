@@ -54,7 +54,10 @@ export function userinfoSecrets(values: Iterable<string>): string[] {
   return [...secrets].sort((a, b) => b.length - a.length);
 }
 
-/** `message` with each of `secrets` replaced by `***`. */
+/**
+ * `message` with each of `secrets` replaced by `***`; `secrets` longest first, so a whole secret is
+ * hidden before any piece of it. Config messages and the load stage's credential scrub share it.
+ */
 export function hideSecrets(message: string, secrets: readonly string[]): string {
   let hidden = message;
   for (const secret of secrets) hidden = hidden.replaceAll(secret, HIDDEN_USERINFO);

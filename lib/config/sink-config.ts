@@ -124,7 +124,7 @@ export function parseSinkConfig(input: unknown): SinkConfig {
   const maxConcurrentLoads = readInteger(source, 'sink.max.concurrent.loads');
   const delivery = parseDelivery(source, loadHeaders.headers);
 
-  if (problems.length > 0) throw new ConfigError(withoutUserinfo(problems, source));
+  if (problems.length > 0) throw new ConfigError(withUserinfoHidden(problems, source));
   return {
     feUrls,
     redirectHosts,
@@ -184,7 +184,7 @@ const URL_KEYS: ReadonlySet<string> = new Set([
  * The problems with the user info of every URL-shaped value hidden. The URL parsers never show it;
  * this is the net under every other message that quotes a value, whatever its key.
  */
-function withoutUserinfo(problems: readonly ConfigProblem[], source: ConfigSource): ConfigProblem[] {
+function withUserinfoHidden(problems: readonly ConfigProblem[], source: ConfigSource): ConfigProblem[] {
   const urlValues = [...source.raw]
     .filter(([key, value]) => hasUserinfo(value) && (URL_KEYS.has(key) || isUrlShaped(value)))
     .map(([, value]) => value);

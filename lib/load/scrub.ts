@@ -1,14 +1,13 @@
+import { hideSecrets } from '../config/shown-values.ts';
+
 /**
  * Scrubbing the sink's own credentials out of text that an answer brought in (StarRocks messages,
  * bodies of 401/500 answers, error logs, Locations). A server may echo the request's headers; what
  * it echoes must not reach an error, a log line or a dead letter.
  */
 
-/** Text with every form of the sink's credentials replaced by {@link REDACTED}. */
+/** Text with every form of the sink's credentials replaced by `***`. */
 export type Scrub = (text: string) => string;
-
-/** What a credential is replaced with. */
-export const REDACTED = '***';
 
 /** A scrub that leaves text as it is: for requests that carry no credentials. */
 export const noScrub: Scrub = (text) => text;
@@ -24,11 +23,7 @@ export const noScrub: Scrub = (text) => text;
 export function credentialScrub(authorization: string): Scrub {
   const secrets = secretFormsOf(authorization);
   if (secrets.length === 0) return noScrub;
-  return (text) => {
-    let scrubbed = text;
-    for (const secret of secrets) scrubbed = scrubbed.split(secret).join(REDACTED);
-    return scrubbed;
-  };
+  return (text) => hideSecrets(text, secrets);
 }
 
 /** The forms to scrub, longest first so that a longer form is not left half-replaced by a shorter one. */
