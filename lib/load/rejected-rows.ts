@@ -1,5 +1,5 @@
 import { type PreparedLoad, prepareLoadWithout } from '../batch/prepare-loads.ts';
-import { rowText } from '../batch/serialize.ts';
+import { findInvalidRow, rowText } from '../batch/serialize.ts';
 import { sourceOf, type TableBatch } from '../batch/table-batches.ts';
 import type { SinkConfig } from '../config/sink-config.ts';
 import { type DecodedEvent, recordKey } from '../decode/event.ts';
@@ -88,6 +88,20 @@ function sortKeys(value: unknown): unknown {
       .sort()
       .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
   );
+}
+
+/**
+ * When StarRocks refused a body outright (not retryable, and not for rows it filtered), throws the
+ * error of the first record whose row is not JSON StarRocks reads, so the failure names the record
+ * rather than only the load; returns when every row is sound (the load's own error then stands).
+ */
+export function traceRefusedBody(
+  error: unknown,
+  loads: readonly PreparedLoad[],
+  config: Pick<SinkConfig, 'format'>,
+): void {
+  if (!(error instanceof LoadError) || error.retryable || isFilteredRows(error)) return;
+  for (const load of loads) findInvalidRow(load.batch, config);
 }
 
 /** A load StarRocks failed for "too many filtered rows", with an error log to read them from. */

@@ -1,6 +1,4 @@
 import type { PreparedLoad } from '../batch/prepare-loads.ts';
-import { findInvalidRow } from '../batch/serialize.ts';
-import { LoadError } from '../errors.ts';
 import { type SinkLog, type TableLoadReport, tableReport } from './batch-report.ts';
 import { settleWithLimit } from './concurrency.ts';
 import {
@@ -10,6 +8,7 @@ import {
   MAX_REJECTION_ROUNDS,
   type RejectedRowsContext,
   readRejectedRows,
+  traceRefusedBody,
 } from './rejected-rows.ts';
 import type { CredentialsProvider, LoadResult, StreamLoader } from './stream-load.ts';
 
@@ -129,8 +128,7 @@ async function loadOnce(
   } catch (error) {
     // Values and payloads copied without parsing are checked only structurally; if StarRocks
     // refused the body, name the record that is not JSON rather than only the load.
-    if (error instanceof LoadError && !error.retryable && !isFilteredRows(error))
-      findInvalidRow(load.batch, config);
+    traceRefusedBody(error, [load], config);
     throw error;
   }
 }

@@ -1,7 +1,5 @@
 import type { PreparedLoad } from '../batch/prepare-loads.ts';
-import { findInvalidRow } from '../batch/serialize.ts';
 import type { SinkConfig } from '../config/sink-config.ts';
-import { LoadError } from '../errors.ts';
 import { type SinkLog, type TableLoadReport, tableReport } from './batch-report.ts';
 import { commitMulti, commitPerTable, type TxnOutcome } from './exactly-once.ts';
 import type { CoveredOffset } from './offsets-table.ts';
@@ -10,6 +8,7 @@ import {
   isFilteredRows,
   MAX_REJECTION_ROUNDS,
   type RejectedRowsContext,
+  traceRefusedBody,
 } from './rejected-rows.ts';
 import type { CredentialsProvider } from './stream-load.ts';
 import type { TxnOptions, TxnTableLoad } from './transaction-api.ts';
@@ -55,10 +54,8 @@ export async function loadInTransactions(
       // errors.tolerance=all they are dead-lettered and the transaction is run again without them.
       // One round per table whose rows were rejected (a transaction reports one table at a time).
       const tolerateAll = config.errorTolerance === 'all';
-      if (error instanceof LoadError && !error.retryable && !isFilteredRows(error)) {
-        // As for Stream Loads: a body StarRocks refused for its syntax is traced to its record.
-        for (const load of loads) findInvalidRow(load.batch, config);
-      }
+      // As for Stream Loads: a body StarRocks refused for its syntax is traced to its record.
+      traceRefusedBody(error, loads, config);
       if (!tolerateAll || !isFilteredRows(error) || round >= MAX_REJECTION_ROUNDS + loads.length) throw error;
       const { index, next } = await dropRejectedRows(loads, error, context);
       loads = loads.filter((_, i) => i !== index);
