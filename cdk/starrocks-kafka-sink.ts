@@ -12,6 +12,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { routeTopic } from '../lib/batch/route.ts';
+import { REDIRECT_HOSTS_KEY } from '../lib/config/keys.ts';
 import { parseSinkConfig, type SinkConfig } from '../lib/config/sink-config.ts';
 import {
   DEAD_LETTER_KEYS,
@@ -479,8 +480,6 @@ class InlineOnlyRole extends iam.Role {
     super.addManagedPolicy(policy);
   }
 }
-
-const REDIRECT_HOSTS_KEY = 'starrocks.redirect.hosts';
 
 /** The function's own parser, so synth fails with the same message the function would give. */
 function validateSinkConfig(config: Record<string, string>): SinkConfig {

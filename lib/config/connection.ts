@@ -4,6 +4,7 @@
  * Manager secret) and `connect.timeoutms`.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { REDIRECT_HOSTS_KEY } from './keys.ts';
 import { hasUserinfo, hideUserinfo } from './shown-values.ts';
 import {
   type ConfigSource,
@@ -191,8 +192,6 @@ function parseCredentials(source: ConfigSource): CredentialsSource {
   }
   return { kind: 'static', username: username ?? '', password: password ?? '' };
 }
-
-const REDIRECT_HOSTS_KEY = 'starrocks.redirect.hosts';
 
 /** What an entry of `starrocks.redirect.hosts` may be, for messages. */
 const HOST_ENTRY_FORMS =

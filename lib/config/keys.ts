@@ -81,6 +81,9 @@ export const COMPRESSION_LEVELS: Readonly<Record<CompressionCodec, readonly [num
 /** Ours, not the connector's: report failed partitions instead of failing the whole batch. */
 export const PARTIAL_BATCH_RESPONSE_KEY = 'sink.partial.batch.response';
 
+/** Ours: where a redirect from an FE may take a request with its credentials. */
+export const REDIRECT_HOSTS_KEY = 'starrocks.redirect.hosts';
+
 /** Ours: the level of `sink.properties.compression`. */
 export const COMPRESSION_LEVEL_KEY = 'sink.compression.level';
 
@@ -96,7 +99,7 @@ export const SINK_KEYS = {
     default: REQUIRED,
     doc: 'FE HTTP addresses, comma separated: host:port or http(s)://host:port.',
   },
-  'starrocks.redirect.hosts': {
+  [REDIRECT_HOSTS_KEY]: {
     group: 'ours',
     kind: 'hosts',
     default: undefined,
