@@ -18,6 +18,7 @@ import {
 } from '../../lib/load/rejected-rows.ts';
 import { createStreamLoader, type LoadRequest } from '../../lib/load/stream-load.ts';
 import { seedConfig } from '../fixtures/events.ts';
+import { loadError } from '../support/load-errors.ts';
 import { redirectHostsFor } from '../support/scripted-starrocks.ts';
 
 /**
@@ -141,15 +142,6 @@ function request(overrides: Partial<LoadRequest> = {}): LoadRequest {
     credentials: { get: async () => ({ username: USER, password: PASSWORD }) },
     ...overrides,
   };
-}
-
-async function loadError(promise: Promise<unknown>): Promise<LoadError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LoadError);
-  return error as LoadError;
 }
 
 interface TlsFiles {

@@ -1,12 +1,13 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ErrorCode, LoadError } from '../../../lib/errors.ts';
+import { ErrorCode } from '../../../lib/errors.ts';
 import { MAX_REDIRECTS, redirectTarget } from '../../../lib/load/http.ts';
 import {
   type CredentialsProvider,
   createStreamLoader,
   type LoadRequest,
 } from '../../../lib/load/stream-load.ts';
+import { loadError } from '../../support/load-errors.ts';
 import {
   redirectHostsFor,
   type ScriptedStarRocks,
@@ -50,15 +51,6 @@ function request(overrides: Partial<LoadRequest> = {}): LoadRequest {
     credentials: staticCredentials(),
     ...overrides,
   };
-}
-
-async function loadError(promise: Promise<unknown>): Promise<LoadError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LoadError);
-  return error as LoadError;
 }
 
 /** A loopback port with nothing listening. */
