@@ -15,6 +15,12 @@ export const ErrorCode = {
   LOAD_DEADLINE: 'LOAD_DEADLINE',
   /** A redirect the sink does not follow (host not allowed, https → http, scheme, loop, bad Location). */
   LOAD_REDIRECT: 'LOAD_REDIRECT',
+  /** A value's schema id the registry does not know, or a schema that does not compile. */
+  DECODE_SCHEMA: 'DECODE_SCHEMA',
+  /** The schema registry cannot be reached, times out or answers 5xx/429: retrying can help. */
+  REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',
+  /** The schema registry refuses the credentials (401/403). */
+  REGISTRY_AUTH: 'REGISTRY_AUTH',
   SECRET_INVALID: 'SECRET_INVALID',
   DEADLETTER_FAILED: 'DEADLETTER_FAILED',
 } as const;

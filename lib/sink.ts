@@ -1,6 +1,8 @@
 import { prepareLoads } from './batch/prepare-loads.ts';
 import type { SinkConfig } from './config/sink-config.ts';
+import { registryValuesFor } from './convert/registry-values.ts';
 import { decodeKafkaEvent } from './decode/event.ts';
+import type { SecretReader } from './decode/schema-registry/schema-cache.ts';
 import { ErrorCode, SinkError } from './errors.ts';
 import {
   type BatchReport,
@@ -34,6 +36,8 @@ export interface ProcessOptions {
   readonly onBackpressure?: (table: string) => void;
   /** Required with `errors.tolerance=all`. */
   readonly deadLetters?: DeadLetterWriter;
+  /** Reads the schema registry's secret (`*.converter.schema.registry.secret.arn`). */
+  readonly readSecret?: SecretReader;
 }
 
 /**
@@ -58,9 +62,20 @@ export async function processBatch(event: unknown, options: ProcessOptions): Pro
   for (const u of decoded.undecodable) setAside.reject(u, u.error, 'decode');
   const { credentials, deadline } = options;
   const fresh = await skipCommittedRecords(decoded.records, { config, credentials, deadline });
+  const converter = config.valueConverter;
+  // Registry values: schemas fetched and compiled before conversion, which stays synchronous.
+  const registry =
+    converter.kind === 'registry'
+      ? await registryValuesFor(converter, options.readSecret).prepare(
+          fresh.records,
+          deadline,
+          tolerant ? (record, error) => setAside.reject(record, error, 'decode') : undefined,
+        )
+      : undefined;
   clock.decoded();
 
-  const prepared = prepareLoads(fresh.records, decoded.layout, config, tolerant ? setAside : undefined);
+  const policy = tolerant ? setAside : undefined;
+  const prepared = prepareLoads(fresh.records, decoded.layout, config, policy, registry);
   clock.prepared();
   const skipped = countSkipped(prepared.summary.skipped, fresh.alreadyCommitted, log);
   const deadLetters = new DeadLetterSender(options.deadLetters, log);

@@ -75,3 +75,18 @@ export async function wireCredentials(source: CredentialsSource): Promise<Creden
     }),
   };
 }
+
+/**
+ * Reads a secret's JSON through Secrets Manager (the schema registry's credentials). The client is
+ * imported on first use; the registry client reads the secret once per container.
+ */
+export async function readSecretJson(secretArn: string): Promise<unknown> {
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({});
+  const answer = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  try {
+    return JSON.parse(answer.SecretString ?? '');
+  } catch {
+    throw new SinkError(ErrorCode.SECRET_INVALID, `secret ${secretArn} does not hold JSON text`);
+  }
+}

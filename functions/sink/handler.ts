@@ -8,7 +8,7 @@ import { parseSinkConfigJson } from '../../lib/config/sink-config.ts';
 import type { BatchItemFailure } from '../../lib/load/partial-batch.ts';
 import { createStreamLoader } from '../../lib/load/stream-load.ts';
 import { processBatch } from '../../lib/sink.ts';
-import { wireCredentials } from './credentials.ts';
+import { readSecretJson, wireCredentials } from './credentials.ts';
 import { createDeadLetterWriter } from './dead-letter-writer.ts';
 import { recordFailure, recordMetrics } from './metrics.ts';
 
@@ -44,6 +44,7 @@ export const handler = sink.handler(async (event, context) => {
     deadline,
     log: logger,
     onBackpressure: () => backpressure++,
+    readSecret: readSecretJson,
     ...(deadLetters ? { deadLetters } : {}),
   };
   const report = await processBatch(event, options).catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import type { SinkConfig } from '../config/sink-config.ts';
+import type { PreparedValues } from '../convert/registry-values.ts';
 import type { KafkaRecord, RecordLayout } from '../decode/event.ts';
 import { RecordError, type RecordPosition, type SinkError } from '../errors.ts';
 import { buildLabel } from './label.ts';
@@ -44,6 +45,7 @@ export function prepareLoads(
   layout: RecordLayout | undefined,
   config: SinkConfig,
   policy: RecordPolicy | undefined,
+  registry?: PreparedValues,
 ): PreparedLoads {
   // Each round sets aside at least one more record or ends: bounded by the record count.
   for (;;) {
@@ -54,6 +56,7 @@ export function prepareLoads(
       config,
       policy ? (record, error) => policy.reject(record, error) : undefined,
       layout,
+      registry,
     );
     if (policy && policy.changes() > before) continue;
     const started = performance.now();

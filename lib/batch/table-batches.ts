@@ -2,11 +2,13 @@ import type { SinkConfig } from '../config/sink-config.ts';
 import { changeRowTransforms } from '../convert/debezium-bytes.ts';
 import {
   type ConvertedValue,
+  type ConvertOptions,
   checkJsonObjectBytes,
   convertValue,
   isJsonNull,
   tooDeepError,
 } from '../convert/json-converter.ts';
+import { convertRegistryValue, type PreparedValues } from '../convert/registry-values.ts';
 import { applyTransforms, HEARTBEAT_TOPIC_PREFIX, type SkipReason } from '../convert/transforms.ts';
 import type { KafkaRecord, PartitionRun, RecordLayout } from '../decode/event.ts';
 import { ErrorCode, RecordError, SinkError } from '../errors.ts';
@@ -61,13 +63,15 @@ export type RecordErrorHandler = (record: KafkaRecord, error: SinkError) => void
  * Converts, transforms and routes every record. Without `onRecordError`, any bad record throws
  * before anything is loaded, so a batch is loaded whole or not at all; with it, the bad record is
  * handed over and left out. `layout`, decoding's account of `records`, lets schemaless JSON be
- * batched a run at a time; it is used only when it describes exactly these records.
+ * batched a run at a time; it is used only when it describes exactly these records. `registry`
+ * holds the framings and schema readers of a registry converter's values (registry-values.ts).
  */
 export function buildTableBatches(
   records: readonly KafkaRecord[],
   config: SinkConfig,
   onRecordError?: RecordErrorHandler,
   layout?: RecordLayout,
+  registry?: PreparedValues,
 ): BatchSummary {
   const needObject = config.transforms.length > 0;
   const rowsAreRecords = isSchemalessJsonFastPath(config, needObject);
@@ -99,7 +103,7 @@ export function buildTableBatches(
       if (rowsAreRecords) {
         // The hottest path: the record is the row. A null value is a tombstone, as JSON null is.
         row = record.valueBase64 === null || isJsonNull(record) ? TOMBSTONE : record;
-      } else row = toRow(record, config, needObject);
+      } else row = toRow(record, config, needObject, registry);
     } catch (thrown) {
       // Parsing, converting or writing a value nested thousands of levels deep runs out of stack.
       const error = thrown instanceof RangeError ? tooDeepError(record) : thrown;
@@ -207,14 +211,19 @@ export function sourceOf(batch: TableBatch, index: number): KafkaRecord {
   return record;
 }
 
-function toRow(record: KafkaRecord, config: SinkConfig, needObject: boolean): RowPart | Skip {
+function toRow(
+  record: KafkaRecord,
+  config: SinkConfig,
+  needObject: boolean,
+  registry: PreparedValues | undefined,
+): RowPart | Skip {
   const unwrap = needObject && config.transforms.some((t) => t.kind === 'extractNewRecordState');
   // Heartbeat topics are skipped by the transforms, whatever their schema says.
   const changeRow =
     unwrap && !record.topic.startsWith(HEARTBEAT_TOPIC_PREFIX)
       ? changeRowTransforms(config.transforms)
       : undefined;
-  const converted = convertValue(record, config.valueConverter, { needObject, unwrap, changeRow });
+  const converted = convertRecordValue(record, config, { needObject, unwrap, changeRow }, registry);
   if (converted === null) return TOMBSTONE;
   if (config.format === 'csv') {
     let line = converted.kind === 'string' ? converted.text : jsonRow(converted);
@@ -240,6 +249,20 @@ function toRow(record: KafkaRecord, config: SinkConfig, needObject: boolean): Ro
   const outcome = applyTransforms(record, converted.value, config.transforms, converted.schemaName);
   if (outcome.kind === 'skip') return new Skip(outcome.reason);
   return JSON.stringify(outcome.value);
+}
+
+function convertRecordValue(
+  record: KafkaRecord,
+  config: SinkConfig,
+  options: ConvertOptions,
+  registry: PreparedValues | undefined,
+): ConvertedValue | null {
+  const converter = config.valueConverter;
+  if (converter.kind !== 'registry') return convertValue(record, converter, options);
+  if (record.valueBase64 === null) return null;
+  if (registry === undefined)
+    throw new Error('a registry converter needs the batch prepared (registry-values.ts)');
+  return convertRegistryValue(record, registry, options.needObject);
 }
 
 function jsonRow(converted: Exclude<ConvertedValue, { kind: 'string' }>): RowPart {

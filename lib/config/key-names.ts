@@ -17,11 +17,12 @@ export function checkKeyNames(source: ConfigSource): string[] {
   const ignored: string[] = [];
   for (const key of source.raw.keys()) {
     if (readKeys.has(key)) continue;
-    if (KEY_FAMILIES.some((family) => key.startsWith(family.prefix))) continue;
+    // Ignored before families: `value.converter.` is a family with ignored members.
     if (ignoredKeys.has(key) || IGNORED_PREFIXES.some((p) => key.startsWith(p))) {
       ignored.push(key);
       continue;
     }
+    if (KEY_FAMILIES.some((family) => key.startsWith(family.prefix))) continue;
     // hasOwn: a key such as "toString" is unknown, not a refusal inherited from Object.
     const refusal = Object.hasOwn(REFUSED_KEYS, key) ? REFUSED_KEYS[key] : undefined;
     source.problem(key, refusal ?? `is not a known key. ${describeValidKeys()}`);

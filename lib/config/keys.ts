@@ -52,7 +52,132 @@ export interface KeySpec {
 export const CONVERTER_CLASSES = {
   json: 'org.apache.kafka.connect.json.JsonConverter',
   string: 'org.apache.kafka.connect.storage.StringConverter',
+  confluentAvro: 'io.confluent.connect.avro.AvroConverter',
+  confluentProtobuf: 'io.confluent.connect.protobuf.ProtobufConverter',
+  confluentJsonSchema: 'io.confluent.connect.json.JsonSchemaConverter',
+  glueAvro: 'com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter',
+  glueProtobuf: 'com.amazonaws.services.schemaregistry.kafkaconnect.protobuf.ProtobufSchemaConverter',
+  glueJsonSchema: 'com.amazonaws.services.schemaregistry.kafkaconnect.jsonschema.JsonSchemaConverter',
 } as const;
+
+/** The schema-registry converters: which registry frames the values and which format they carry. */
+export const REGISTRY_CONVERTERS: Readonly<
+  Record<string, { readonly registry: 'confluent' | 'glue'; readonly format: 'avro' | 'protobuf' | 'json' }>
+> = {
+  [CONVERTER_CLASSES.confluentAvro]: { registry: 'confluent', format: 'avro' },
+  [CONVERTER_CLASSES.confluentProtobuf]: { registry: 'confluent', format: 'protobuf' },
+  [CONVERTER_CLASSES.confluentJsonSchema]: { registry: 'confluent', format: 'json' },
+  [CONVERTER_CLASSES.glueAvro]: { registry: 'glue', format: 'avro' },
+  [CONVERTER_CLASSES.glueProtobuf]: { registry: 'glue', format: 'protobuf' },
+  [CONVERTER_CLASSES.glueJsonSchema]: { registry: 'glue', format: 'json' },
+};
+
+/**
+ * The options of the schema-registry converters the sink reads, each under `key.converter.` and
+ * `value.converter.`; `registry` says which converters take it. Confluent's names are those of its
+ * serde config, Glue's those of its converters.
+ */
+export const CONVERTER_OPTIONS = {
+  'schema.registry.url': {
+    group: 'connector',
+    kind: 'list',
+    default: undefined,
+    registry: 'confluent',
+    doc: 'Confluent-compatible registry base URLs, comma separated, tried in order (required for the Confluent converters).',
+  },
+  'basic.auth.credentials.source': {
+    group: 'connector',
+    kind: 'choice',
+    values: ['URL', 'USER_INFO'],
+    default: 'URL',
+    registry: 'confluent',
+    doc: 'URL: user info of the registry URL; USER_INFO: basic.auth.user.info or the secret.',
+  },
+  'basic.auth.user.info': {
+    group: 'connector',
+    kind: 'text',
+    default: undefined,
+    registry: 'confluent',
+    doc: '"user:password" (a Confluent Cloud API key and secret); local use only, deployed stacks use the secret.',
+  },
+  'bearer.auth.credentials.source': {
+    group: 'connector',
+    kind: 'choice',
+    values: ['STATIC_TOKEN'],
+    default: undefined,
+    registry: 'confluent',
+    doc: "STATIC_TOKEN: send bearer.auth.token (or the secret's token) as a bearer token.",
+  },
+  'bearer.auth.token': {
+    group: 'connector',
+    kind: 'text',
+    default: undefined,
+    registry: 'confluent',
+    doc: 'The bearer token; local use only, deployed stacks use the secret.',
+  },
+  'bearer.auth.logical.cluster': {
+    group: 'connector',
+    kind: 'text',
+    default: undefined,
+    registry: 'confluent',
+    doc: 'Confluent Cloud: the schema registry cluster id (lsrc-…), sent as target-sr-cluster.',
+  },
+  'bearer.auth.identity.pool.id': {
+    group: 'connector',
+    kind: 'text',
+    default: undefined,
+    registry: 'confluent',
+    doc: 'Confluent Cloud: the identity pool, sent as Confluent-Identity-Pool-Id.',
+  },
+  'schema.registry.secret.arn': {
+    group: 'ours',
+    kind: 'secret',
+    default: undefined,
+    registry: 'confluent',
+    doc: 'A Secrets Manager secret holding {"username","password"} (basic) or {"token"} (bearer) for the registry.',
+  },
+  region: {
+    group: 'connector',
+    kind: 'text',
+    default: undefined,
+    registry: 'glue',
+    doc: "The Glue Schema Registry's region; default the function's region.",
+  },
+  endpoint: {
+    group: 'connector',
+    kind: 'text',
+    default: undefined,
+    registry: 'glue',
+    doc: "A Glue endpoint URL other than the region's (a VPC endpoint, or a local stand-in).",
+  },
+} as const satisfies Readonly<Record<string, KeySpec & { readonly registry: 'confluent' | 'glue' }>>;
+
+export type ConverterOption = keyof typeof CONVERTER_OPTIONS;
+
+/**
+ * Options of the registry converters that only a producer or Connect's own side uses (registering
+ * schemas, subject naming, caches): accepted under `key.converter.` and `value.converter.` and ignored.
+ */
+export const IGNORED_CONVERTER_OPTIONS = [
+  'auto.register.schemas',
+  'use.latest.version',
+  'latest.compatibility.strict',
+  'normalize.schemas',
+  'key.subject.name.strategy',
+  'value.subject.name.strategy',
+  'schemas.cache.config',
+  'connect.meta.data',
+  'enhanced.avro.schema.support',
+  'schemaAutoRegistrationEnabled',
+  'registry.name',
+  'schemaName',
+  'dataFormat',
+  'compatibility',
+  'avroRecordType',
+  'protobufMessageType',
+  'cacheSize',
+  'timeToLiveMillis',
+] as const;
 
 export const TRANSFORM_CLASSES = {
   addOpField: 'com.starrocks.connector.kafka.transforms.AddOpFieldForDebeziumRecord',
@@ -159,7 +284,7 @@ export const SINK_KEYS = {
     kind: 'choice',
     values: Object.values(CONVERTER_CLASSES),
     default: CONVERTER_CLASSES.json,
-    doc: 'How record values are read.',
+    doc: 'How record values are read: JSON, text, or Avro/Protobuf/JSON Schema through a schema registry.',
   },
   'key.converter.schemas.enable': {
     group: 'connector',
@@ -382,6 +507,16 @@ export const KEY_FAMILIES = [
     shown: 'transforms.<name>.<option>',
     doc: 'The options of the transforms listed in transforms.',
   },
+  {
+    prefix: 'value.converter.',
+    shown: 'value.converter.<option>',
+    doc: 'The options of a schema-registry value converter.',
+  },
+  {
+    prefix: 'key.converter.',
+    shown: 'key.converter.<option>',
+    doc: 'The options of a schema-registry key converter.',
+  },
 ] as const;
 
 /**
@@ -397,8 +532,6 @@ export const IGNORED_KEYS = [
   'sink.maxretries',
   'header.converter',
   'offset.flush.interval.ms',
-  'key.converter.schema.registry.url',
-  'value.converter.schema.registry.url',
   'key.converter.decimal.format',
   'value.converter.decimal.format',
   'key.converter.replace.null.with.default',
@@ -409,6 +542,9 @@ export const IGNORED_KEYS = [
   'errors.deadletterqueue.context.headers.enable',
   'errors.deadletterqueue.topic.replication.factor',
   'config.action.reload',
+  ...(['key', 'value'] as const).flatMap((which) =>
+    IGNORED_CONVERTER_OPTIONS.map((option) => `${which}.converter.${option}` as const),
+  ),
 ] as const;
 
 /** Prefixes of ignored Kafka Connect keys (`predicates` also matches the key `predicates` itself). */

@@ -12,7 +12,7 @@ import {
   parseConnectTimeout,
   type RedirectHosts,
 } from './connection.ts';
-import { type ConverterConfig, parseConverter } from './converters.ts';
+import { type ConverterConfig, parseConverter, registrySecrets } from './converters.ts';
 import { type DeadLetterDestination, type ExactlyOnce, parseDelivery } from './delivery.ts';
 import { checkKeyNames } from './key-names.ts';
 import type { ErrorTolerance } from './keys.ts';
@@ -181,14 +181,16 @@ const URL_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The problems with the user info of every URL-shaped value hidden. The URL parsers never show it;
+ * The problems with the user info of every URL-shaped value, and the registry credentials, hidden. The URL parsers never show it;
  * this is the net under every other message that quotes a value, whatever its key.
  */
 function withUserinfoHidden(problems: readonly ConfigProblem[], source: ConfigSource): ConfigProblem[] {
   const urlValues = [...source.raw]
     .filter(([key, value]) => hasUserinfo(value) && (URL_KEYS.has(key) || isUrlShaped(value)))
     .map(([, value]) => value);
-  if (urlValues.length === 0) return [...problems];
-  const secrets = userinfoSecrets(urlValues);
+  const secrets = [...userinfoSecrets(urlValues), ...registrySecrets(source)].sort(
+    (a, b) => b.length - a.length,
+  );
+  if (secrets.length === 0) return [...problems];
   return problems.map(({ key, message }) => ({ key, message: hideSecrets(message, secrets) }));
 }

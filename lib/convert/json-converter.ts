@@ -67,6 +67,7 @@ export function convertValue(
   options: ConvertOptions,
 ): ConvertedValue | null {
   if (record.valueBase64 === null) return null;
+  if (converter.kind === 'registry') throw new Error('registry values are converted by registry-values.ts');
   if (converter.kind === 'string') return { kind: 'string', text: decodeUtf8(record) };
   if (!converter.schemasEnable) {
     if (!options.needObject) return isJsonNull(record) ? null : { kind: 'base64-json', record };
@@ -75,6 +76,29 @@ export function convertValue(
     return { kind: 'object', value: requireObject(record, parsed, 'the value') };
   }
   return convertEnvelope(record, converter.replaceNullWithDefault, options);
+}
+
+/**
+ * Schemaless JSON object bytes at `bytes[start..]` (a JSON Schema value after its framing, or a value
+ * an event-source mapping decoded): copied as they are, or parsed when transforms need the object.
+ */
+export function convertJsonBytes(
+  record: KafkaRecord,
+  bytes: Buffer,
+  start: number,
+  needObject: boolean,
+): ConvertedValue {
+  if (!needObject) {
+    checkJsonObjectBytes(record, bytes, start, bytes.length);
+    return { kind: 'json-bytes', bytes: start === 0 ? bytes : bytes.subarray(start) };
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes.subarray(start));
+  } catch {
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, 'the value is not valid UTF-8 text');
+  }
+  return { kind: 'object', value: requireObject(record, parseValue(record, text), 'the value') };
 }
 
 /** Renders a converted value as one JSON object text (tests and the CSV path). */

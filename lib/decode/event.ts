@@ -27,6 +27,15 @@ export interface KafkaEventRecord {
   readonly key?: string | null;
   readonly value?: string | null;
   readonly headers?: ReadonlyArray<Readonly<Record<string, readonly number[]>>> | null;
+  /** Set when the event-source mapping validated the value against its schema registry. */
+  readonly valueSchemaMetadata?: SchemaMetadata;
+}
+
+/** The schema an event-source mapping with a schema registry validated a value against. */
+export interface SchemaMetadata {
+  readonly dataFormat?: string;
+  /** A Confluent schema id (digits) or a Glue schema version UUID. */
+  readonly schemaId?: string;
 }
 
 export interface KafkaHeader {
@@ -50,6 +59,8 @@ export interface KafkaRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: readonly KafkaHeader[];
+  /** The event-source mapping's registry metadata of the value, when it has a schema registry. */
+  readonly valueSchemaMetadata?: SchemaMetadata | undefined;
 }
 
 /**
@@ -110,6 +121,11 @@ class DecodedRecord implements KafkaRecord {
 
   get headers(): KafkaHeader[] {
     return decodeHeaders(this.source.headers, describe(this));
+  }
+
+  get valueSchemaMetadata(): SchemaMetadata | undefined {
+    const metadata = this.source.valueSchemaMetadata;
+    return metadata !== null && typeof metadata === 'object' ? metadata : undefined;
   }
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  CONVERTER_OPTIONS,
   IGNORED_KEYS,
   IGNORED_PREFIXES,
   KEY_FAMILIES,
@@ -35,6 +36,10 @@ const CATALOGUE: ReadonlyMap<string, KeySpec> = new Map<string, KeySpec>([
   ]),
   ...Object.entries(TRANSFORM_OPTIONS).map(([option, spec]): [string, KeySpec] => [
     `transforms.<name>.${option}`,
+    spec,
+  ]),
+  ...Object.entries(CONVERTER_OPTIONS).map(([option, spec]): [string, KeySpec] => [
+    `*.converter.${option}`,
     spec,
   ]),
 ]);

@@ -124,7 +124,11 @@ describe('parseSinkConfig', () => {
     ['connect.timeoutms', '99', 'is not an integer in [100, 60000]'],
     ['connect.timeoutms', '60001', 'is not an integer in [100, 60000]'],
     ['connect.timeoutms', 'soon', 'is not an integer in [100, 60000]'],
-    ['value.converter', 'io.confluent.connect.avro.AvroConverter', 'is not supported; valid values'],
+    [
+      'value.converter',
+      'io.apicurio.registry.utils.converter.AvroConverter',
+      'is not supported; valid values',
+    ],
     ['value.converter.schemas.enable', 'yes', 'is not a boolean'],
     ['sink.properties.strip_outer_array', 'maybe', 'is not a boolean'],
     ['sink.properties.label', 'mine', 'is set by the sink'],

@@ -1,0 +1,160 @@
+import { inflateSync } from 'node:zlib';
+import { ErrorCode, RecordError } from '../../errors.ts';
+import type { KafkaRecord, SchemaMetadata } from '../event.ts';
+import type { RegistryKind, SchemaFormat } from './registry-schema.ts';
+
+/**
+ * The registry wire formats, read from a value's first bytes:
+ * - Confluent: magic byte 0, the schema id as a 4-byte big-endian integer, then the body (for
+ *   Protobuf the body starts with the message indexes, which the Protobuf reader reads);
+ * - AWS Glue: header version byte 3, a compression byte (0 none, 5 zlib), the schema version id as
+ *   16 bytes (a UUID), then the body, zlib-deflated when the compression byte says so;
+ * - records an event-source mapping with a schema registry delivers: `valueSchemaMetadata` names
+ *   the schema, and the value is either JSON (event record format JSON) or the body with the
+ *   framing removed (format SOURCE).
+ */
+
+const CONFLUENT_MAGIC = 0;
+const CONFLUENT_HEADER = 5;
+const GLUE_HEADER_VERSION = 3;
+const GLUE_UNCOMPRESSED = 0;
+const GLUE_ZLIB = 5;
+export const GLUE_HEADER = 18;
+/** A deflated Glue body inflates to at most this: Kafka values are far smaller, a bomb is not. */
+const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+
+/** Which schema a value names. */
+export interface SchemaRef {
+  readonly registry: RegistryKind;
+  readonly id: string;
+}
+
+export type FramedValue =
+  /** The value's body: `bytes` from `start` on, read with the schema `ref` names. */
+  | { readonly kind: 'framed'; readonly ref: SchemaRef; readonly bytes: Buffer; readonly start: number }
+  /** The event-source mapping decoded the value to JSON already: load it as schemaless JSON. */
+  | { readonly kind: 'esm-json' };
+
+/** The key a schema is cached under. */
+export function schemaKey(ref: SchemaRef): string {
+  return `${ref.registry}:${ref.id}`;
+}
+
+/**
+ * Reads the framing of a record's value (not a tombstone) as `registry` writes it; throws the
+ * record's error naming what was found and what was expected.
+ */
+export function readFraming(record: KafkaRecord, registry: RegistryKind): FramedValue {
+  const bytes = record.value as Buffer;
+  const metadata = record.valueSchemaMetadata;
+  if (metadata !== undefined) return readEsmValue(record, bytes, metadata);
+  return registry === 'confluent' ? readConfluent(record, bytes) : readGlue(record, bytes);
+}
+
+function readConfluent(record: KafkaRecord, bytes: Buffer): FramedValue {
+  if (bytes.length < CONFLUENT_HEADER || bytes[0] !== CONFLUENT_MAGIC) {
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `the value does not start with the Confluent wire format (magic byte 0x00 and a 4-byte schema id): ${describeStart(bytes)}; check that the producer uses a Confluent-compatible serializer, or set value.converter to the converter the topic is written with`,
+    );
+  }
+  const id = String(bytes.readUInt32BE(1));
+  return { kind: 'framed', ref: { registry: 'confluent', id }, bytes, start: CONFLUENT_HEADER };
+}
+
+function readGlue(record: KafkaRecord, bytes: Buffer): FramedValue {
+  const compression = bytes[1];
+  if (
+    bytes.length < GLUE_HEADER ||
+    bytes[0] !== GLUE_HEADER_VERSION ||
+    (compression !== GLUE_UNCOMPRESSED && compression !== GLUE_ZLIB)
+  ) {
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `the value does not start with the AWS Glue Schema Registry wire format (header version 3, compression 0 or 5, a 16-byte schema version id): ${describeStart(bytes)}; check that the producer uses the Glue serializer, or set value.converter to the converter the topic is written with`,
+    );
+  }
+  const id = formatUuid(bytes.subarray(2, GLUE_HEADER));
+  const ref: SchemaRef = { registry: 'glue', id };
+  if (compression === GLUE_UNCOMPRESSED) return { kind: 'framed', ref, bytes, start: GLUE_HEADER };
+  let inflated: Buffer;
+  try {
+    inflated = inflateSync(bytes.subarray(GLUE_HEADER), { maxOutputLength: MAX_INFLATED_BYTES });
+  } catch (error) {
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `schema version ${id}: the zlib-compressed body does not inflate (${(error as Error).message}); at most ${MAX_INFLATED_BYTES} bytes are accepted`,
+    );
+  }
+  return { kind: 'framed', ref, bytes: inflated, start: 0 };
+}
+
+/**
+ * A value the event-source mapping validated against its registry. JSON (the mapping's JSON
+ * format) starts with `{`; a value in the SOURCE format is the body with the framing removed, and
+ * the metadata names its schema: a UUID is a Glue schema version, digits a Confluent id.
+ */
+function readEsmValue(record: KafkaRecord, bytes: Buffer, metadata: SchemaMetadata): FramedValue {
+  if (startsLikeJsonObject(bytes)) return { kind: 'esm-json' };
+  const id = String(metadata.schemaId ?? '');
+  const registry: RegistryKind | undefined = /^\d+$/.test(id)
+    ? 'confluent'
+    : UUID.test(id)
+      ? 'glue'
+      : undefined;
+  if (registry === undefined) {
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `valueSchemaMetadata.schemaId "${id.slice(0, 64)}" is neither a Confluent schema id nor a Glue schema version UUID`,
+    );
+  }
+  if (metadata.dataFormat === 'PROTOBUF') {
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      "the event-source mapping delivered a Protobuf value in its SOURCE format, which drops the message indexes that say which message the value is; set the mapping's event record format to JSON, or remove its schema registry config and let the sink read the framing",
+    );
+  }
+  return { kind: 'framed', ref: { registry, id }, bytes, start: 0 };
+}
+
+/** What the format of an ESM-delivered value says, for checking it against the converter. */
+export function metadataFormat(metadata: SchemaMetadata): SchemaFormat | undefined {
+  switch (metadata.dataFormat) {
+    case 'AVRO':
+      return 'avro';
+    case 'PROTOBUF':
+      return 'protobuf';
+    case 'JSON':
+      return 'json';
+    default:
+      return undefined;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function startsLikeJsonObject(bytes: Buffer): boolean {
+  for (const byte of bytes) {
+    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
+    return byte === 0x7b;
+  }
+  return false;
+}
+
+/** 16 bytes as the UUID text Glue names schema versions by. */
+export function formatUuid(bytes: Buffer): string {
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function describeStart(bytes: Buffer): string {
+  if (bytes.length === 0) return 'it is empty';
+  const head = [...bytes.subarray(0, 6)].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
+  const json = bytes[0] === 0x7b || bytes[0] === 0x5b ? ' (it looks like JSON text)' : '';
+  return `it starts ${head}${bytes.length > 6 ? ' …' : ''}${json}`;
+}
