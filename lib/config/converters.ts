@@ -50,6 +50,9 @@ export type RegistryAuth =
   /** Read at cold start from Secrets Manager: `{"username","password"}` or `{"token"}`. */
   | { readonly kind: 'secret'; readonly secretArn: string; readonly scheme: 'basic' | 'bearer' };
 
+/** JsonConverter's options, catalogue keys, which a registry converter does not read. */
+const JSON_OPTIONS: readonly string[] = ['schemas.enable', 'replace.null.with.default'];
+
 const VALID_CLASSES = `valid values: ${Object.values(CONVERTER_CLASSES).join(', ')}`;
 const IGNORED_OPTIONS: ReadonlySet<string> = new Set(IGNORED_CONVERTER_OPTIONS);
 
@@ -81,6 +84,21 @@ export function parseConverter(which: 'key' | 'value', source: ConfigSource): Co
   return { kind: 'json', schemasEnable, replaceNullWithDefault };
 }
 
+/**
+ * JsonConverter's options present beside a registry converter: Kafka Connect hands them to the
+ * converter, which does not read them, so they are reported as ignored rather than refused.
+ */
+export function jsonOptionsIgnored(
+  source: ConfigSource,
+  converters: { readonly key: ConverterConfig; readonly value: ConverterConfig },
+): string[] {
+  return (['key', 'value'] as const).flatMap((which) =>
+    converters[which].kind === 'registry'
+      ? JSON_OPTIONS.map((option) => `${which}.converter.${option}`).filter((key) => source.raw.has(key))
+      : [],
+  );
+}
+
 /** The converter options present (`value.converter.<option>`), by option, without the ignored ones. */
 function optionsOf(which: 'key' | 'value', source: ConfigSource): Map<string, string> {
   const prefix = `${which}.converter.`;
@@ -106,11 +124,8 @@ function checkOptionNames(
     .map(([option]) => option);
   for (const option of options.keys()) {
     if (valid.includes(option)) continue;
-    // JsonConverter's own keys are catalogue keys, read (or refused) by the JSON branch.
-    if (option === 'schemas.enable' || option === 'replace.null.with.default') {
-      source.problem(`${which}.converter.${option}`, `is a JsonConverter option; ${cls} does not read it`);
-      continue;
-    }
+    // JsonConverter's own options, often left in a pasted config: ignored (jsonOptionsIgnored).
+    if (JSON_OPTIONS.includes(option)) continue;
     const spec = (CONVERTER_OPTIONS as Record<string, { registry: string }>)[option];
     const hint =
       spec === undefined

@@ -12,7 +12,7 @@ import {
   parseConnectTimeout,
   type RedirectHosts,
 } from './connection.ts';
-import { type ConverterConfig, parseConverter, registrySecrets } from './converters.ts';
+import { type ConverterConfig, jsonOptionsIgnored, parseConverter, registrySecrets } from './converters.ts';
 import { type DeadLetterDestination, type ExactlyOnce, parseDelivery } from './delivery.ts';
 import { checkKeyNames } from './key-names.ts';
 import type { ErrorTolerance } from './keys.ts';
@@ -147,7 +147,10 @@ export function parseSinkConfig(input: unknown): SinkConfig {
     errorTolerance: delivery.errorTolerance,
     deadLetter: delivery.deadLetter,
     exactlyOnce: delivery.exactlyOnce,
-    ignoredKeys,
+    ignoredKeys: [
+      ...ignoredKeys,
+      ...jsonOptionsIgnored(source, { key: keyConverter, value: valueConverter }),
+    ],
   };
 }
 
