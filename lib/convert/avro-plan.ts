@@ -1,0 +1,493 @@
+import type { Type as AvroType, types as avroTypes } from 'avsc';
+import type { ConnectSchema } from './connect-schema.ts';
+import { rawJson } from './exact-json.ts';
+import { LOGICAL_TYPES } from './logical-types.ts';
+
+/**
+ * An Avro schema (as avsc parsed it) turned into a plan both Avro readers follow: what each type
+ * becomes in the row, decided once per schema. The rules are Confluent AvroConverter's Avro →
+ * Connect mapping followed by JsonConverter's Connect → JSON, so a row reads the same as the JSON
+ * path's for the same Connect data:
+ * - records are objects in field order; a null field whose Avro default is not null takes the
+ *   default (Connect's `Struct.get`, JsonConverter's `replace.null.with.default`);
+ * - `["null", T]` (either order) is an optional T; `[T]` is T; any other union is the struct
+ *   AvroConverter makes (`io.confluent.connect.avro.Union`): one field per non-null branch, named
+ *   by the branch's type (`int`, `string`, …; a record, enum or fixed by its simple name), all null
+ *   but the branch written;
+ * - an array of `MapEntry` records (how Connect writes a map with non-string keys) is a map;
+ * - types named by `connect.name` (Debezium's, Connect's) or carrying an Avro `logicalType` are
+ *   rendered by the converters of logical-types.ts, so one place decides each rendering.
+ */
+
+/** The logicalType avsc is told to build for every type that carries `connect.name` or `logicalType`. */
+export const MARKED_LOGICAL_TYPE = 'starrocks-sink-marked';
+/** Where the schema's own `logicalType` is kept once the marker took its place. */
+export const AVRO_LOGICAL_TYPE_ATTR = 'starrocks-sink.logicalType';
+
+export type AvroNode =
+  | { readonly kind: 'null' | 'boolean' | 'int' | 'long' | 'float' | 'double' | 'string' | 'bytes' }
+  | { readonly kind: 'fixed'; readonly size: number }
+  | { readonly kind: 'enum'; readonly symbols: readonly string[] }
+  | ArrayNode
+  | { readonly kind: 'map'; readonly values: AvroNode }
+  | RecordNode
+  | UnionNode
+  | LogicalNode;
+
+export interface ArrayNode {
+  readonly kind: 'array';
+  readonly items: AvroNode;
+  /** Connect's map with non-string keys: `[key, value]` pairs; with string keys: an object. */
+  readonly mapEntries?: { readonly key: AvroNode; readonly value: AvroNode; readonly stringKeys: boolean };
+}
+
+export interface RecordNode {
+  readonly kind: 'record';
+  readonly name: string;
+  /** Filled after the node exists, so a record can refer to itself. */
+  readonly fields: FieldNode[];
+}
+
+export interface FieldNode {
+  readonly name: string;
+  readonly node: AvroNode;
+  /** The row value a null takes: the field's Avro default, when not null. */
+  nullDefault?: unknown;
+}
+
+export interface UnionNode {
+  readonly kind: 'union';
+  readonly branches: readonly AvroNode[];
+  /** avsc's branch name of each branch (the key of a wrapped union value). */
+  readonly branchKeys: readonly string[];
+  /** `optional`: one value branch and null; `struct`: Confluent's Union struct, named by `memberNames`. */
+  readonly shape: 'optional' | 'struct';
+  /** Per branch, its field name in the Union struct (undefined for the null branch). */
+  readonly memberNames: readonly (string | undefined)[];
+}
+
+export interface LogicalNode {
+  readonly kind: 'logical';
+  readonly base: AvroNode;
+  /** The Connect logical name that renders it (for messages). */
+  readonly name: string;
+  /** Renders the base value, in the form JsonConverter carries it (base64 bytes, digits of an int64). */
+  readonly render: (value: unknown) => unknown;
+  /** A decimal's scale: the JSON reader renders its bytes without a base64 round trip. */
+  readonly decimalScale?: number;
+}
+
+interface MarkedType extends avroTypes.LogicalType {
+  readonly attrs: Readonly<Record<string, unknown>>;
+}
+
+const CONNECT_DECIMAL = 'org.apache.kafka.connect.data.Decimal';
+
+/**
+ * Avro logical types as the Connect logical type of the same meaning (AvroConverter maps the
+ * millisecond ones so; the micro and nano ones carry the same numbers as Debezium's types).
+ */
+const AVRO_LOGICAL_AS_CONNECT: Readonly<Record<string, string>> = {
+  decimal: CONNECT_DECIMAL,
+  date: 'org.apache.kafka.connect.data.Date',
+  'time-millis': 'org.apache.kafka.connect.data.Time',
+  'time-micros': 'io.debezium.time.MicroTime',
+  'timestamp-millis': 'org.apache.kafka.connect.data.Timestamp',
+  'timestamp-micros': 'io.debezium.time.MicroTimestamp',
+  'timestamp-nanos': 'io.debezium.time.NanoTimestamp',
+  // Wall-clock values: written as they are, like DATETIME, which has no zone.
+  'local-timestamp-millis': 'org.apache.kafka.connect.data.Timestamp',
+  'local-timestamp-micros': 'io.debezium.time.MicroTimestamp',
+  'local-timestamp-nanos': 'io.debezium.time.NanoTimestamp',
+};
+
+/** The Connect type each Avro kind becomes (the ConnectSchema handed to a logical converter). */
+const CONNECT_TYPE_OF: Readonly<Record<string, string>> = {
+  boolean: 'boolean',
+  int: 'int32',
+  long: 'int64',
+  float: 'float32',
+  double: 'float64',
+  string: 'string',
+  bytes: 'bytes',
+  fixed: 'bytes',
+  enum: 'string',
+  array: 'array',
+  map: 'map',
+  record: 'struct',
+  union: 'struct',
+};
+
+/** Builds the plan of an avsc type (recursive records become a cyclic plan). */
+export function planOf(type: AvroType): AvroNode {
+  const records = new Map<AvroType, RecordNode>();
+  const node = nodeOf(type, records);
+  for (const [recordType, record] of records) fillDefaults(recordType as avroTypes.RecordType, record);
+  return node;
+}
+
+function nodeOf(type: AvroType, records: Map<AvroType, RecordNode>): AvroNode {
+  switch (type.typeName) {
+    case 'null':
+    case 'boolean':
+    case 'int':
+    case 'float':
+    case 'double':
+    case 'string':
+    case 'bytes':
+      return { kind: type.typeName };
+    case 'long':
+    case 'abstract:long':
+      return { kind: 'long' };
+    case 'fixed':
+      return { kind: 'fixed', size: (type as avroTypes.FixedType).size };
+    case 'enum':
+      return { kind: 'enum', symbols: (type as avroTypes.EnumType).symbols };
+    case 'array':
+      return arrayNode(type as avroTypes.ArrayType, records);
+    case 'map':
+      return { kind: 'map', values: nodeOf((type as avroTypes.MapType).valuesType as AvroType, records) };
+    case 'record':
+    case 'error':
+      return recordNode(type as avroTypes.RecordType, records);
+    case 'union:wrapped':
+      return unionNode(type as avroTypes.WrappedUnionType, records);
+    case `logical:${MARKED_LOGICAL_TYPE}`:
+      return logicalNode(type as MarkedType, records);
+    default:
+      throw new Error(`Avro type ${type.typeName} is not supported`);
+  }
+}
+
+function recordNode(type: avroTypes.RecordType, records: Map<AvroType, RecordNode>): RecordNode {
+  const known = records.get(type);
+  if (known !== undefined) return known;
+  const record: RecordNode = { kind: 'record', name: type.name ?? '', fields: [] };
+  records.set(type, record);
+  for (const field of type.fields)
+    record.fields.push({ name: field.name, node: nodeOf(field.type, records) });
+  return record;
+}
+
+/**
+ * A null field takes its Avro default when that default is not null: only a union whose first
+ * branch is not null can have one. Rendered once, through the same conversion as the values.
+ */
+function fillDefaults(type: avroTypes.RecordType, record: RecordNode): void {
+  type.fields.forEach((field, i) => {
+    const planned = record.fields[i];
+    if (planned === undefined || planned.node.kind !== 'union') return;
+    const value: unknown = field.defaultValue();
+    if (value === null || value === undefined) return;
+    planned.nullDefault = rowValue(planned.node, value);
+  });
+}
+
+function arrayNode(type: avroTypes.ArrayType, records: Map<AvroType, RecordNode>): ArrayNode {
+  const items = nodeOf(type.itemsType, records);
+  const entry = mapEntryOf(type.itemsType, items);
+  return entry === undefined ? { kind: 'array', items } : { kind: 'array', items, mapEntries: entry };
+}
+
+/** Connect writes a map whose keys are not strings as an array of `MapEntry {key, value}` records. */
+function mapEntryOf(type: AvroType, items: AvroNode): ArrayNode['mapEntries'] {
+  const recordType = (type.typeName === 'record' ? type : underlyingRecord(type)) as
+    | avroTypes.RecordType
+    | undefined;
+  if (recordType === undefined || items.kind !== 'record') return undefined;
+  const marked = (type as Partial<MarkedType>).attrs;
+  const isEntry =
+    recordType.name === 'io.confluent.connect.avro.MapEntry' ||
+    marked?.['connect.internal.type'] === 'MapEntry';
+  const [key, value] = items.fields;
+  if (!isEntry || items.fields.length !== 2 || key?.name !== 'key' || value?.name !== 'value')
+    return undefined;
+  return { key: key.node, value: value.node, stringKeys: baseKind(key.node) === 'string' };
+}
+
+function underlyingRecord(type: AvroType): AvroType | undefined {
+  if (!type.typeName.startsWith('logical:')) return undefined;
+  const base = (type as avroTypes.LogicalType).underlyingType;
+  return base.typeName === 'record' ? base : undefined;
+}
+
+/** The kind under an optional union (what JsonConverter's object-or-pairs choice looks at). */
+function baseKind(node: AvroNode): AvroNode['kind'] {
+  if (node.kind === 'union' && node.shape === 'optional') {
+    const value = node.branches.find((b) => b.kind !== 'null');
+    return value === undefined ? 'null' : value.kind;
+  }
+  return node.kind;
+}
+
+function unionNode(type: avroTypes.WrappedUnionType, records: Map<AvroType, RecordNode>): AvroNode {
+  const branches = type.types.map((t) => nodeOf(t, records));
+  // `["null", T]` is an optional T; AvroConverter also flattens a one-branch union
+  // (flatten.singleton.unions, default true). The bytes still carry the branch index.
+  const shape = branches.filter((b) => b.kind !== 'null').length <= 1 ? 'optional' : 'struct';
+  const memberNames = type.types.map((t) => (t.typeName === 'null' ? undefined : unionMemberName(t)));
+  if (shape === 'struct' && new Set(memberNames).size !== memberNames.length) {
+    throw new Error(
+      `the union of ${memberNames.join(', ')} has two branches of one name, which Kafka Connect's Union struct cannot hold`,
+    );
+  }
+  return {
+    kind: 'union',
+    branches,
+    branchKeys: type.types.map((t) => t.branchName ?? t.typeName),
+    shape,
+    memberNames,
+  };
+}
+
+/** AvroConverter's field name for a union branch: named types by their simple name, others by type. */
+function unionMemberName(type: AvroType): string {
+  const base = type.typeName.startsWith('logical:') ? (type as avroTypes.LogicalType).underlyingType : type;
+  if (base.typeName === 'record' || base.typeName === 'enum' || base.typeName === 'fixed') {
+    return (base.name ?? '').split('.').pop() ?? '';
+  }
+  return base.typeName === 'abstract:long' ? 'long' : base.typeName;
+}
+
+function logicalNode(type: MarkedType, records: Map<AvroType, RecordNode>): AvroNode {
+  const base = nodeOf(type.underlyingType, records);
+  const attrs = type.attrs;
+  const connectName = attrs['connect.name'];
+  const avroLogical = attrs[AVRO_LOGICAL_TYPE_ATTR];
+  // connect.name decides when both are present, as in AvroConverter.
+  const name =
+    typeof connectName === 'string'
+      ? connectName
+      : typeof avroLogical === 'string'
+        ? AVRO_LOGICAL_AS_CONNECT[avroLogical]
+        : undefined;
+  const converter = name === undefined ? undefined : LOGICAL_TYPES.get(name);
+  if (name === undefined || converter === undefined) return uuidNode(base, avroLogical) ?? base;
+  const schema = connectSchemaOf(name, base, attrs);
+  const render: LogicalNode['render'] = (value) => converter(value, schema);
+  if (name !== CONNECT_DECIMAL) return { kind: 'logical', base, name, render };
+  return { kind: 'logical', base, name, render, decimalScale: Number(schema.parameters?.scale ?? '0') };
+}
+
+/** The Connect schema AvroConverter would give the type: its name, version and parameters. */
+function connectSchemaOf(
+  name: string,
+  base: AvroNode,
+  attrs: Readonly<Record<string, unknown>>,
+): ConnectSchema {
+  const parameters: Record<string, string> = {};
+  const declared = attrs['connect.parameters'];
+  if (typeof declared === 'object' && declared !== null) {
+    for (const [key, value] of Object.entries(declared)) parameters[key] = String(value);
+  }
+  if (name === CONNECT_DECIMAL && parameters.scale === undefined) {
+    // An Avro decimal's scale defaults to 0 (Avro specification).
+    parameters.scale = String(typeof attrs.scale === 'number' ? attrs.scale : 0);
+  }
+  const version = attrs['connect.version'];
+  return {
+    type: CONNECT_TYPE_OF[base.kind] ?? base.kind,
+    name,
+    parameters,
+    ...(typeof version === 'number' ? { version } : {}),
+  };
+}
+
+/** Avro's `uuid` on a 16-byte fixed: its text form (on a string it is the text already). */
+function uuidNode(base: AvroNode, avroLogical: unknown): LogicalNode | undefined {
+  if (avroLogical !== 'uuid' || base.kind !== 'fixed' || base.size !== 16) return undefined;
+  return { kind: 'logical', base, name: 'uuid', render: (value) => uuidText(value as string) };
+}
+
+function uuidText(base64: string): string {
+  const hex = Buffer.from(base64, 'base64').toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * A float as JsonConverter writes it: Java's shortest decimal of the float (0.1f is `0.1`, not the
+ * double 0.10000000149011612); NaN and ±Infinity, which JSON has no number for, as the strings
+ * Jackson writes by default ("NaN", "Infinity", "-Infinity"), which the JSON path loads as text.
+ */
+export function floatValue(value: number): number | string {
+  if (!Number.isFinite(value)) return nonFiniteText(value);
+  for (let digits = 1; digits < 9; digits++) {
+    const shortest = Number(value.toPrecision(digits));
+    if (Math.fround(shortest) === value) return shortest;
+  }
+  return Number(value.toPrecision(9));
+}
+
+/** A double as JsonConverter writes it: the number, or Jackson's strings for NaN and ±Infinity. */
+export function doubleValue(value: number): number | string {
+  return Number.isFinite(value) ? value : nonFiniteText(value);
+}
+
+function nonFiniteText(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  return value > 0 ? 'Infinity' : '-Infinity';
+}
+
+/** An int64 as the JSON path holds it: a number when a double holds it exactly, else its digits. */
+export function longValue(value: number | bigint): unknown {
+  if (typeof value === 'number') return value;
+  return value >= -9_007_199_254_740_991n && value <= 9_007_199_254_740_991n
+    ? Number(value)
+    : rawJson(`${value}`);
+}
+
+/** Thrown below a record, array or map; each level on the way up adds its step to the path. */
+export class AvroPathError extends Error {
+  readonly steps: string[] = [];
+  readonly logicalName: string | undefined;
+  constructor(message: string, logicalName?: string) {
+    super(message);
+    this.logicalName = logicalName;
+  }
+}
+
+/** Where a path error happened, as fromConnect names fields (`after.amount`, `items[2]`). */
+export function pathOf(error: AvroPathError): string {
+  let path = '';
+  for (let i = error.steps.length - 1; i >= 0; i--) {
+    const step = error.steps[i] as string;
+    path += step.startsWith('[') || path === '' ? step : `.${step}`;
+  }
+  return path || '(value)';
+}
+
+/** Sets a member, also one named `__proto__`, which plain assignment would not create. */
+export function setMember(target: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__') {
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[name] = value;
+  }
+}
+
+/**
+ * An avsc-decoded value (wrapped unions, Buffers, bigint longs) → the row value the JSON path
+ * builds for the same Connect data.
+ */
+export function rowValue(node: AvroNode, value: unknown): unknown {
+  switch (node.kind) {
+    case 'null':
+      return null;
+    case 'long':
+      return longValue(value as number | bigint);
+    case 'float':
+      return floatValue(value as number);
+    case 'double':
+      return doubleValue(value as number);
+    case 'bytes':
+    case 'fixed':
+      return (value as Buffer).toString('base64');
+    case 'array':
+      return arrayValue(node, value as unknown[]);
+    case 'map':
+      return mapValue(node.values, value as Record<string, unknown>);
+    case 'record':
+      return recordValue(node, value as Record<string, unknown>);
+    case 'union':
+      return unionValue(node, value as Record<string, unknown> | null);
+    case 'logical':
+      return logicalValue(node, rowValue(node.base, value));
+    default:
+      return value;
+  }
+}
+
+/** A logical type's rendering; a failure is a path error naming the logical type. */
+export function logicalValue(node: LogicalNode, value: unknown): unknown {
+  try {
+    return node.render(value);
+  } catch (error) {
+    throw new AvroPathError((error as Error).message, node.name);
+  }
+}
+
+function recordValue(node: RecordNode, value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const fields = node.fields;
+  let i = 0;
+  try {
+    for (; i < fields.length; i++) {
+      const field = fields[i] as FieldNode;
+      const member = value[field.name];
+      const converted =
+        member === null && field.nullDefault !== undefined ? field.nullDefault : rowValue(field.node, member);
+      setMember(out, field.name, converted);
+    }
+  } catch (error) {
+    if (error instanceof AvroPathError) error.steps.push(fields[i]?.name ?? '');
+    throw error;
+  }
+  return out;
+}
+
+function arrayValue(node: ArrayNode, value: unknown[]): unknown {
+  const entries = node.mapEntries;
+  let i = 0;
+  try {
+    if (entries === undefined) {
+      const out = new Array<unknown>(value.length);
+      for (; i < value.length; i++) out[i] = rowValue(node.items, value[i]);
+      return out;
+    }
+    const pairs = value as { key: unknown; value: unknown }[];
+    if (entries.stringKeys) {
+      const out: Record<string, unknown> = {};
+      for (const pair of pairs)
+        setMember(out, String(rowValue(entries.key, pair.key)), rowValue(entries.value, pair.value));
+      return out;
+    }
+    const out = new Array<unknown>(pairs.length);
+    for (; i < pairs.length; i++) {
+      const pair = pairs[i] as { key: unknown; value: unknown };
+      out[i] = [rowValue(entries.key, pair.key), rowValue(entries.value, pair.value)];
+    }
+    return out;
+  } catch (error) {
+    if (error instanceof AvroPathError) error.steps.push(`[${i}]`);
+    throw error;
+  }
+}
+
+function mapValue(values: AvroNode, value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    try {
+      setMember(out, key, rowValue(values, value[key]));
+    } catch (error) {
+      if (error instanceof AvroPathError) error.steps.push(`[${JSON.stringify(key)}]`);
+      throw error;
+    }
+  }
+  return out;
+}
+
+function unionValue(node: UnionNode, value: Record<string, unknown> | null): unknown {
+  if (value === null) return null;
+  const key = Object.keys(value)[0] as string;
+  const index = node.branchKeys.indexOf(key);
+  const branch = node.branches[index] as AvroNode;
+  const converted = rowValue(branch, value[key]);
+  if (node.shape === 'optional') return converted;
+  const out: Record<string, unknown> = {};
+  node.memberNames.forEach((name, i) => {
+    if (name !== undefined) setMember(out, name, i === index ? converted : null);
+  });
+  return out;
+}
+
+/** The Connect name of the top-level type: `connect.name`, else a record's or enum's full name. */
+export function connectNameOf(type: AvroType): string | undefined {
+  if (type.typeName === `logical:${MARKED_LOGICAL_TYPE}`) {
+    const connectName = (type as MarkedType).attrs['connect.name'];
+    if (typeof connectName === 'string') return connectName;
+    return connectNameOf((type as MarkedType).underlyingType);
+  }
+  return type.typeName === 'record' || type.typeName === 'enum' || type.typeName === 'error'
+    ? type.name
+    : undefined;
+}

@@ -1,0 +1,204 @@
+import avro from 'avsc';
+import type { KafkaRecord } from '../decode/event.ts';
+import type { RegistrySchema } from '../decode/schema-registry/registry-schema.ts';
+import { ErrorCode, RecordError } from '../errors.ts';
+import { AvroInvalidError, AvroTruncatedError, Cursor, compileJsonWriter } from './avro-json.ts';
+import {
+  AVRO_LOGICAL_TYPE_ATTR,
+  AvroPathError,
+  connectNameOf,
+  MARKED_LOGICAL_TYPE,
+  pathOf,
+  planOf,
+  rowValue,
+} from './avro-plan.ts';
+import type { ReadValue, ValueReader } from './value-reader.ts';
+
+/**
+ * The Avro value reader: a registry's Avro schema (the writer schema) compiled once into a reader
+ * of values in the Confluent or Glue framing, giving the rows the JSON path gives for the same
+ * Kafka Connect data (the mapping is in avro-plan.ts). Two ways to read: `read` builds the value
+ * as objects (for transforms), `readJson` writes the row's JSON text straight from the bytes
+ * (avro-json.ts), for the common case of no transforms.
+ */
+
+/** An Avro reader; `readJson` is there for every Avro schema. */
+export interface AvroValueReader extends ValueReader {
+  /**
+   * The value's JSON text, the same as `JSON.stringify(read(...).value)`: an object for a record
+   * schema, `null` for a null value. Throws the same RecordErrors as `read`.
+   */
+  readJson(record: KafkaRecord, bytes: Buffer, start: number): string;
+}
+
+/**
+ * An Avro long that keeps every digit: a number when a double holds it exactly, else a bigint
+ * (avsc's own long refuses values past 2^53).
+ */
+const EXACT_LONG = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => {
+    const value = buf.readBigInt64LE(0);
+    return value >= -9_007_199_254_740_991n && value <= 9_007_199_254_740_991n ? Number(value) : value;
+  },
+  toBuffer: (value: number | bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(BigInt(value));
+    return buf;
+  },
+  fromJSON: (value: unknown) => (typeof value === 'bigint' ? value : Number(value)),
+  toJSON: (value: number | bigint) => (typeof value === 'bigint' ? Number(value) : value),
+  isValid: (value: unknown) => typeof value === 'bigint' || Number.isInteger(value),
+  compare: (a: number | bigint, b: number | bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
+/**
+ * The type avsc builds for every type carrying `connect.name` or `logicalType`: it decodes as its
+ * underlying type and keeps the schema's attributes, which the plan reads.
+ */
+class MarkedType extends avro.types.LogicalType {
+  readonly attrs: Readonly<Record<string, unknown>>;
+  constructor(schema: avro.Schema, opts?: unknown) {
+    super(schema, opts);
+    this.attrs = schema as unknown as Record<string, unknown>;
+  }
+  protected override _fromValue(value: unknown): unknown {
+    return value;
+  }
+  protected override _toValue(value: unknown): unknown {
+    return value;
+  }
+  protected override _resolve(): undefined {
+    return undefined;
+  }
+}
+
+/**
+ * avsc's type hook: marks types with `connect.name` or `logicalType` (so they become a MarkedType)
+ * and gives every long the exact long type.
+ */
+function typeHook(schema: avro.Schema): avro.Type | undefined {
+  if (schema === 'long') return EXACT_LONG;
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
+  const attrs = schema as unknown as Record<string, unknown>;
+  if (attrs.logicalType !== MARKED_LOGICAL_TYPE && ('connect.name' in attrs || 'logicalType' in attrs)) {
+    attrs[AVRO_LOGICAL_TYPE_ATTR] = attrs.logicalType;
+    attrs.logicalType = MARKED_LOGICAL_TYPE;
+    return undefined;
+  }
+  return attrs.type === 'long' ? EXACT_LONG : undefined;
+}
+
+/** Parses a schema and, depth first, the schemas it references, into one avsc registry. */
+function avscTypeOf(schema: RegistrySchema): avro.Type {
+  const registry: Record<string, avro.Type> = {};
+  const parsed = new Set<string>();
+  const parse = (current: RegistrySchema): avro.Type => {
+    for (const reference of current.references) {
+      if (parsed.has(reference.name)) continue;
+      parsed.add(reference.name);
+      parse(reference.schema);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(current.text);
+    } catch (error) {
+      throw new Error(`the Avro schema is not valid JSON (${(error as Error).message})`);
+    }
+    try {
+      return avro.Type.forSchema(json as avro.Schema, {
+        registry,
+        typeHook,
+        wrapUnions: true,
+        logicalTypes: { [MARKED_LOGICAL_TYPE]: MarkedType },
+        assertLogicalTypes: true,
+      });
+    } catch (error) {
+      const what = current === schema ? 'the Avro schema' : `the referenced Avro schema ${current.id}`;
+      throw new Error(`${what} is not valid: ${(error as Error).message}`);
+    }
+  };
+  return parse(schema);
+}
+
+/**
+ * Compiles a registry's Avro schema into a value reader. `schema.references` are registered
+ * first, so the schema can name their types. Throws a plain Error for a schema that is not valid
+ * Avro (the caller names the schema id).
+ *
+ * @example
+ * const reader = compileAvroReader({ registry: 'confluent', id: '7', format: 'avro', text, references: [] });
+ * reader.read(record, record.value, 5); // → { value: { id: 1, … }, schemaName: 'shop.Order' }
+ */
+export function compileAvroReader(schema: RegistrySchema): AvroValueReader {
+  const type = avscTypeOf(schema);
+  const node = planOf(type);
+  const schemaName = connectNameOf(type);
+  const writeJson = compileJsonWriter(node);
+  const label = schema.registry === 'glue' ? `schema version ${schema.id}` : `schema id ${schema.id}`;
+  return {
+    read(record: KafkaRecord, bytes: Buffer, start: number): ReadValue {
+      let decoded: { value: unknown; offset: number };
+      try {
+        decoded = type.decode(bytes, start);
+      } catch (error) {
+        throw invalidBytes(record, label, (error as Error).message);
+      }
+      if (decoded.offset < 0) throw truncated(record, label, bytes.length - start);
+      if (decoded.offset < bytes.length) throw trailing(record, label, bytes.length - decoded.offset);
+      try {
+        return { value: rowValue(node, decoded.value), schemaName };
+      } catch (error) {
+        throw readError(record, label, error, bytes.length - start);
+      }
+    },
+    readJson(record: KafkaRecord, bytes: Buffer, start: number): string {
+      const cursor = new Cursor(bytes, start);
+      let text: string;
+      try {
+        text = writeJson(cursor);
+      } catch (error) {
+        throw readError(record, label, error, bytes.length - start);
+      }
+      if (cursor.pos < bytes.length) throw trailing(record, label, bytes.length - cursor.pos);
+      return text;
+    },
+  };
+}
+
+function readError(record: KafkaRecord, label: string, error: unknown, length: number): Error {
+  if (error instanceof AvroTruncatedError) return truncated(record, label, length);
+  if (error instanceof AvroInvalidError) return invalidBytes(record, label, error.message);
+  if (error instanceof AvroPathError) {
+    const what = error.logicalName === undefined ? '' : ` of logical type ${error.logicalName}`;
+    return new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `field "${pathOf(error)}"${what} (Avro ${label}): ${error.message}`,
+    );
+  }
+  return error as Error;
+}
+
+function truncated(record: KafkaRecord, label: string, length: number): RecordError {
+  return new RecordError(
+    ErrorCode.DECODE_VALUE,
+    record,
+    `the Avro value ends before its ${label} says it does (${length} bytes after the header): the value is truncated, or was not written with this schema`,
+  );
+}
+
+function trailing(record: KafkaRecord, label: string, extra: number): RecordError {
+  return new RecordError(
+    ErrorCode.DECODE_VALUE,
+    record,
+    `${extra} byte${extra === 1 ? '' : 's'} follow the Avro value of ${label}: the value was not written with this schema, or its bytes are corrupt`,
+  );
+}
+
+function invalidBytes(record: KafkaRecord, label: string, reason: string): RecordError {
+  return new RecordError(
+    ErrorCode.DECODE_VALUE,
+    record,
+    `the bytes are not a value of Avro ${label} (${reason}): the value was not written with this schema, or its bytes are corrupt`,
+  );
+}
