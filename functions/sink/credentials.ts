@@ -1,5 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { CredentialsSource } from '../../lib/config/connection.ts';
+import { commonJsExports } from '../../lib/decode/commonjs-interop.ts';
 import { ErrorCode, SinkError } from '../../lib/errors.ts';
 import type { Credentials, CredentialsProvider } from '../../lib/load/stream-load.ts';
 
@@ -81,7 +82,8 @@ export async function wireCredentials(source: CredentialsSource): Promise<Creden
  * imported on first use; the registry client reads the secret once per container.
  */
 export async function readSecretJson(secretArn: string): Promise<unknown> {
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const sdk = commonJsExports(await import('@aws-sdk/client-secrets-manager'), 'SecretsManagerClient');
+  const { SecretsManagerClient, GetSecretValueCommand } = sdk;
   const client = new SecretsManagerClient({});
   const answer = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
   try {

@@ -1,4 +1,5 @@
 import type { DeadLetterDestination } from '../../lib/config/delivery.ts';
+import { commonJsExports } from '../../lib/decode/commonjs-interop.ts';
 import {
   type DeadLetter,
   type DeadLetterWriter,
@@ -20,7 +21,7 @@ export function createDeadLetterWriter(destination: DeadLetterDestination): Dead
     let client: Promise<{ put(key: string, body: string): Promise<unknown> }> | undefined;
     const s3 = () => {
       client ??= import('@aws-sdk/client-s3').then((m) => {
-        const { S3Client, PutObjectCommand } = interop(m, 'S3Client');
+        const { S3Client, PutObjectCommand } = commonJsExports(m, 'S3Client');
         // A local endpoint (AWS_ENDPOINT_URL_S3) has no bucket sub-domains.
         const c = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });
         return {
@@ -55,7 +56,7 @@ export function createDeadLetterWriter(destination: DeadLetterDestination): Dead
   let client: Promise<{ sendBatch(letters: readonly DeadLetter[]): Promise<void> }> | undefined;
   const sqs = () => {
     client ??= import('@aws-sdk/client-sqs').then((m) => {
-      const { SQSClient, SendMessageBatchCommand } = interop(m, 'SQSClient');
+      const { SQSClient, SendMessageBatchCommand } = commonJsExports(m, 'SQSClient');
       const c = new SQSClient({});
       return {
         async sendBatch(letters: readonly DeadLetter[]) {
@@ -89,13 +90,4 @@ export function createDeadLetterWriter(destination: DeadLetterDestination): Dead
 /** `<prefix><topic>/<partition>/<offset>.json`: one key per record, stable across retries. */
 function s3Key(prefix: string, letter: DeadLetter): string {
   return `${prefix}${letter.topic}/${letter.partition}/${letter.offset}.json`;
-}
-
-/**
- * The SDK is bundled from its CommonJS build: in the split chunk its exports may arrive only as
- * `default` (module.exports), as Node's own import of CommonJS would give them.
- */
-function interop<T extends object>(module: T, name: keyof T): T {
-  if ((module as Record<PropertyKey, unknown>)[name] !== undefined) return module;
-  return (module as { default?: T }).default ?? module;
 }

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { ConfluentRegistryConnection } from '../../config/converters.ts';
 import { hideSecrets } from '../../config/shown-values.ts';
 import { ErrorCode, SinkError } from '../../errors.ts';
+import { commonJsExports } from '../commonjs-interop.ts';
 import type { RegistrySchema, SchemaFormat, SchemaReference } from './registry-schema.ts';
 
 /**
@@ -151,7 +152,7 @@ export class ConfluentRegistry {
 
   async #request(base: string, path: string, deadline: number): Promise<Answer> {
     const dispatcher = await this.#dispatcherOnce();
-    const { request } = await import('undici');
+    const { request } = await loadUndici();
     const timeout = Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now());
     if (timeout <= 0) throw new Error('the invocation deadline came before the registry answered');
     const signal = AbortSignal.timeout(timeout);
@@ -172,7 +173,7 @@ export class ConfluentRegistry {
   }
 
   #dispatcherOnce(): Promise<Dispatcher> {
-    this.#dispatcher ??= import('undici').then(
+    this.#dispatcher ??= loadUndici().then(
       ({ Agent }) =>
         new Agent({
           keepAliveTimeout: 30_000,
@@ -187,6 +188,11 @@ export class ConfluentRegistry {
   #scrub(text: string): string {
     return hideSecrets(text, this.#secrets);
   }
+}
+
+/** undici, imported on first use (CommonJS: see commonjs-interop.ts). */
+async function loadUndici(): Promise<typeof import('undici')> {
+  return commonJsExports(await import('undici'), 'Agent');
 }
 
 function authorization(credentials: RegistryCredentials): Record<string, string> {

@@ -1,6 +1,7 @@
 import type { GlueClient } from '@aws-sdk/client-glue';
 import type { GlueRegistryConnection } from '../../config/converters.ts';
 import { ErrorCode, SinkError } from '../../errors.ts';
+import { commonJsExports } from '../commonjs-interop.ts';
 import type { RegistrySchema, SchemaFormat } from './registry-schema.ts';
 
 /**
@@ -59,7 +60,8 @@ export class GlueRegistry {
   }
 
   #clientOnce(): Promise<{ client: GlueClient; send: (id: string) => Promise<unknown> }> {
-    this.#client ??= import('@aws-sdk/client-glue').then(({ GlueClient, GetSchemaVersionCommand }) => {
+    this.#client ??= import('@aws-sdk/client-glue').then((sdk) => {
+      const { GlueClient, GetSchemaVersionCommand } = commonJsExports(sdk, 'GlueClient');
       const { region, endpoint } = this.#connection;
       const client = new GlueClient({
         ...(region === undefined ? {} : { region }),
