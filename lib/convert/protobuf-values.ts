@@ -1,6 +1,5 @@
 import { Enum, type Field, type OneOf, Type, util } from 'protobufjs';
-import { rawJson } from './exact-json.ts';
-import { formatInstant, formatTimeOfDay, formatUnscaled } from './logical-types.ts';
+import { LOGICAL_MESSAGES, type LongBits, longValue, ProtobufValueError } from './protobuf-logical.ts';
 import { fullNameOf } from './protobuf-schema.ts';
 
 /**
@@ -26,23 +25,15 @@ export interface ProtobufReaderOptions {
   readonly flattenUnions?: boolean;
 }
 
-/** A value that does not fit its Connect type (a Timestamp out of range, …); `path` names the field. */
-export class ProtobufValueError extends Error {
-  readonly path: string[] = [];
-}
-
 type Convert = (value: unknown) => unknown;
+/** One member of a struct: its key, its converter, and the source text that reads it from `m`. */
 interface Slot {
   readonly key: string;
-  readonly read: (message: Record<string, unknown>) => unknown;
-}
-interface LongBits {
-  readonly low: number;
-  readonly high: number;
-  readonly unsigned: boolean;
+  readonly convert: Convert;
+  /** The expression reading the member from the decoded message `m`, calling the converter `ref`. */
+  readonly expression: (ref: string) => string;
 }
 
-const TWO_POW_32 = 4_294_967_296;
 const WRAPPER_TYPES = new Set(
   ['Double', 'Float', 'Int64', 'UInt64', 'Int32', 'UInt32', 'Bool', 'String', 'Bytes'].map(
     (kind) => `google.protobuf.${kind}Value`,
@@ -55,7 +46,7 @@ const WRAPPER_TYPES = new Set(
  */
 export class ProtobufPlans {
   readonly #options: Required<ProtobufReaderOptions>;
-  readonly #plans = new Map<Type, { convert: Convert }>();
+  readonly #plans = new Map<Type, { built: boolean; convert: Convert }>();
 
   constructor(options: ProtobufReaderOptions = {}) {
     this.#options = {
@@ -76,19 +67,17 @@ export class ProtobufPlans {
   }
 
   #structConverter(type: Type): Convert {
-    let plan = this.#plans.get(type);
-    if (plan === undefined) {
-      const pending = {
-        convert: (() => {
-          throw new Error(`the plan of ${type.fullName} is not built yet`);
-        }) as Convert,
-      };
-      this.#plans.set(type, pending);
-      pending.convert = structOf(this.#slotsOf(type));
-      plan = pending;
+    const known = this.#plans.get(type);
+    if (known !== undefined) {
+      // A type met again while its own plan is being built (a recursive message) is reached through
+      // its holder, which has the converter by the time a record is read.
+      return known.built ? known.convert : (value) => known.convert(value);
     }
-    const built = plan;
-    return (value) => built.convert(value);
+    const plan = { built: false, convert: identity };
+    this.#plans.set(type, plan);
+    plan.convert = structOf(this.#slotsOf(type));
+    plan.built = true;
+    return plan.convert;
   }
 
   /**
@@ -103,7 +92,7 @@ export class ProtobufPlans {
         for (const member of oneof.fieldsArray) slots.push(this.#presentOrNull(member));
       } else {
         const key = this.#options.generateIndexForUnions ? `${oneof.name}_${index}` : oneof.name;
-        slots.push({ key, read: this.#oneofReader(oneof) });
+        slots.push({ key, convert: this.#oneofReader(oneof), expression: (ref) => `${ref}(m)` });
       }
     });
     for (const field of type.fieldsArray) {
@@ -126,23 +115,33 @@ export class ProtobufPlans {
   }
 
   #always(field: Field, convert: Convert): Slot {
-    const name = field.name;
-    return { key: name, read: (message) => convert(message[name]) };
+    const member = `m[${JSON.stringify(field.name)}]`;
+    return {
+      key: field.name,
+      convert,
+      expression: (ref) => (convert === identity ? member : `${ref}(${member})`),
+    };
   }
 
   #presentOrNull(field: Field): Slot {
-    const name = field.name;
+    const name = JSON.stringify(field.name);
     const convert = this.#valueConverter(field);
-    return { key: name, read: (message) => (Object.hasOwn(message, name) ? convert(message[name]) : null) };
+    const value = convert === identity ? `m[${name}]` : undefined;
+    return {
+      key: field.name,
+      convert,
+      expression: (ref) => `(Object.hasOwn(m, ${name}) ? ${value ?? `${ref}(m[${name}])`} : null)`,
+    };
   }
 
   /** The oneof's struct with every member, null but the one set (setUnionField); null when none is. */
-  #oneofReader(oneof: OneOf): (message: Record<string, unknown>) => unknown {
+  #oneofReader(oneof: OneOf): Convert {
     const members = oneof.fieldsArray.map((field) => ({
       name: field.name,
       convert: this.#valueConverter(field),
     }));
-    return (message) => {
+    return (value) => {
+      const message = value as Record<string, unknown>;
       for (const member of members) {
         if (!Object.hasOwn(message, member.name)) continue;
         const union: Record<string, unknown> = {};
@@ -229,21 +228,34 @@ function convertEntry(convert: Convert, entry: unknown, key: string): unknown {
   }
 }
 
+/**
+ * A message's struct converter, generated once per message type: one object literal in slot order
+ * (V8 gives every row the same shape, and a constant key per field reads like a named property),
+ * each field read and converted by its slot's expression. Keys are .proto identifiers, which
+ * cannot start with an underscore, so none is `__proto__`.
+ */
 function structOf(slots: readonly Slot[]): Convert {
-  return (value) => {
-    const message = value as Record<string, unknown>;
-    const row: Record<string, unknown> = {};
-    let index = 0;
-    try {
-      for (; index < slots.length; index++) {
-        const slot = slots[index] as Slot;
-        row[slot.key] = slot.read(message);
+  const members = slots.map(
+    (slot, index) => `${JSON.stringify(slot.key)}: (i = ${index}, ${slot.expression(`c[${index}]`)})`,
+  );
+  const factory = new Function(
+    'c',
+    'withPath',
+    'keys',
+    `return function convertStruct(m) {
+      let i = 0;
+      try {
+        return { ${members.join(', ')} };
+      } catch (error) {
+        throw withPath(error, keys[i]);
       }
-    } catch (error) {
-      throw withPath(error, (slots[index] as Slot).key);
-    }
-    return row;
-  };
+    };`,
+  ) as (converters: readonly Convert[], path: typeof withPath, keys: readonly string[]) => Convert;
+  return factory(
+    slots.map((slot) => slot.convert),
+    withPath,
+    slots.map((slot) => slot.key),
+  );
 }
 
 function arrayOf(convert: Convert): Convert {
@@ -341,15 +353,6 @@ function scalarConverter(type: string, connectInt: 'int8' | 'int16' | undefined)
 
 const identity: Convert = (value) => value;
 
-function longValue(value: number | LongBits, unsigned: boolean): unknown {
-  if (typeof value === 'number') return value;
-  const high = unsigned ? value.high >>> 0 : value.high;
-  const number = high * TWO_POW_32 + (value.low >>> 0);
-  if (Number.isSafeInteger(number)) return number;
-  const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
-  return rawJson((unsigned ? bits : BigInt.asIntN(64, bits)).toString());
-}
-
 function shortestFloat32(value: number): number {
   if (!Number.isFinite(value) || (Number.isInteger(value) && Math.abs(value) < 16_777_216)) return value;
   for (let digits = 1; digits < 9; digits++) {
@@ -383,140 +386,4 @@ function mapKeyConverter(keyType: string): (key: string) => unknown {
     default:
       return (key) => Number(key);
   }
-}
-
-/**
- * The messages ProtobufData maps to Connect logical types (TO_CONNECT_LOGICAL_CONVERTERS), rendered
- * as the JSON path renders those types (logical-types.ts).
- */
-const LOGICAL_MESSAGES: ReadonlyMap<string, Convert> = new Map<string, Convert>([
-  ['google.protobuf.Timestamp', (value) => timestampText(value as TimestampMessage)],
-  ['google.type.Date', (value) => dateText(value as DateMessage)],
-  ['google.type.TimeOfDay', (value) => timeOfDayText(value as TimeOfDayMessage)],
-  ['confluent.type.Decimal', (value) => decimalNumber(value as DecimalMessage)],
-]);
-
-interface TimestampMessage {
-  readonly seconds: number | LongBits;
-  readonly nanos: number;
-}
-interface DateMessage {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-}
-interface TimeOfDayMessage {
-  readonly hours: number;
-  readonly minutes: number;
-  readonly seconds: number;
-  readonly nanos: number;
-}
-interface DecimalMessage {
-  readonly value: Uint8Array;
-  readonly precision: number;
-  readonly scale: number;
-}
-
-/** Timestamps.toMillis' range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z. */
-const MIN_TIMESTAMP_SECONDS = -62_135_596_800;
-const MAX_TIMESTAMP_SECONDS = 253_402_300_799;
-
-/**
- * Connect Timestamp is milliseconds: ProtobufData keeps `seconds * 1000 + nanos / 10^6`
- * (Timestamps.toMillis, which refuses a Timestamp outside its range). The sink keeps that
- * millisecond value rather than the microseconds DATETIME could hold, so a topic loads the same rows
- * through this sink as through the Kafka connector with ProtobufConverter.
- */
-function timestampText(message: TimestampMessage): string {
-  const seconds = longValue(message.seconds, false);
-  const nanos = message.nanos;
-  if (
-    typeof seconds !== 'number' ||
-    seconds < MIN_TIMESTAMP_SECONDS ||
-    seconds > MAX_TIMESTAMP_SECONDS ||
-    nanos < 0 ||
-    nanos > 999_999_999
-  ) {
-    throw new ProtobufValueError(
-      `google.protobuf.Timestamp {seconds: ${String(seconds)}, nanos: ${nanos}} is not a valid timestamp (seconds from 0001-01-01 to 9999-12-31, nanos 0 to 999999999)`,
-    );
-  }
-  const millis = BigInt(seconds) * 1000n + BigInt(Math.trunc(nanos / 1_000_000));
-  return formatInstant(millis * 1000n);
-}
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/**
- * google.type.Date → Connect Date: ProtobufData builds a non-lenient UTC calendar from the three
- * fields, so a zero year, month or day (the type's "unspecified") fails the record there too.
- */
-function dateText(message: DateMessage): string {
-  const { year, month, day } = message;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const monthDays = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
-  if (year < 1 || year > 9999 || day < 1 || day > monthDays) {
-    throw new ProtobufValueError(
-      `google.type.Date {year: ${year}, month: ${month}, day: ${day}} is not a calendar date (year 1 to 9999, month 1 to 12, a day of that month)`,
-    );
-  }
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-}
-
-/** google.type.TimeOfDay → Connect Time, milliseconds (LocalTime.of refuses 24:00 and leap seconds). */
-function timeOfDayText(message: TimeOfDayMessage): string {
-  const { hours, minutes, seconds, nanos } = message;
-  if (
-    hours < 0 ||
-    hours > 23 ||
-    minutes < 0 ||
-    minutes > 59 ||
-    seconds < 0 ||
-    seconds > 59 ||
-    nanos < 0 ||
-    nanos > 999_999_999
-  ) {
-    throw new ProtobufValueError(
-      `google.type.TimeOfDay {hours: ${hours}, minutes: ${minutes}, seconds: ${seconds}, nanos: ${nanos}} is not a time of day (hours 0 to 23, minutes and seconds 0 to 59, nanos 0 to 999999999)`,
-    );
-  }
-  const millis = ((hours * 60 + minutes) * 60 + seconds) * 1000 + Math.trunc(nanos / 1_000_000);
-  return formatTimeOfDay(BigInt(millis) * 1000n);
-}
-
-/**
- * confluent.type.Decimal → an exact number: the unscaled two's-complement bytes at the message's
- * own scale, rounded half-up to its precision when one is set (DecimalUtils.toBigDecimal,
- * confluentinc/schema-registry protobuf-types); empty bytes are refused there ("Zero length BigInteger").
- */
-function decimalNumber(message: DecimalMessage): unknown {
-  const bytes = message.value;
-  if (bytes.length === 0) {
-    throw new ProtobufValueError(
-      'confluent.type.Decimal has no value bytes (an empty unscaled value is not a number)',
-    );
-  }
-  let unscaled = 0n;
-  for (const byte of bytes) unscaled = (unscaled << 8n) | BigInt(byte);
-  if ((bytes[0] as number) & 0x80) unscaled -= 1n << BigInt(bytes.length * 8);
-  let scale = message.scale;
-  const digits = (unscaled < 0n ? -unscaled : unscaled).toString().length;
-  if (message.precision > 0 && digits > message.precision) {
-    const drop = digits - message.precision;
-    unscaled = roundHalfUp(unscaled, 10n ** BigInt(drop));
-    scale -= drop;
-    // 999 to two digits rounds up to 100: one digit more than the precision, dropped exactly.
-    if ((unscaled < 0n ? -unscaled : unscaled).toString().length > message.precision) {
-      unscaled /= 10n;
-      scale -= 1;
-    }
-  }
-  return rawJson(formatUnscaled(unscaled, scale));
-}
-
-function roundHalfUp(value: bigint, divisor: bigint): bigint {
-  const negative = value < 0n;
-  const magnitude = negative ? -value : value;
-  const rounded = (magnitude + divisor / 2n) / divisor;
-  return negative ? -rounded : rounded;
 }

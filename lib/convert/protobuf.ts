@@ -2,6 +2,7 @@ import { Reader, type Type } from 'protobufjs';
 import type { KafkaRecord } from '../decode/event.ts';
 import type { RegistrySchema } from '../decode/schema-registry/registry-schema.ts';
 import { ErrorCode, RecordError } from '../errors.ts';
+import { ProtobufValueError } from './protobuf-logical.ts';
 import {
   type CompiledProtoFile,
   compileProtoFile,
@@ -9,7 +10,7 @@ import {
   glueMessageList,
   messagesOf,
 } from './protobuf-schema.ts';
-import { ProtobufPlans, type ProtobufReaderOptions, ProtobufValueError } from './protobuf-values.ts';
+import { ProtobufPlans, type ProtobufReaderOptions } from './protobuf-values.ts';
 import type { ReadValue, ValueReader } from './value-reader.ts';
 
 /**

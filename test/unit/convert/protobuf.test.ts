@@ -1,6 +1,8 @@
 import { common, type INamespace, parse, Root, type Type } from 'protobufjs';
 import { describe, expect, it } from 'vitest';
+import { formatInstant } from '../../../lib/convert/logical-types.ts';
 import { compileProtobufReader } from '../../../lib/convert/protobuf.ts';
+import { formatEpochMillis } from '../../../lib/convert/protobuf-logical.ts';
 import type { ProtobufReaderOptions } from '../../../lib/convert/protobuf-values.ts';
 import { decodeRecord, type KafkaRecord } from '../../../lib/decode/event.ts';
 import type { RegistryKind, RegistrySchema } from '../../../lib/decode/schema-registry/registry-schema.ts';
@@ -771,5 +773,43 @@ describe('compileProtobufReader: wrapper messages at the root', () => {
     const wrapper = 'syntax = "proto3"; package google.protobuf; message StringValue { string value = 1; }';
     const body = encode(encodingRoot([wrapper]), 'google.protobuf.StringValue', { value: 'hi' });
     expect(readConfluent(wrapper, body)).toEqual({ json: '"hi"', schemaName: 'google.protobuf.StringValue' });
+  });
+});
+
+describe('formatEpochMillis', () => {
+  it.each([
+    ['the epoch', 0],
+    ['the first instant of year 1', -62_135_596_800_000],
+    ['the last millisecond of year 9999', 253_402_300_799_999],
+    ['a leap day', Date.UTC(2024, 1, 29, 23, 59, 59, 990)],
+    ['the day after a century that is not leap', Date.UTC(1900, 2, 1, 0, 0, 0, 100)],
+    ['a millisecond before the epoch', -1],
+  ])('writes %s as formatInstant does', (_case, millis) => {
+    expect(formatEpochMillis(millis)).toBe(formatInstant(BigInt(millis) * 1000n));
+  });
+
+  it('writes 20,000 instants spread over years 1 to 9999 as formatInstant does', () => {
+    const first = -62_135_596_800_000;
+    const step = Math.floor((253_402_300_799_999 - first) / 20_000) + 7_919;
+    const mismatches: string[] = [];
+    for (let millis = first; millis <= 253_402_300_799_999; millis += step) {
+      const expected = formatInstant(BigInt(millis) * 1000n);
+      if (formatEpochMillis(millis) !== expected) mismatches.push(expected);
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
+
+describe('compileProtobufReader: recursive messages', () => {
+  it('reads a message that contains itself, to any depth', () => {
+    const text =
+      'syntax = "proto3"; message Node { string name = 1; repeated Node children = 2; Node parent = 3; }';
+    const body = encode(encodingRoot([text]), 'Node', {
+      name: 'a',
+      children: [{ name: 'b', children: [{ name: 'c' }] }],
+    });
+    expect(readConfluent(text, body).json).toBe(
+      '{"name":"a","children":[{"name":"b","children":[{"name":"c","children":[],"parent":null}],"parent":null}],"parent":null}',
+    );
   });
 });
