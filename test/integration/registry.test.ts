@@ -212,3 +212,91 @@ describe('registry credentials from Secrets Manager (the real SDK client against
     expect(everything).not.toContain(authorization.slice('Basic '.length));
   });
 });
+
+describe('Avro values through a Confluent-compatible registry', () => {
+  const ORDER_V1 = {
+    type: 'record',
+    name: 'Order',
+    namespace: 'shop',
+    fields: [
+      { name: 'id', type: 'long' },
+      { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 } },
+      { name: 'placed', type: { type: 'long', logicalType: 'timestamp-micros' } },
+      { name: 'day', type: { type: 'int', logicalType: 'date' } },
+      { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['NEW', 'PAID'] } },
+      { name: 'note', type: ['null', 'string'], default: null },
+    ],
+  };
+  // Schema evolution inside one batch: v2 adds a field with a default.
+  const ORDER_V2 = {
+    ...ORDER_V1,
+    fields: [...ORDER_V1.fields, { name: 'channel', type: 'string', default: 'web' }],
+  };
+
+  it('loads rows of two schema versions in one batch, with decimals, timestamps, dates, enums and unions as StarRocks loads them', async () => {
+    const avro = (await import('avsc')).default;
+    await registry.close();
+    registry = await startScriptedRegistry({
+      schemas: { '21': { schema: JSON.stringify(ORDER_V1) }, '22': { schema: JSON.stringify(ORDER_V2) } },
+    });
+    await target.execute(
+      'CREATE TABLE orders (id BIGINT, amount DECIMAL(12,2), placed DATETIME, day DATE, status STRING, note STRING, channel STRING) DUPLICATE KEY(id);',
+    );
+    const v1 = avro.Type.forSchema(ORDER_V1 as avro.Schema);
+    const v2 = avro.Type.forSchema(ORDER_V2 as avro.Schema);
+    const cents = (n: number) => {
+      const bytes = Buffer.alloc(4);
+      bytes.writeInt32BE(n);
+      return bytes;
+    };
+    const first = v1.toBuffer({
+      id: 1,
+      amount: cents(-12345),
+      placed: 1_733_400_000_123_456,
+      day: 20_062,
+      status: 'NEW',
+      note: null,
+    });
+    const second = v2.toBuffer({
+      id: 2,
+      amount: cents(500),
+      placed: 0,
+      day: 0,
+      status: 'PAID',
+      note: 'gift',
+      channel: 'app',
+    });
+    const sink = await startSink({
+      'value.converter': 'io.confluent.connect.avro.AvroConverter',
+      'value.converter.schema.registry.url': registry.url,
+      topics: 'shop.orders',
+      'starrocks.topic2table.map': 'shop.orders:orders',
+    });
+    const event = mskEvent([
+      { ...record(0, framed(21, first)), topic: 'shop.orders' },
+      { ...record(1, framed(22, second)), topic: 'shop.orders' },
+    ]);
+    const result = await sink.invoke(event);
+    expect(result.ok ? 'loaded' : result.error.errorMessage).toBe('loaded');
+    expect(await target.rows('orders')).toEqual([
+      {
+        id: 1,
+        amount: '-123.45',
+        placed: '2024-12-05 12:00:00.123456',
+        day: '2024-12-05',
+        status: 'NEW',
+        note: null,
+        channel: null,
+      },
+      {
+        id: 2,
+        amount: '5.00',
+        placed: '1970-01-01 00:00:00',
+        day: '1970-01-01',
+        status: 'PAID',
+        note: 'gift',
+        channel: 'app',
+      },
+    ]);
+  });
+});
