@@ -3,22 +3,35 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type StandIn, startStandIn } from '../../lib/local/stand-in/index.ts';
 import { seedConfig } from '../fixtures/events.ts';
 import { type ConnectWorker, startConnect } from './harness/connect.ts';
-import { cdcNames, postgresConnector, seedDebeziumSinkConfig } from './harness/debezium.ts';
+import {
+  apicurioAvroValues,
+  cdcNames,
+  postgresConnector,
+  readTopic,
+  seedDebeziumSinkConfig,
+  withConfluentAvroValues,
+} from './harness/debezium.ts';
 import { createTopics, type KafkaBroker, kafkaForSuite } from './harness/kafka.ts';
-import { ensureJars } from './harness/maven.ts';
-import { commitGroupOffsets, endOffsets } from './harness/offsets.ts';
+import { ensureJars, ensureRegistryJars } from './harness/maven.ts';
+import { commitGroupOffsets, endOffsets, type OffsetMap } from './harness/offsets.ts';
 import { ensureLogicalWal, psql, recreateDatabase, tableTextRows } from './harness/postgres.ts';
+import { confluentSchemaId, type SchemaRegistry, startRegistry } from './harness/registry.ts';
 import { type SinkPipeline, startSinkPipeline } from './harness/sink.ts';
 import { logTails, type SuiteParts, stopSuite } from './harness/suite.ts';
 import { waitFor } from './harness/wait.ts';
 
 /**
  * Scenario 3: every PostgreSQL type the sink maps, in one table, through real Debezium, compared
- * value by value. Two connectors capture the same table: one with the default
- * `time.precision.mode=adaptive` (Date, Time, MicroTime, Timestamp, MicroTimestamp) and one with
- * `nanoseconds` (NanoTime, NanoTimestamp); each loads its own stand-in table, and both must hold
- * the same values. Every expected value is written out: the SQL inserted, PostgreSQL's output
- * text for it (TimeZone UTC), and what the stand-in stores (its `rows()` form).
+ * value by value. Three connectors capture the same table: one with the default
+ * `time.precision.mode=adaptive` (Date, Time, MicroTime, Timestamp, MicroTimestamp), one with
+ * `nanoseconds` (NanoTime, NanoTimestamp), both through Connect's JsonConverter, and one (adaptive)
+ * whose values Apicurio's AvroConverter writes in the Confluent wire format to a real schema
+ * registry, read by a second sink configured with `io.confluent.connect.avro.AvroConverter`. Each
+ * loads its own stand-in table, and all three must hold the same values. Every expected value is
+ * written out: the SQL inserted, PostgreSQL's output text for it (TimeZone UTC), and what the
+ * stand-in stores (its `rows()` form). Avro is expected to give exactly the JSON legs' values:
+ * Debezium builds the same Connect schema for both converters, and the sink converts its logical
+ * types by their Connect names in either format.
  *
  * StarRocks has no TIME type and the stand-in no ARRAY: times go to VARCHAR, arrays to JSON.
  */
@@ -28,10 +41,12 @@ const RUN = Date.now().toString(36);
 const DATABASE = 'sink_e2e_types';
 const adaptive = cdcNames(`${RUN}a`, DATABASE);
 const nano = cdcNames(`${RUN}n`, DATABASE);
+const avro = cdcNames(`${RUN}v`, DATABASE);
 const TOPIC = `${adaptive.prefix}.public.pg_types`;
 const NANO_TOPIC = `${nano.prefix}.public.pg_types`;
-const TABLES = ['pg_types', 'pg_types_nano'] as const;
-const GROUP = `types-${RUN}-group`;
+const AVRO_TOPIC = `${avro.prefix}.public.pg_types`;
+const TOPICS = [TOPIC, NANO_TOPIC, AVRO_TOPIC] as const;
+const TABLES = ['pg_types', 'pg_types_nano', 'pg_types_avro'] as const;
 
 /** Column, PostgreSQL type, stand-in (StarRocks) type. */
 const SCHEMA = [
@@ -258,32 +273,82 @@ function updateSql(from: Row, to: Row): string {
 
 let kafka: KafkaBroker | undefined;
 let connect: ConnectWorker | undefined;
+let registry: SchemaRegistry | undefined;
 let starrocks: StandIn | undefined;
-let sink: SinkPipeline | undefined;
 let databaseCreated = false;
 
-const parts = (): SuiteParts => ({ kafka, connect, starrocks, sink });
+/** One sink pipeline (its own function, poller and consumer group) and the topics it reads. */
+interface SinkLeg {
+  readonly name: string;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly sinkConfig: () => Record<string, string>;
+  pipeline: SinkPipeline | undefined;
+}
 
-async function startSink(): Promise<SinkPipeline> {
-  if (kafka === undefined || starrocks === undefined) throw new Error('the suite did not start');
-  return startSinkPipeline({
-    name: `types-${RUN}`,
-    groupId: GROUP,
-    bootstrap: kafka.bootstrap,
-    topics: [TOPIC, NANO_TOPIC],
-    sinkConfig: seedConfig({
-      'starrocks.http.url': starrocks.feUrl,
-      'starrocks.password': PASSWORD,
+const connection = (): Record<string, string> => {
+  if (starrocks === undefined) throw new Error('the suite did not start');
+  return { 'starrocks.http.url': starrocks.feUrl, 'starrocks.password': PASSWORD };
+};
+
+/** The JSON topics, as the seed's connector reads them. */
+const JSON_LEG: SinkLeg = {
+  name: 'json',
+  groupId: `types-${RUN}-group`,
+  topics: [TOPIC, NANO_TOPIC],
+  sinkConfig: () =>
+    seedConfig({
+      ...connection(),
       ...seedDebeziumSinkConfig(TOPIC, 'pg_types'),
       topics: `${TOPIC},${NANO_TOPIC}`,
       'starrocks.topic2table.map': `${TOPIC}:pg_types,${NANO_TOPIC}:pg_types_nano`,
     }),
+  pipeline: undefined,
+};
+
+/** The Avro topic, with the Confluent AvroConverter and the registry's Confluent-compatible API. */
+const AVRO_LEG: SinkLeg = {
+  name: 'avro',
+  groupId: `types-avro-${RUN}-group`,
+  topics: [AVRO_TOPIC],
+  sinkConfig: () =>
+    withConfluentAvroValues(
+      seedConfig({ ...connection(), ...seedDebeziumSinkConfig(AVRO_TOPIC, 'pg_types_avro') }),
+      registry?.ccompatUrl ?? '',
+    ),
+  pipeline: undefined,
+};
+const LEGS = [JSON_LEG, AVRO_LEG] as const;
+
+const parts = (): SuiteParts => ({
+  kafka,
+  connect,
+  registry,
+  starrocks,
+  sink: JSON_LEG.pipeline,
+  otherSinks: [AVRO_LEG.pipeline],
+});
+
+async function startSink(leg: SinkLeg): Promise<void> {
+  if (kafka === undefined) throw new Error('the suite did not start');
+  leg.pipeline = await startSinkPipeline({
+    name: `types-${leg.name}-${RUN}`,
+    groupId: leg.groupId,
+    bootstrap: kafka.bootstrap,
+    topics: leg.topics,
+    sinkConfig: leg.sinkConfig(),
   });
+}
+
+async function stopSink(leg: SinkLeg): Promise<void> {
+  await leg.pipeline?.stop();
+  leg.pipeline = undefined;
 }
 
 beforeAll(async () => {
   try {
     await ensureJars((line) => console.log(line));
+    await ensureRegistryJars((line) => console.log(line));
     await ensureLogicalWal((line) => console.warn(`[e2e] ${line}`));
     await recreateDatabase(DATABASE);
     databaseCreated = true;
@@ -303,7 +368,8 @@ beforeAll(async () => {
        ${TABLES.map((t) => `CREATE TABLE ${t} (${columns}) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;`).join('\n')}`,
     );
     kafka = await kafkaForSuite('kafka-types');
-    await createTopics(kafka.bootstrap, [TOPIC, NANO_TOPIC]);
+    registry = await startRegistry(`registry-types-${RUN}`);
+    await createTopics(kafka.bootstrap, TOPICS);
     connect = await startConnect({
       name: `connect-types-${RUN}`,
       bootstrap: kafka.bootstrap,
@@ -313,9 +379,16 @@ beforeAll(async () => {
           name: nano.connector,
           config: { ...postgresConnector(nano, ['public.pg_types']), 'time.precision.mode': 'nanoseconds' },
         },
+        {
+          name: avro.connector,
+          config: {
+            ...postgresConnector(avro, ['public.pg_types']),
+            ...apicurioAvroValues(registry.nativeUrl),
+          },
+        },
       ],
     });
-    sink = await startSink();
+    for (const leg of LEGS) await startSink(leg);
   } catch (error) {
     logTails(parts());
     throw error;
@@ -394,7 +467,7 @@ async function expectRows(
     return diffs;
   };
   let diffs: string[] = [];
-  const invocationsBefore = sink?.invocations.length ?? 0;
+  const invocationsBefore = LEGS.map((leg) => leg.pipeline?.invocations.length ?? 0);
   await waitFor(
     `PostgreSQL and the stand-in to match after ${step}`,
     async () => {
@@ -406,8 +479,10 @@ async function expectRows(
   if (diffs.length > 0) {
     // A batch the sink refuses blocks the pipeline: say so next to the values it kept out.
     const refused = new Set(
-      (sink?.invocations.slice(invocationsBefore) ?? []).flatMap((i) =>
-        i.result.ok ? [] : [`the sink failed a batch: ${i.result.error.errorMessage}`],
+      LEGS.flatMap((leg, n) =>
+        (leg.pipeline?.invocations.slice(invocationsBefore[n]) ?? []).flatMap((i) =>
+          i.result.ok ? [] : [`the ${leg.name} sink failed a batch: ${i.result.error.errorMessage}`],
+        ),
       ),
     );
     diffs.push(...refused);
@@ -415,21 +490,49 @@ async function expectRows(
   expect(diffs, `after ${step}`).toEqual([]);
 }
 
-/** Waits until the sink has committed everything both connectors have written so far. */
-async function waitForSinkCaughtUp(): Promise<Map<string, bigint>> {
+/** Waits until each sink has committed everything the connectors have written to its topics so far. */
+async function waitForSinksCaughtUp(): Promise<OffsetMap> {
   const bootstrap = kafka?.bootstrap as string;
+  const committed = (key: string) =>
+    LEGS.find((leg) => leg.topics.some((t) => key.startsWith(`${t}-`)))?.pipeline?.poller.stats.committed.get(
+      key,
+    );
   return waitFor(
-    'the sink to commit up to the end of both topics',
+    'the sinks to commit up to the end of every topic',
     async () => {
-      const ends = await endOffsets(bootstrap, [TOPIC, NANO_TOPIC]);
-      const committed = sink?.poller.stats.committed;
-      return [...ends].every(([key, end]) => end === 0n || committed?.get(key) === end) ? ends : undefined;
+      const ends = await endOffsets(bootstrap, TOPICS);
+      return [...ends].every(([key, end]) => end === 0n || committed(key) === end) ? ends : undefined;
     },
     { timeoutMs: 30_000, intervalMs: 500 },
   );
 }
 
+/** The offsets of `offsets` that belong to `leg`'s topics. */
+function offsetsOf(leg: SinkLeg, offsets: OffsetMap): OffsetMap {
+  return new Map([...offsets].filter(([key]) => leg.topics.some((t) => key.startsWith(`${t}-`))));
+}
+
 describe('scenario 3: every PostgreSQL type in one table, compared value by value', () => {
+  // First, so the Avro leg cannot pass on JSON by accident.
+  it('writes the Avro topic in the Confluent wire format, with schema ids the registry resolves', async () => {
+    const snapshot = await readTopic(kafka?.bootstrap as string, AVRO_TOPIC, 2);
+    for (const record of snapshot) {
+      const id = confluentSchemaId(record.value);
+      expect(id, `offset ${record.offset}: ${record.value?.subarray(0, 8).toString('hex')}`).toBeTypeOf(
+        'number',
+      );
+      const schema = JSON.parse((await registry?.schemaById(id as number)) ?? 'null') as {
+        type?: string;
+        name?: string;
+      } | null;
+      // Debezium's envelope, named <prefix>.public.pg_types.Envelope (the namespace may be apart).
+      expect(schema, `GET schemas/ids/${id}`).toMatchObject({
+        type: 'record',
+        name: expect.stringMatching(/(^|\.)Envelope$/),
+      });
+    }
+  });
+
   it('loads the snapshot rows (every type, then all NULL) value by value', async () => {
     await expectRows('the initial snapshot', [ROW_1, ROW_2]);
   });
@@ -448,39 +551,50 @@ describe('scenario 3: every PostgreSQL type in one table, compared value by valu
   });
 
   it('fails the batch that carries the TOAST placeholder, naming the column and REPLICA IDENTITY FULL, and keeps the stored value', async () => {
-    const before = await waitForSinkCaughtUp();
-    const invocationsBefore = sink?.invocations.length ?? 0;
+    const before = await waitForSinksCaughtUp();
+    const invocationsBefore = LEGS.map((leg) => leg.pipeline?.invocations.length ?? 0);
+    const since = (leg: SinkLeg) =>
+      leg.pipeline?.invocations.slice(invocationsBefore[LEGS.indexOf(leg)]) ?? [];
 
     // REPLICA IDENTITY DEFAULT: an UPDATE that leaves the TOASTed c_big_text alone carries
-    // Debezium's __debezium_unavailable_value for it.
+    // Debezium's __debezium_unavailable_value for it, in JSON and in Avro alike.
     await psql('UPDATE pg_types SET c_int = 7 WHERE id = 1', DATABASE);
-    const failure = await waitFor(
-      'a failed invocation',
-      () => sink?.invocations.slice(invocationsBefore).find((i) => !i.result.ok),
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
-    expect(failure.result.ok ? '' : failure.result.error.errorMessage).toMatch(
-      /column "c_big_text" carries Debezium's __debezium_unavailable_value .*REPLICA IDENTITY FULL/,
-    );
-    // Both connectors wrote their update record (one each).
+    for (const leg of LEGS) {
+      const failure = await waitFor(
+        `a failed invocation of the ${leg.name} sink`,
+        () => since(leg).find((i) => !i.result.ok),
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      expect(failure.result.ok ? '' : failure.result.error.errorMessage, leg.name).toMatch(
+        /column "c_big_text" carries Debezium's __debezium_unavailable_value .*REPLICA IDENTITY FULL/,
+      );
+    }
+    // Every connector wrote its update record (one each).
     const bootstrap = kafka?.bootstrap as string;
     const after = await waitFor(
-      'both connectors to write the update',
+      'every connector to write the update',
       async () => {
-        const ends = await endOffsets(bootstrap, [TOPIC, NANO_TOPIC]);
+        const ends = await endOffsets(bootstrap, TOPICS);
         return [...ends].every(([key, end]) => end === (before.get(key) ?? 0n) + 1n) ? ends : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 250 },
     );
 
     // The retried batch keeps failing and nothing is committed or loaded meanwhile.
-    await waitFor(
-      'the batch to be retried',
-      () => (sink?.invocations.slice(invocationsBefore).filter((i) => !i.result.ok).length ?? 0) >= 2,
-      { timeoutMs: 30_000, intervalMs: 250 },
-    );
-    expect(sink?.invocations.slice(invocationsBefore).every((i) => !i.result.ok)).toBe(true);
-    for (const [key, end] of before) expect(sink?.poller.stats.committed.get(key) ?? 0n, key).toBe(end);
+    for (const leg of LEGS) {
+      await waitFor(
+        `the ${leg.name} sink's batch to be retried`,
+        () => since(leg).filter((i) => !i.result.ok).length >= 2,
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      expect(
+        since(leg).every((i) => !i.result.ok),
+        leg.name,
+      ).toBe(true);
+      for (const [key, end] of offsetsOf(leg, before)) {
+        expect(leg.pipeline?.poller.stats.committed.get(key) ?? 0n, key).toBe(end);
+      }
+    }
     for (const table of TABLES) {
       const stored = starrocks?.rows('example_db', table).find((r) => r.id === 1);
       expect(stored?.c_big_text, `${table} c_big_text`).toBe(BIG_TEXT);
@@ -488,17 +602,22 @@ describe('scenario 3: every PostgreSQL type in one table, compared value by valu
     }
 
     // What the message tells the operator: skip the record (commit past it), then fix the source.
-    await sink?.stop();
-    sink = undefined;
-    await commitGroupOffsets(bootstrap, GROUP, after);
+    for (const leg of LEGS) {
+      await stopSink(leg);
+      await commitGroupOffsets(bootstrap, leg.groupId, offsetsOf(leg, after));
+    }
   });
 
   it('loads an UPDATE that leaves the TOASTed column alone once the table has REPLICA IDENTITY FULL', async () => {
     await psql('ALTER TABLE pg_types REPLICA IDENTITY FULL', DATABASE);
     await psql(updateSql(ROW_1, ROW_1_AFTER_FULL), DATABASE);
-    sink = await startSink();
+    for (const leg of LEGS) await startSink(leg);
     await expectRows('the UPDATE under REPLICA IDENTITY FULL', [ROW_1_AFTER_FULL, ROW_3_UPDATED], [2]);
-    expect(sink.invocations.every((i) => i.result.ok)).toBe(true);
+    for (const leg of LEGS)
+      expect(
+        leg.pipeline?.invocations.every((i) => i.result.ok),
+        leg.name,
+      ).toBe(true);
   });
 
   it('keeps time 24:00:00 and a jsonb document that is a string of digits', async () => {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { KAFKA_LIB, PLUGIN_PATH, POM, STARROCKS_SDK_LIB } from './paths.ts';
+import { KAFKA_LIB, LIB_DIR, PLUGIN_PATH, POM, STARROCKS_SDK_LIB } from './paths.ts';
 
 const run = promisify(execFile);
 
@@ -17,6 +17,10 @@ export function pinnedVersions(): { kafka: string; debezium: string } {
 }
 
 export const DEBEZIUM_PLUGIN_DIR = join(PLUGIN_PATH, 'debezium-connector-postgres');
+/** Apicurio's Kafka Connect converters, a plug-in of their own beside Debezium. */
+export const APICURIO_CONVERTER_DIR = join(PLUGIN_PATH, 'apicurio-converter');
+/** The unpacked Apicurio Registry distribution (runner jar, lib/, meta/). */
+export const REGISTRY_LIB = join(LIB_DIR, 'registry');
 
 /**
  * Fetches the Kafka and Debezium jars with Maven unless the pinned versions are already in
@@ -44,16 +48,68 @@ export async function ensureStarRocksSdkJars(log: (line: string) => void = () =>
   await ensureProfileJars({ profile: 'starrocks-sdk', dir: STARROCKS_SDK_LIB, marker }, log);
 }
 
-/** Runs one profile's `dependency:copy-dependencies` into an emptied `dir` unless `marker` is already in it. */
+/** The Apicurio version pinned in test/e2e/maven/pom.xml (one for the registry and its converter). */
+export function pinnedApicurioVersion(): string {
+  const version = /<apicurio\.version>([^<]+)</.exec(readFileSync(POM, 'utf8'))?.[1];
+  if (version === undefined) throw new Error(`${POM} lacks apicurio.version`);
+  return version;
+}
+
+/**
+ * Fetches Apicurio Registry into `.e2e/lib/registry` and its Connect AvroConverter (with the
+ * services jar that lets `plugin.discovery=service_load` find it) into
+ * `.e2e/lib/debezium/apicurio-converter`, unless the pinned version is there.
+ */
+export async function ensureRegistryJars(log: (line: string) => void = () => {}): Promise<void> {
+  const version = pinnedApicurioVersion();
+  await ensureProfileJars(
+    {
+      profile: 'registry',
+      dir: REGISTRY_LIB,
+      marker: `apicurio-registry-app-${version}-runner.jar`,
+      goals: ['dependency:unpack'],
+    },
+    log,
+  );
+  await ensureProfileJars(
+    {
+      profile: 'apicurio-converter',
+      dir: APICURIO_CONVERTER_DIR,
+      // The services jar is written last, so its presence says the directory is complete.
+      marker: 'zz-converter-services.jar',
+      goals: ['dependency:copy-dependencies', 'antrun:run'],
+      versionMarker: `apicurio-registry-utils-converter-${version}.jar`,
+    },
+    log,
+  );
+}
+
+/**
+ * Runs one profile's goals (by default `dependency:copy-dependencies`) into an emptied `dir`
+ * unless `marker` (and `versionMarker`, when given) is already in it.
+ */
 async function ensureProfileJars(
-  { profile, dir, marker }: { profile: string; dir: string; marker: string },
+  {
+    profile,
+    dir,
+    marker,
+    goals = ['dependency:copy-dependencies'],
+    versionMarker,
+  }: {
+    profile: string;
+    dir: string;
+    marker: string;
+    goals?: readonly string[];
+    versionMarker?: string;
+  },
   log: (line: string) => void,
 ): Promise<void> {
-  if (existsSync(join(dir, marker))) return;
+  const markers = versionMarker === undefined ? [marker] : [marker, versionMarker];
+  if (markers.every((m) => existsSync(join(dir, m)))) return;
   log(`fetching the ${profile} jars with Maven into ${dir}`);
   rmSync(dir, { recursive: true, force: true });
   try {
-    await run('mvn', ['-B', '-q', '-f', POM, '-P', profile, 'dependency:copy-dependencies'], {
+    await run('mvn', ['-B', '-q', '-f', POM, '-P', profile, ...goals], {
       timeout: 600_000,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -61,5 +117,6 @@ async function ensureProfileJars(
     const e = error as Error & { stdout?: string; stderr?: string };
     throw new Error(`mvn -P ${profile} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
-  if (!readdirSync(dir).includes(marker)) throw new Error(`Maven ran but ${marker} is not in ${dir}`);
+  const missing = markers.filter((m) => !readdirSync(dir).includes(m));
+  if (missing.length > 0) throw new Error(`Maven ran but ${missing.join(', ')} is not in ${dir}`);
 }
