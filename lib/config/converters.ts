@@ -11,7 +11,7 @@ import {
   REGISTRY_CONVERTERS,
   SINK_KEYS,
 } from './keys.ts';
-import { type ConfigSource, readBoolean, splitList } from './values.ts';
+import { type ConfigSource, checkBoolean, readBoolean, splitList } from './values.ts';
 
 export type ConverterConfig =
   | { readonly kind: 'json'; readonly schemasEnable: boolean; readonly replaceNullWithDefault: boolean }
@@ -22,6 +22,16 @@ export interface RegistryConverterConfig {
   readonly kind: 'registry';
   readonly format: 'avro' | 'protobuf' | 'json';
   readonly registry: RegistryConnection;
+  /** ProtobufConverter's options that change values (Confluent's defaults otherwise). */
+  readonly protobuf: ProtobufOptions;
+}
+
+/** ProtobufConverter's value options, by their Kafka Connect names' meaning. */
+export interface ProtobufOptions {
+  readonly wrapperForNullables: boolean;
+  readonly intForEnums: boolean;
+  readonly generateIndexForUnions: boolean;
+  readonly flattenUnions: boolean;
 }
 
 export type RegistryConnection = ConfluentRegistryConnection | GlueRegistryConnection;
@@ -70,7 +80,8 @@ export function parseConverter(which: 'key' | 'value', source: ConfigSource): Co
       registryConverter.registry === 'glue'
         ? parseGlueRegistry(which, cls, options, source)
         : parseConfluentRegistry(which, cls, options, source);
-    return { kind: 'registry', format: registryConverter.format, registry };
+    const protobuf = parseProtobufOptions(which, options, source);
+    return { kind: 'registry', format: registryConverter.format, registry, protobuf };
   }
   refuseRegistryOptions(which, cls, source);
   if (cls === CONVERTER_CLASSES.string) return { kind: 'string' };
@@ -119,8 +130,9 @@ function checkOptionNames(
   options: ReadonlyMap<string, string>,
   source: ConfigSource,
 ): void {
+  const format = REGISTRY_CONVERTERS[cls]?.format;
   const valid = Object.entries(CONVERTER_OPTIONS)
-    .filter(([, spec]) => spec.registry === registry)
+    .filter(([, spec]) => spec.registry === registry && (!('format' in spec) || spec.format === format))
     .map(([option]) => option);
   for (const option of options.keys()) {
     if (valid.includes(option)) continue;
@@ -151,6 +163,28 @@ function refuseRegistryOptions(which: 'key' | 'value', cls: string, source: Conf
         : `is not a known option of ${cls}`,
     );
   }
+}
+
+/** ProtobufConverter's value options, each a boolean with Confluent's default. */
+function parseProtobufOptions(
+  which: 'key' | 'value',
+  options: ReadonlyMap<string, string>,
+  source: ConfigSource,
+): ProtobufOptions {
+  const read = (
+    option: 'wrapper.for.nullables' | 'int.for.enums' | 'generate.index.for.unions' | 'flatten.unions',
+  ) => {
+    const fallback: boolean = CONVERTER_OPTIONS[option].default;
+    const text = options.get(option);
+    if (text === undefined) return fallback;
+    return checkBoolean(`${which}.converter.${option}`, text, source.problem) ?? fallback;
+  };
+  return {
+    wrapperForNullables: read('wrapper.for.nullables'),
+    intForEnums: read('int.for.enums'),
+    generateIndexForUnions: read('generate.index.for.unions'),
+    flattenUnions: read('flatten.unions'),
+  };
 }
 
 function parseConfluentRegistry(

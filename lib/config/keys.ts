@@ -136,6 +136,38 @@ export const CONVERTER_OPTIONS = {
     registry: 'confluent',
     doc: 'A Secrets Manager secret holding {"username","password"} (basic) or {"token"} (bearer) for the registry.',
   },
+  'wrapper.for.nullables': {
+    group: 'connector',
+    kind: 'boolean',
+    default: false,
+    registry: 'confluent',
+    format: 'protobuf',
+    doc: 'ProtobufConverter: a google.protobuf wrapper field is its inner value or null (off: a {"value"} struct).',
+  },
+  'int.for.enums': {
+    group: 'connector',
+    kind: 'boolean',
+    default: false,
+    registry: 'confluent',
+    format: 'protobuf',
+    doc: 'ProtobufConverter: enums load as their numbers instead of their names.',
+  },
+  'generate.index.for.unions': {
+    group: 'connector',
+    kind: 'boolean',
+    default: true,
+    registry: 'confluent',
+    format: 'protobuf',
+    doc: 'ProtobufConverter: a oneof is a field named <oneof>_<index> (off: named <oneof>).',
+  },
+  'flatten.unions': {
+    group: 'connector',
+    kind: 'boolean',
+    default: false,
+    registry: 'confluent',
+    format: 'protobuf',
+    doc: 'ProtobufConverter: the members of a oneof are fields of the message itself.',
+  },
   region: {
     group: 'connector',
     kind: 'text',
@@ -150,7 +182,9 @@ export const CONVERTER_OPTIONS = {
     registry: 'glue',
     doc: "A Glue endpoint URL other than the region's (a VPC endpoint, or a local stand-in).",
   },
-} as const satisfies Readonly<Record<string, KeySpec & { readonly registry: 'confluent' | 'glue' }>>;
+} as const satisfies Readonly<
+  Record<string, KeySpec & { readonly registry: 'confluent' | 'glue'; readonly format?: 'protobuf' }>
+>;
 
 export type ConverterOption = keyof typeof CONVERTER_OPTIONS;
 

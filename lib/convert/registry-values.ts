@@ -119,7 +119,7 @@ export class RegistryValues {
       );
     }
     try {
-      return await compileReader(schema);
+      return await compileReader(schema, this.converter);
     } catch (error) {
       return new Error(`schema ${schema.id} does not compile: ${(error as Error).message}`);
     }
@@ -127,12 +127,15 @@ export class RegistryValues {
 }
 
 /** The readers of one format, imported on first use (each with its library, in its own chunk). */
-async function compileReader(schema: RegistrySchema): Promise<JsonValueReader> {
+async function compileReader(
+  schema: RegistrySchema,
+  converter: RegistryConverterConfig,
+): Promise<JsonValueReader> {
   switch (schema.format) {
     case 'avro':
       return (await import('./avro.ts')).compileAvroReader(schema);
     case 'protobuf':
-      return (await import('./protobuf.ts')).compileProtobufReader(schema);
+      return (await import('./protobuf.ts')).compileProtobufReader(schema, converter.protobuf);
     case 'json':
       return JSON_SCHEMA_READER;
   }

@@ -1,3 +1,4 @@
+import type { Schema } from 'avsc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KafkaEventRecord } from '../../lib/decode/event.ts';
 import { startLocalDeadLetters } from '../../lib/local/dead-letter-endpoint.ts';
@@ -242,8 +243,8 @@ describe('Avro values through a Confluent-compatible registry', () => {
     await target.execute(
       'CREATE TABLE orders (id BIGINT, amount DECIMAL(12,2), placed DATETIME, day DATE, status STRING, note STRING, channel STRING) DUPLICATE KEY(id);',
     );
-    const v1 = avro.Type.forSchema(ORDER_V1 as avro.Schema);
-    const v2 = avro.Type.forSchema(ORDER_V2 as avro.Schema);
+    const v1 = avro.Type.forSchema(ORDER_V1 as Schema);
+    const v2 = avro.Type.forSchema(ORDER_V2 as Schema);
     const cents = (n: number) => {
       const bytes = Buffer.alloc(4);
       bytes.writeInt32BE(n);

@@ -224,3 +224,41 @@ describe('registry converters', () => {
     expect((error as ConfigError).message).not.toContain(secret);
   });
 });
+
+describe('ProtobufConverter options', () => {
+  it("reads them with Confluent's defaults, for the Protobuf converter only", () => {
+    const cls = 'io.confluent.connect.protobuf.ProtobufConverter';
+    const defaults = parseSinkConfig(registryConfig({ 'value.converter': cls }));
+    expect(defaults.valueConverter).toMatchObject({
+      protobuf: {
+        wrapperForNullables: false,
+        intForEnums: false,
+        generateIndexForUnions: true,
+        flattenUnions: false,
+      },
+    });
+    const set = parseSinkConfig(
+      registryConfig({
+        'value.converter': cls,
+        'value.converter.wrapper.for.nullables': 'true',
+        'value.converter.int.for.enums': 'true',
+        'value.converter.generate.index.for.unions': 'false',
+        'value.converter.flatten.unions': 'true',
+      }),
+    );
+    expect(set.valueConverter).toMatchObject({
+      protobuf: {
+        wrapperForNullables: true,
+        intForEnums: true,
+        generateIndexForUnions: false,
+        flattenUnions: true,
+      },
+    });
+    const onAvro = problemsOf(registryConfig({ 'value.converter.wrapper.for.nullables': 'true' }));
+    expect(onAvro[0]?.key).toBe('value.converter.wrapper.for.nullables');
+    const notBoolean = problemsOf(
+      registryConfig({ 'value.converter': cls, 'value.converter.int.for.enums': 'yes' }),
+    );
+    expect(notBoolean[0]?.key).toBe('value.converter.int.for.enums');
+  });
+});
