@@ -135,8 +135,9 @@ export function compileProtoFile(schema: RegistrySchema): CompiledProtoFile {
   const references = referenceTexts(schema);
   const root = new Root();
   const imports = parseFile(root, '(the schema)', schema.text);
-  // The schema's own top-level messages are listed before any import can add to its package.
-  const topLevel = messagesOf(imports.namespace);
+  // Each file's top-level messages are listed before a later file can add to its package.
+  let topLevel = messagesOf(imports.namespace);
+  const wrapped = publicImportWrapped(schema.text, imports);
   const loaded = new Set<string>();
   const load = (path: string, weak: boolean, importer: string): void => {
     if (loaded.has(path)) return;
@@ -144,6 +145,7 @@ export function compileProtoFile(schema: RegistrySchema): CompiledProtoFile {
     const text = references.get(path) ?? BUILT_IN_FILES.get(path);
     if (text !== undefined) {
       const nested = parseFile(root, path, text);
+      if (path === wrapped) topLevel = messagesOf(nested.namespace);
       for (const next of nested.imports) load(next, false, path);
       for (const next of nested.weakImports) load(next, true, path);
       return;
@@ -162,6 +164,20 @@ export function compileProtoFile(schema: RegistrySchema): CompiledProtoFile {
   }
   if (topLevel.length === 0) throw new Error('the schema declares no message');
   return { root, topLevel };
+}
+
+/**
+ * The file a schema stands for when it is only `import public "x.proto";` (nothing declared, no
+ * other import): Confluent's registry then counts message indexes in that file
+ * (ProtobufSchema#resolvePublicImportWrapper).
+ */
+function publicImportWrapped(text: string, file: ParsedFile): string | undefined {
+  if (file.namespace.nestedArray.length > 0 || file.imports.length !== 1 || file.weakImports.length > 0) {
+    return undefined;
+  }
+  const only = file.imports[0];
+  const publicImport = /\bimport\s+public\s+["']([^"']+)["']/.exec(text);
+  return publicImport?.[1] === only ? only : undefined;
 }
 
 interface ParsedFile {

@@ -658,6 +658,19 @@ message Customer { string name = 1; common.v1.Address address = 2; google.protob
     );
   });
 
+  it('counts message indexes in the imported file when the schema is only a public import of it', () => {
+    const wrapper = 'syntax = "proto3";\nimport public "common/address.proto";\n';
+    const root = encodingRoot([COUNTRY, ADDRESS]);
+    const framed = confluentFrame(42, 'shortcut', encode(root, 'common.v1.Address', { city: 'Delft' }));
+    const schema = registrySchema(wrapper, {
+      references: { 'common/address.proto': ADDRESS, 'common/country.proto': COUNTRY },
+    });
+    expect(compileProtobufReader(schema).read(kafkaRecord(framed), framed, 5)).toEqual({
+      value: { city: 'Delft', country: 'UNKNOWN' },
+      schemaName: 'common.v1.Address',
+    });
+  });
+
   it.each([
     [
       'an import that is not among the references',
