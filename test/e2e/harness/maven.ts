@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KAFKA_LIB, LIB_DIR, PLUGIN_PATH, POM, STARROCKS_SDK_LIB } from './paths.ts';
@@ -66,8 +66,10 @@ export async function ensureRegistryJars(log: (line: string) => void = () => {})
     {
       profile: 'registry',
       dir: REGISTRY_LIB,
-      marker: `apicurio-registry-app-${version}-runner.jar`,
+      // Written by the dependency plug-in once the unpack is complete.
+      marker: `.markers/io.apicurio-apicurio-registry-app-tar.gz-all-${version}.marker`,
       goals: ['dependency:unpack'],
+      versionMarker: `apicurio-registry-app-${version}-runner.jar`,
     },
     log,
   );
@@ -117,6 +119,6 @@ async function ensureProfileJars(
     const e = error as Error & { stdout?: string; stderr?: string };
     throw new Error(`mvn -P ${profile} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
-  const missing = markers.filter((m) => !readdirSync(dir).includes(m));
+  const missing = markers.filter((m) => !existsSync(join(dir, m)));
   if (missing.length > 0) throw new Error(`Maven ran but ${missing.join(', ')} is not in ${dir}`);
 }
