@@ -178,6 +178,9 @@ message Presence {
   repeated int32 numbers = 4;
   repeated Inner inners = 5;
   repeated string words = 6;
+  repeated int64 ids = 7;
+  repeated bytes blobs = 8;
+  repeated float ratios = 9;
   message Inner { int32 n = 1; }
 }`;
 
@@ -208,6 +211,14 @@ describe('compileProtobufReader: presence and repetition', () => {
     ],
   ])('reads %s', (_case, input, expected) => {
     expect(rowOf(PRESENCE, 'Presence', input)).toMatchObject(expected);
+  });
+
+  it('reads packed repeated int64, bytes and floats element by element, the int64s exact', () => {
+    const input = { ids: ['9007199254740993', '-1'], blobs: ['AQ==', ''], ratios: [0.1, 2.5] };
+    const body = encode(encodingRoot([PRESENCE]), 'Presence', input);
+    expect(readConfluent(PRESENCE, body).json).toContain(
+      '"ids":[9007199254740993,-1],"blobs":["AQ==",""],"ratios":[0.1,2.5]',
+    );
   });
 
   it.each([
