@@ -1,4 +1,5 @@
 import { Enum, type Field, type OneOf, Type, util } from 'protobufjs';
+import { isRawJson } from './exact-json.ts';
 import { LOGICAL_MESSAGES, type LongBits, longValue, ProtobufValueError } from './protobuf-logical.ts';
 import { fullNameOf } from './protobuf-schema.ts';
 
@@ -109,6 +110,10 @@ export class ProtobufPlans {
    */
   #fieldSlot(field: Field): Slot {
     if (field.map) return this.#always(field, this.#mapConverter(field));
+    const resolved = field.resolvedType;
+    if (field.repeated && resolved instanceof Type && isMapEntryShaped(resolved)) {
+      return this.#always(field, this.#entryListConverter(resolved));
+    }
     if (field.repeated) return this.#always(field, arrayOf(this.#valueConverter(field)));
     if (field.resolvedType instanceof Type || hasOptionalKeyword(field)) return this.#presentOrNull(field);
     return this.#always(field, this.#valueConverter(field));
@@ -197,6 +202,37 @@ export class ProtobufPlans {
    * A map: an object when its keys are strings, else `[key, value]` pairs, as JsonConverter writes
    * a Connect map. protobufjs keys its map object by text, 64-bit keys by an 8-character hash.
    */
+  /**
+   * The entries of a spelled-out map entry type, read as ProtobufData reads them: an entry without
+   * a value has the value's default (an empty message for a message value), later keys win, and the
+   * map is an object when its Connect key type is a string (a string, or an enum by its symbol).
+   */
+  #entryListConverter(type: Type): Convert {
+    const [keyField, valueField] = type.fieldsArray as [Field, Field];
+    const convertKey = this.#valueConverter(keyField);
+    const convertValue = this.#valueConverter(valueField);
+    const valueType = valueField.resolvedType instanceof Type ? valueField.resolvedType : undefined;
+    const valueOf = (entry: Record<string, unknown>) =>
+      valueType !== undefined && !Object.hasOwn(entry, 'value') ? valueType.create() : entry.value;
+    const keysAreText =
+      keyField.type === 'string' || (keyField.resolvedType instanceof Enum && !this.#options.intForEnums);
+    return (value) => {
+      const entries = value as readonly Record<string, unknown>[];
+      if (keysAreText) {
+        const out: Record<string, unknown> = {};
+        for (const entry of entries) {
+          const key = convertKey(entry.key) as string;
+          setMember(out, key, convertEntry(convertValue, valueOf(entry), key));
+        }
+        return out;
+      }
+      return entries.map((entry) => {
+        const key = convertKey(entry.key);
+        return [key, convertEntry(convertValue, valueOf(entry), isRawJson(key) ? key.rawJSON : String(key))];
+      });
+    };
+  }
+
   #mapConverter(field: Field): Convert {
     const keyType = (field as Field & { keyType: string }).keyType;
     const convertValue = this.#valueConverter(field);
@@ -204,9 +240,7 @@ export class ProtobufPlans {
       return (value) => {
         const out: Record<string, unknown> = {};
         for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
-          const converted = convertEntry(convertValue, entry, key);
-          if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true });
-          else out[key] = converted;
+          setMember(out, key, convertEntry(convertValue, entry, key));
         }
         return out;
       };
@@ -218,6 +252,27 @@ export class ProtobufPlans {
         convertEntry(convertValue, entry, key),
       ]);
   }
+}
+
+/**
+ * ProtobufData#isMapDescriptor: a repeated message named `…Entry` whose only fields are `key` and
+ * `value`, in that order, is a map, whether `map<>` declared it or the schema text spells it out.
+ */
+function isMapEntryShaped(type: Type): boolean {
+  const [key, value, ...rest] = type.fieldsArray;
+  return (
+    type.name.endsWith('Entry') &&
+    rest.length === 0 &&
+    key?.name === 'key' &&
+    value?.name === 'value' &&
+    !key.repeated &&
+    !value.repeated
+  );
+}
+
+function setMember(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true });
+  else out[key] = value;
 }
 
 function convertEntry(convert: Convert, entry: unknown, key: string): unknown {

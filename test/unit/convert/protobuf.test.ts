@@ -316,6 +316,37 @@ describe('compileProtobufReader: maps', () => {
     expect(readConfluent(MAPS, body).json).toContain(`"${field}":${expectedJson}`);
   });
 
+  it.each([
+    [
+      'string keys as an object, the later of two equal keys winning',
+      { labels: [{ key: 'a', value: '1' }, { key: 'b' }, { key: 'a', value: '2' }] },
+      '"labels":{"a":"2","b":""}',
+    ],
+    [
+      'int64 keys as pairs',
+      { counts: [{ key: '9007199254740993', value: { n: 1 } }, { key: '2' }] },
+      '"counts":[[9007199254740993,{"n":1}],[2,{"n":0}]]',
+    ],
+    [
+      'a repeated message that is not entry-shaped as an array',
+      { points: [{ key: 'k', value: 'v', extra: 1 }] },
+      '"points":[{"key":"k","value":"v","extra":1}]',
+    ],
+  ])('reads a spelled-out map entry type as ProtobufData does: %s', (_case, input, expectedJson) => {
+    const text = `syntax = "proto3";
+message Spelled {
+  repeated LabelsEntry labels = 1;
+  repeated CountsEntry counts = 2;
+  repeated PointEntry points = 3;
+  message LabelsEntry { string key = 1; string value = 2; }
+  message CountsEntry { int64 key = 1; Count value = 2; }
+  message PointEntry { string key = 1; string value = 2; int32 extra = 3; }
+  message Count { int32 n = 1; }
+}`;
+    const body = encode(encodingRoot([text]), 'Spelled', input);
+    expect(readConfluent(text, body).json).toContain(expectedJson);
+  });
+
   it('reads an entry without a key as the key type default', () => {
     // by_long = 3: one entry holding only its value (field 2, "v").
     const body = Buffer.from([0x1a, 0x03, 0x12, 0x01, 0x76]);
