@@ -212,7 +212,7 @@ export class ProtobufPlans {
     const convertKey = this.#valueConverter(keyField);
     const convertValue = this.#valueConverter(valueField);
     const valueType = valueField.resolvedType instanceof Type ? valueField.resolvedType : undefined;
-    const valueOf = (entry: Record<string, unknown>) =>
+    const entryValue = (entry: Record<string, unknown>) =>
       valueType !== undefined && !Object.hasOwn(entry, 'value') ? valueType.create() : entry.value;
     const keysAreText =
       keyField.type === 'string' || (keyField.resolvedType instanceof Enum && !this.#options.intForEnums);
@@ -222,13 +222,16 @@ export class ProtobufPlans {
         const out: Record<string, unknown> = {};
         for (const entry of entries) {
           const key = convertKey(entry.key) as string;
-          setMember(out, key, convertEntry(convertValue, valueOf(entry), key));
+          setMember(out, key, convertEntry(convertValue, entryValue(entry), key));
         }
         return out;
       }
       return entries.map((entry) => {
         const key = convertKey(entry.key);
-        return [key, convertEntry(convertValue, valueOf(entry), isRawJson(key) ? key.rawJSON : String(key))];
+        return [
+          key,
+          convertEntry(convertValue, entryValue(entry), isRawJson(key) ? key.rawJSON : String(key)),
+        ];
       });
     };
   }
