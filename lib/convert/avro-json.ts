@@ -14,12 +14,13 @@ import { formatUnscaled } from './logical-types.ts';
 
 /**
  * The Avro fast path: a row's JSON text written straight from the Avro bytes, by writers compiled
- * once per schema from its plan (avro-plan.ts). It is hand-written rather than avsc's decode
- * followed by JSON.stringify because that pair builds every record as objects only to print them
- * again: on a 6 MB event of small records this path is several times faster (bench/avro-reader.ts
- * prints the figures; see the TSDoc of compileJsonWriter). Its output is the same text as
- * `JSON.stringify` of the object reader's value; the property test in avro-reader.test.ts holds
- * both to that over generated values of every type.
+ * once per schema from its plan (avro-plan.ts). The writers put UTF-8 bytes into one scratch buffer
+ * (a string's bytes are copied as they are when nothing in them needs a JSON escape), and each row
+ * becomes one flat string at the end. It is hand-written because avsc's decode followed by
+ * JSON.stringify builds every record as objects only to print them again, and building the text
+ * by string concatenation instead was slower still (a rope of ~15 pieces per row): see
+ * bench/avro-reader.ts for the figures. Its output is exactly `JSON.stringify` of the object
+ * reader's value; avro-property.test.ts holds both to that over generated values of every type.
  */
 
 /** Where the writers are in the value's bytes. */
@@ -38,53 +39,122 @@ export class AvroTruncatedError extends Error {}
 /** The bytes cannot be a value of the schema (a union or enum index out of range, a negative length). */
 export class AvroInvalidError extends Error {}
 
-type Writer = (cursor: Cursor) => string;
+/** Node's Buffer string slicers, which skip `toString`'s encoding dispatch (what avsc uses too). */
+interface SlicingBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+/** The JSON text being written: UTF-8 bytes, and whether all of them are ASCII so far. */
+class Output {
+  buf: SlicingBuffer = Buffer.allocUnsafe(64 * 1024) as SlicingBuffer;
+  len = 0;
+  ascii = true;
+
+  reserve(bytes: number): void {
+    if (this.len + bytes <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + bytes)) as SlicingBuffer;
+    this.buf.copy(grown, 0, 0, this.len);
+    this.buf = grown;
+  }
+
+  /** Appends text made of ASCII characters only (numbers, base64, punctuation). */
+  ascii1(text: string): void {
+    const length = text.length;
+    this.reserve(length);
+    const buf = this.buf;
+    let len = this.len;
+    for (let i = 0; i < length; i++) buf[len++] = text.charCodeAt(i);
+    this.len = len;
+  }
+
+  /** Appends any text, as UTF-8. */
+  text(text: string): void {
+    this.reserve(text.length * 3);
+    const written = this.buf.write(text, this.len, 'utf8');
+    if (written !== text.length) this.ascii = false;
+    this.len += written;
+  }
+
+  bytes(bytes: Uint8Array): void {
+    const length = bytes.length;
+    this.reserve(length);
+    const buf = this.buf;
+    let len = this.len;
+    for (let i = 0; i < length; i++) buf[len++] = bytes[i] as number;
+    this.len = len;
+  }
+
+  byte(b: number): void {
+    this.reserve(1);
+    this.buf[this.len++] = b;
+  }
+
+  /** The text written since `start`, as a string. */
+  slice(start: number): string {
+    return this.ascii ? this.buf.latin1Slice(start, this.len) : this.buf.utf8Slice(start, this.len);
+  }
+}
+
+type Writer = (c: Cursor, o: Output) => void;
+
+/** One scratch output for every reader: reading is synchronous and writers call no outside code. */
+const output = new Output();
+/** A scratch buffer grown past this by a huge row is let go after it. */
+const KEEP_OUTPUT_BYTES = 1024 * 1024;
 
 /** Items of a block that may take no bytes at all (nulls, empty records) are counted up to this. */
 const MAX_ZERO_WIDTH_ITEMS = 1_000_000;
 const MAX_SAFE = 9_007_199_254_740_991n;
+
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const NULL_BYTES = Buffer.from('null');
+const TRUE_BYTES = Buffer.from('true');
+const FALSE_BYTES = Buffer.from('false');
 
 /**
  * Compiles the JSON writer of a schema's plan: `write(cursor)` returns the JSON text of the value
  * at the cursor and leaves the cursor after it. Throws {@link AvroTruncatedError},
  * {@link AvroInvalidError} or an {@link AvroPathError} (a logical type that cannot render).
  */
-export function compileJsonWriter(node: AvroNode): Writer {
-  return writerOf(node, new Map());
+export function compileJsonWriter(node: AvroNode): (cursor: Cursor) => string {
+  const write = writerOf(node, new Map());
+  return (cursor) => {
+    output.len = 0;
+    output.ascii = true;
+    write(cursor, output);
+    const text = output.slice(0);
+    if (output.buf.length > KEEP_OUTPUT_BYTES) output.buf = Buffer.allocUnsafe(64 * 1024) as SlicingBuffer;
+    return text;
+  };
 }
 
 function writerOf(node: AvroNode, records: Map<RecordNode, Writer>): Writer {
   switch (node.kind) {
     case 'null':
-      return () => 'null';
+      return (_c, o) => o.bytes(NULL_BYTES);
     case 'boolean':
-      return (c) => (readByte(c) === 0 ? 'false' : 'true');
+      return (c, o) => o.bytes(readByte(c) === 0 ? FALSE_BYTES : TRUE_BYTES);
     case 'int':
-      return (c) => `${readInt(c)}`;
+      return (c, o) => o.ascii1(`${readInt(c)}`);
     case 'long':
-      return longText;
+      return writeLong;
     case 'float':
-      return (c) => jsonOf(floatValue(readFloat(c)));
+      return (c, o) => writeNumberOrText(o, floatValue(readFloat(c)));
     case 'double':
-      return doubleText;
+      return writeDouble;
     case 'string':
-      return (c) => JSON.stringify(readString(c));
+      return writeString;
     case 'bytes':
-      return (c) => `"${readBase64(c, readLength(c))}"`;
+      return (c, o) => writeBase64(c, o, readLength(c));
     case 'fixed': {
       const size = node.size;
-      return (c) => `"${readBase64(c, size)}"`;
+      return (c, o) => writeBase64(c, o, size);
     }
-    case 'enum': {
-      const symbols = node.symbols.map((s) => JSON.stringify(s));
-      return (c) => {
-        const index = readInt(c);
-        const symbol = symbols[index];
-        if (symbol === undefined)
-          throw new AvroInvalidError(`enum index ${index} is not one of its ${symbols.length} symbols`);
-        return symbol;
-      };
-    }
+    case 'enum':
+      return enumWriter(node.symbols);
     case 'array':
       return arrayWriter(node, records);
     case 'map':
@@ -98,8 +168,20 @@ function writerOf(node: AvroNode, records: Map<RecordNode, Writer>): Writer {
   }
 }
 
-function jsonOf(value: number | string): string {
-  return typeof value === 'number' ? `${value}` : JSON.stringify(value);
+function enumWriter(symbols: readonly string[]): Writer {
+  const texts = symbols.map((s) => Buffer.from(JSON.stringify(s)));
+  return (c, o) => {
+    const index = readInt(c);
+    const text = texts[index];
+    if (text === undefined)
+      throw new AvroInvalidError(`enum index ${index} is not one of its ${texts.length} symbols`);
+    o.bytes(text);
+    if (!isAscii(text)) o.ascii = false;
+  };
+}
+
+function isAscii(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b < 0x80);
 }
 
 function recordWriter(node: RecordNode, records: Map<RecordNode, Writer>): Writer {
@@ -107,51 +189,78 @@ function recordWriter(node: RecordNode, records: Map<RecordNode, Writer>): Write
   if (known !== undefined) return known;
   // A recursive record refers to its own writer before it is built.
   let built: Writer | undefined;
-  const writer: Writer = (c) => (built as Writer)(c);
+  const writer: Writer = (c, o) => (built as Writer)(c, o);
   records.set(node, writer);
-  const fields = node.fields.map((field, i) => {
-    const prefix = `${i === 0 ? '{' : ','}${JSON.stringify(field.name)}:`;
+  const writers = node.fields.map((field) => {
     const write = writerOf(field.node, records);
-    if (field.nullDefault === undefined) return { prefix, write };
-    const defaultText = JSON.stringify(field.nullDefault);
-    // Only a null writes `null`: a string would be quoted.
-    return { prefix, write: (c: Cursor) => nullToDefault(write(c), defaultText) };
+    return field.nullDefault === undefined ? write : defaultingWriter(write, field.nullDefault);
   });
-  const prefixes = fields.map((f) => f.prefix);
-  const writers = fields.map((f) => f.write);
-  const count = fields.length;
-  built =
-    count === 0
-      ? () => '{}'
-      : (c) => {
-          let out = '';
-          let i = 0;
-          try {
-            for (; i < count; i++) out += (prefixes[i] as string) + (writers[i] as Writer)(c);
-          } catch (error) {
-            if (error instanceof AvroPathError) error.steps.push(node.fields[i]?.name ?? '');
-            throw error;
-          }
-          return `${out}}`;
-        };
+  built = generatedRecordWriter(
+    node.fields.map((f) => f.name),
+    writers,
+  );
   return writer;
 }
 
-function nullToDefault(text: string, defaultText: string): string {
-  return text === 'null' ? defaultText : text;
+/**
+ * A record's writer as generated code: one call site per field, so each stays monomorphic and
+ * V8 inlines the field writers (a loop over an array of writers calls them all from one site,
+ * which cost this path about a third of its time). The field names are written as byte stores;
+ * no text of the schema becomes code (names reach the function as data).
+ */
+function generatedRecordWriter(names: readonly string[], writers: readonly Writer[]): Writer {
+  if (names.length === 0) return (_c, o) => o.ascii1('{}');
+  const lines: string[] = [];
+  names.forEach((name, i) => {
+    const prefix = Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(name)}:`);
+    const stores = [...prefix].map((b, k) => `b[l + ${k}] = ${b};`).join(' ');
+    lines.push(
+      `i = ${i}; o.reserve(${prefix.length}); b = o.buf; l = o.len; ${stores} o.len = l + ${prefix.length}; w${i}(c, o);`,
+    );
+  });
+  const ascii = names.every((name) => isAscii(Buffer.from(name)));
+  const body = `return function writeRecord(c, o) {
+  ${ascii ? '' : 'o.ascii = false;'}
+  let i = 0, b, l;
+  try {
+    ${lines.join('\n    ')}
+  } catch (error) {
+    if (isPathError(error)) error.steps.push(names[i]);
+    throw error;
+  }
+  o.byte(125);
+};`;
+  const parameters = ['names', 'isPathError', ...writers.map((_, i) => `w${i}`)];
+  const isPathError = (error: unknown) => error instanceof AvroPathError;
+  // biome-ignore lint/complexity/useArrowFunction: not applicable
+  return new Function(...parameters, body)(names, isPathError, ...writers) as Writer;
+}
+
+/** A field whose null takes its default: only a null writes the 4 bytes `null` (a string is quoted). */
+function defaultingWriter(write: Writer, nullDefault: unknown): Writer {
+  const defaultText = JSON.stringify(nullDefault);
+  return (c, o) => {
+    const start = o.len;
+    write(c, o);
+    if (o.len - start === 4 && o.buf.compare(NULL_BYTES, 0, 4, start, start + 4) === 0) {
+      o.len = start;
+      o.text(defaultText);
+    }
+  };
 }
 
 function unionWriter(node: UnionNode, records: Map<RecordNode, Writer>): Writer {
   const writers = node.branches.map((b) => writerOf(b, records));
   const count = writers.length;
-  const branchOf = (c: Cursor): Writer => {
-    const index = readInt(c);
-    const writer = writers[index];
-    if (writer === undefined)
-      throw new AvroInvalidError(`union branch ${index} is not one of its ${count} branches`);
-    return writer;
-  };
-  if (node.shape === 'optional') return (c) => branchOf(c)(c);
+  if (node.shape === 'optional') {
+    return (c, o) => {
+      const index = readInt(c);
+      const writer = writers[index];
+      if (writer === undefined)
+        throw new AvroInvalidError(`union branch ${index} is not one of its ${count} branches`);
+      writer(c, o);
+    };
+  }
   // Confluent's Union struct: every member named, null but the one written.
   const wrappers = node.branches.map((_, index) => {
     if (node.memberNames[index] === undefined) return undefined;
@@ -161,54 +270,61 @@ function unionWriter(node: UnionNode, records: Map<RecordNode, Writer>): Writer 
     const [before, after] = `{${members.join(',')}}`.split('\u0000') as [string, string];
     return { before, after };
   });
-  return (c) => {
+  return (c, o) => {
     const index = readInt(c);
     const writer = writers[index];
     if (writer === undefined)
       throw new AvroInvalidError(`union branch ${index} is not one of its ${count} branches`);
     const wrapper = wrappers[index];
-    const text = writer(c);
-    return wrapper === undefined ? text : wrapper.before + text + wrapper.after;
+    if (wrapper !== undefined) o.text(wrapper.before);
+    writer(c, o);
+    if (wrapper !== undefined) o.text(wrapper.after);
   };
 }
 
 function arrayWriter(node: ArrayNode, records: Map<RecordNode, Writer>): Writer {
   const entries = node.mapEntries;
   const zeroWidth = takesNoBytes(node.items);
-  if (entries === undefined) {
-    const write = writerOf(node.items, records);
-    return (c) => {
-      let out = '';
-      let i = 0;
-      try {
-        for (let n = readBlockCount(c, zeroWidth); n !== 0; n = readBlockCount(c, zeroWidth)) {
-          for (; n > 0; n--, i++) out += (i === 0 ? '' : ',') + write(c);
-        }
-      } catch (error) {
-        if (error instanceof AvroPathError) error.steps.push(`[${i}]`);
-        throw error;
-      }
-      return `[${out}]`;
-    };
-  }
+  if (entries === undefined) return blockItems(zeroWidth, writerOf(node.items, records));
   const writeKey = writerOf(entries.key, records);
   const writeValue = writerOf(entries.value, records);
   if (entries.stringKeys) {
     // A string-keyed map: an object, keyed by the key's text (String(null) for a null key).
-    return blockEntries(zeroWidth, (c) => String(parseJsonExact(writeKey(c))), writeValue);
+    const readKey = (c: Cursor, o: Output) => {
+      const start = o.len;
+      writeKey(c, o);
+      const key = String(parseJsonExact(o.slice(start)));
+      o.len = start;
+      return key;
+    };
+    return blockEntries(zeroWidth, readKey, writeValue);
   }
-  return (c) => {
-    let out = '';
+  const writePair: Writer = (c, o) => {
+    o.byte(0x5b);
+    writeKey(c, o);
+    o.byte(COMMA);
+    writeValue(c, o);
+    o.byte(0x5d);
+  };
+  return blockItems(zeroWidth, writePair);
+}
+
+function blockItems(zeroWidth: boolean, write: Writer): Writer {
+  return (c, o) => {
+    o.byte(0x5b);
     let i = 0;
     try {
       for (let n = readBlockCount(c, zeroWidth); n !== 0; n = readBlockCount(c, zeroWidth)) {
-        for (; n > 0; n--, i++) out += `${i === 0 ? '' : ','}[${writeKey(c)},${writeValue(c)}]`;
+        for (; n > 0; n--, i++) {
+          if (i !== 0) o.byte(COMMA);
+          write(c, o);
+        }
       }
     } catch (error) {
       if (error instanceof AvroPathError) error.steps.push(`[${i}]`);
       throw error;
     }
-    return `[${out}]`;
+    o.byte(0x5d);
   };
 }
 
@@ -221,47 +337,60 @@ function mapWriter(writeValue: Writer, values: AvroNode): Writer {
  * reader's JSON.stringify writes): array-index keys first, ascending, then the others as they
  * came; a key written twice keeps its first place and its last value.
  */
-function blockEntries(zeroWidth: boolean, readKey: (c: Cursor) => string, writeValue: Writer): Writer {
-  return (c) => {
+function blockEntries(
+  zeroWidth: boolean,
+  readKey: (c: Cursor, o: Output) => string,
+  writeValue: Writer,
+): Writer {
+  return (c, o) => {
+    const start = o.len;
     const keys: string[] = [];
-    const texts: string[] = [];
+    /** Where each value's text starts and ends, in pairs. */
+    const values: number[] = [];
     let reorder = false;
     let key = '';
+    o.byte(0x7b);
     try {
       for (let n = readBlockCount(c, zeroWidth); n !== 0; n = readBlockCount(c, zeroWidth)) {
         for (; n > 0; n--) {
-          key = readKey(c);
+          key = readKey(c, o);
+          if (keys.length > 0) o.byte(COMMA);
+          o.text(JSON.stringify(key));
+          o.byte(0x3a);
+          if (!reorder && (isIndexKey(key) || keys.includes(key))) reorder = true;
           keys.push(key);
-          texts.push(writeValue(c));
-          if (!reorder && (isIndexKey(key) || (keys.length > 1 && keys.indexOf(key) !== keys.length - 1))) {
-            reorder = true;
-          }
+          values.push(o.len);
+          writeValue(c, o);
+          values.push(o.len);
         }
       }
     } catch (error) {
       if (error instanceof AvroPathError) error.steps.push(`[${JSON.stringify(key)}]`);
       throw error;
     }
-    return reorder ? reorderedObject(keys, texts) : objectText(keys, texts);
+    o.byte(0x7d);
+    if (reorder) rewriteOrdered(o, start, keys, values);
   };
 }
 
-function objectText(keys: readonly string[], texts: readonly string[]): string {
-  let out = '';
-  for (let i = 0; i < keys.length; i++) out += `${i === 0 ? '' : ','}${JSON.stringify(keys[i])}:${texts[i]}`;
-  return `{${out}}`;
-}
-
-function reorderedObject(keys: readonly string[], texts: readonly string[]): string {
+/** Rewrites the entries just written from `start` in JavaScript object order. */
+function rewriteOrdered(o: Output, start: number, keys: readonly string[], values: readonly number[]): void {
   const entries = new Map<string, string>();
-  for (let i = 0; i < keys.length; i++) entries.set(keys[i] as string, texts[i] as string);
+  for (let i = 0; i < keys.length; i++) {
+    entries.set(
+      keys[i] as string,
+      o.buf.toString('utf8', values[2 * i] as number, values[2 * i + 1] as number),
+    );
+  }
   const indexKeys = [...entries.keys()].filter(isIndexKey).sort((a, b) => Number(a) - Number(b));
-  const otherKeys = [...entries.keys()].filter((k) => !isIndexKey(k));
-  const ordered = [...indexKeys, ...otherKeys];
-  return objectText(
-    ordered,
-    ordered.map((k) => entries.get(k) as string),
-  );
+  const ordered = [...indexKeys, ...[...entries.keys()].filter((k) => !isIndexKey(k))];
+  o.len = start;
+  o.byte(0x7b);
+  ordered.forEach((key, i) => {
+    if (i > 0) o.byte(COMMA);
+    o.text(`${JSON.stringify(key)}:${entries.get(key) as string}`);
+  });
+  o.byte(0x7d);
 }
 
 /** A key a JavaScript object orders before the others: a canonical integer below 2^32 - 1. */
@@ -276,10 +405,10 @@ function logicalWriter(node: LogicalNode, records: Map<RecordNode, Writer>): Wri
   const scale = node.decimalScale;
   if (scale !== undefined && (base.kind === 'bytes' || base.kind === 'fixed')) {
     const size = base.kind === 'fixed' ? base.size : undefined;
-    return (c) => decimalText(c, size ?? readLength(c), scale, node.name);
+    return (c, o) => o.ascii1(decimalText(c, size ?? readLength(c), scale, node.name));
   }
   const read = valueReaderOf(base, records);
-  return (c) => JSON.stringify(logicalValue(node, read(c)));
+  return (c, o) => o.text(JSON.stringify(logicalValue(node, read(c))));
 }
 
 /** A decimal's two's-complement unscaled bytes, as exact JSON digits. */
@@ -307,14 +436,21 @@ function valueReaderOf(node: AvroNode, records: Map<RecordNode, Writer>): (c: Cu
     case 'int':
       return readInt;
     case 'long':
-      return (c) => longValue(readLongBig(c));
+      return (c) => longValue(readLong(c));
     case 'string':
       return readString;
     case 'bytes':
       return (c) => readBase64(c, readLength(c));
     default: {
+      // Rare bases (a record, such as Debezium's VariableScaleDecimal): written as JSON, then parsed.
       const write = writerOf(node, records);
-      return (c) => parseJsonExact(write(c));
+      const scratch = new Output();
+      return (c) => {
+        scratch.len = 0;
+        scratch.ascii = true;
+        write(c, scratch);
+        return parseJsonExact(scratch.slice(0));
+      };
     }
   }
 }
@@ -337,6 +473,73 @@ function takesNoBytes(node: AvroNode, seen = new Set<AvroNode>()): boolean {
   }
 }
 
+// --- Writing JSON values ---
+
+function writeLong(c: Cursor, o: Output): void {
+  // A template literal beats a digit loop: V8 caches small integers' strings.
+  o.ascii1(`${readLong(c)}`);
+}
+
+function writeDouble(c: Cursor, o: Output): void {
+  const pos = c.pos;
+  if (pos + 8 > c.buf.length) throw new AvroTruncatedError();
+  c.pos = pos + 8;
+  const value = c.buf.readDoubleLE(pos);
+  if (Number.isFinite(value)) o.ascii1(`${value}`);
+  else o.ascii1(Number.isNaN(value) ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"');
+}
+
+function writeNumberOrText(o: Output, value: number | string): void {
+  o.ascii1(typeof value === 'number' ? `${value}` : JSON.stringify(value));
+}
+
+/** The escape JSON.stringify writes for each byte below 0x20, `"` and `\\`; 0 for none. */
+const ESCAPES: readonly (string | undefined)[] = Array.from({ length: 0x80 }, (_, b) => {
+  const escaped = JSON.stringify(String.fromCharCode(b)).slice(1, -1);
+  return escaped.length > 1 ? escaped : undefined;
+});
+
+/**
+ * A string: its UTF-8 bytes copied between quotes, with the escapes JSON.stringify writes for
+ * control characters, `"` and `\\`. Bytes that are not valid UTF-8 become U+FFFD when the row is
+ * decoded, as they do when the string alone is (the quotes around it end any broken sequence).
+ */
+function writeString(c: Cursor, o: Output): void {
+  const length = readLength(c);
+  const start = c.pos;
+  const end = start + length;
+  c.pos = end;
+  const source = c.buf;
+  o.reserve(length + 2);
+  let buf = o.buf;
+  let len = o.len;
+  buf[len++] = QUOTE;
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    const b = source[i] as number;
+    if (b < 0x20 || b === QUOTE || b === BACKSLASH) {
+      const escape = ESCAPES[b] as string;
+      o.len = len;
+      // Room for this escape and the rest of the string.
+      o.reserve(escape.length + (end - i) + 1);
+      buf = o.buf;
+      for (let k = 0; k < escape.length; k++) buf[len++] = escape.charCodeAt(k);
+      continue;
+    }
+    if (b >= 0x80) ascii = false;
+    buf[len++] = b;
+  }
+  buf[len++] = QUOTE;
+  o.len = len;
+  if (!ascii) o.ascii = false;
+}
+
+function writeBase64(c: Cursor, o: Output, length: number): void {
+  o.byte(QUOTE);
+  o.ascii1(readBase64(c, length));
+  o.byte(QUOTE);
+}
+
 // --- The Avro binary encoding (zig-zag varints, little-endian floats, length-prefixed bytes) ---
 
 function readByte(c: Cursor): number {
@@ -347,7 +550,7 @@ function readByte(c: Cursor): number {
 }
 
 /** An Avro int: a zig-zag varint of at most 5 bytes. */
-export function readInt(c: Cursor): number {
+function readInt(c: Cursor): number {
   const buf = c.buf;
   let pos = c.pos;
   let b = buf[pos++];
@@ -370,7 +573,7 @@ export function readInt(c: Cursor): number {
 }
 
 /** An Avro long as a number when a double holds it exactly, else as a bigint. */
-function readLongBig(c: Cursor): number | bigint {
+function readLong(c: Cursor): number | bigint {
   const buf = c.buf;
   const start = c.pos;
   let pos = start;
@@ -403,10 +606,6 @@ function readLongBig(c: Cursor): number | bigint {
   return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
 }
 
-function longText(c: Cursor): string {
-  return `${readLongBig(c)}`;
-}
-
 function readFloat(c: Cursor): number {
   const pos = c.pos;
   if (pos + 4 > c.buf.length) throw new AvroTruncatedError();
@@ -414,18 +613,9 @@ function readFloat(c: Cursor): number {
   return c.buf.readFloatLE(pos);
 }
 
-function doubleText(c: Cursor): string {
-  const pos = c.pos;
-  if (pos + 8 > c.buf.length) throw new AvroTruncatedError();
-  c.pos = pos + 8;
-  const value = c.buf.readDoubleLE(pos);
-  if (Number.isFinite(value)) return `${value}`;
-  return Number.isNaN(value) ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"';
-}
-
 /** A length prefix (of bytes or a string): a long, not negative, within the bytes left. */
 function readLength(c: Cursor): number {
-  const length = readLongBig(c);
+  const length = readLong(c);
   if (typeof length !== 'number' || length < 0) throw new AvroInvalidError(`a length of ${length} bytes`);
   if (c.pos + length > c.buf.length) throw new AvroTruncatedError();
   return length;
@@ -451,10 +641,10 @@ function readBase64(c: Cursor, length: number): string {
  * takes at least one, unless items can take none.
  */
 function readBlockCount(c: Cursor, zeroWidth: boolean): number {
-  const count = readLongBig(c);
+  const count = readLong(c);
   if (typeof count !== 'number') throw new AvroInvalidError(`a block of ${count} items`);
   const items = count < 0 ? -count : count;
-  if (count < 0) readLongBig(c);
+  if (count < 0) readLong(c);
   const bound = zeroWidth ? MAX_ZERO_WIDTH_ITEMS : c.buf.length - c.pos;
   if (items > bound) {
     if (zeroWidth) throw new AvroInvalidError(`a block of ${items} items`);
