@@ -50,6 +50,8 @@ export class ProtobufPlans {
   readonly #plans = new Map<Type, { built: boolean; convert: Convert }>();
 
   constructor(options: ProtobufReaderOptions = {}) {
+    // Without long.js protobufjs reads 64-bit integers into doubles, losing digits past 2^53.
+    if (!util.Long) throw new Error('protobufjs found no long.js, so 64-bit integers would lose digits');
     this.#options = {
       wrapperForNullables: options.wrapperForNullables ?? false,
       intForEnums: options.intForEnums ?? false,

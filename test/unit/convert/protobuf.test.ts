@@ -1,4 +1,4 @@
-import { common, type INamespace, parse, Root, type Type } from 'protobufjs';
+import { common, type INamespace, parse, Root, type Type, util } from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { formatInstant } from '../../../lib/convert/logical-types.ts';
 import { compileProtobufReader } from '../../../lib/convert/protobuf.ts';
@@ -866,5 +866,19 @@ describe('compileProtobufReader: recursive messages', () => {
     expect(readConfluent(text, body).json).toBe(
       '{"name":"a","children":[{"name":"b","children":[{"name":"c","children":[],"parent":null}],"parent":null}],"parent":null}',
     );
+  });
+});
+
+describe('compileProtobufReader: 64-bit integers', () => {
+  it('refuses to compile when protobufjs has no long.js, rather than read int64 values into doubles', () => {
+    const long = util.Long;
+    util.Long = null as unknown as typeof util.Long;
+    try {
+      expect(() => compileProtobufReader(registrySchema(SCALARS))).toThrow(
+        'protobufjs found no long.js, so 64-bit integers would lose digits',
+      );
+    } finally {
+      util.Long = long;
+    }
   });
 });
