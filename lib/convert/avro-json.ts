@@ -232,7 +232,6 @@ function generatedRecordWriter(names: readonly string[], writers: readonly Write
 };`;
   const parameters = ['names', 'isPathError', ...writers.map((_, i) => `w${i}`)];
   const isPathError = (error: unknown) => error instanceof AvroPathError;
-  // biome-ignore lint/complexity/useArrowFunction: not applicable
   return new Function(...parameters, body)(names, isPathError, ...writers) as Writer;
 }
 
@@ -518,12 +517,12 @@ function writeString(c: Cursor, o: Output): void {
   for (let i = start; i < end; i++) {
     const b = source[i] as number;
     if (b < 0x20 || b === QUOTE || b === BACKSLASH) {
-      const escape = ESCAPES[b] as string;
+      const escaped = ESCAPES[b] as string;
       o.len = len;
       // Room for this escape and the rest of the string.
-      o.reserve(escape.length + (end - i) + 1);
+      o.reserve(escaped.length + (end - i) + 1);
       buf = o.buf;
-      for (let k = 0; k < escape.length; k++) buf[len++] = escape.charCodeAt(k);
+      for (let k = 0; k < escaped.length; k++) buf[len++] = escaped.charCodeAt(k);
       continue;
     }
     if (b >= 0x80) ascii = false;
