@@ -111,7 +111,10 @@ class ConfluentProtobufReader implements ValueReader {
  * (ProtobufWireFormatEncoder writes it with CodedOutputStream.writeUInt32NoTag, though its comment
  * says zig-zag; ProtobufWireFormatDecoder reads it with readUInt32 — awslabs/aws-glue-schema-registry,
  * serializer-deserializer .../serializers/protobuf and .../deserializers/protobuf), counting every
- * message of the file sorted by full name (glueMessageList).
+ * message of the file sorted by full name (glueMessageList). The row is ProtobufData's, as for
+ * Confluent values; Glue's own Kafka Connect converter (ProtobufSchemaConverter) reads a few things
+ * otherwise: a oneof struct named without index, placed where its first member is and never null;
+ * an unset message field as a struct of defaults rather than null; its own additionalTypes.Decimal.
  */
 class GlueProtobufReader implements ValueReader {
   readonly #schemaId: string;
