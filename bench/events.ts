@@ -1,13 +1,19 @@
+import { CONVERTER_CLASSES } from '../lib/config/keys.ts';
 import { MAX_EVENT_BYTES } from '../lib/local/event-limits.ts';
 import { seedDebeziumSettings } from '../lib/local/seed.ts';
+import { encoderOf, framed } from '../test/fixtures/avro/avro-values.ts';
 
 /**
  * Realistic events near the ESM's 6 MB invoke limit: small JSON rows without schemas, the same rows
- * in JsonConverter's {schema, payload} envelope, and Debezium change events with schemas (the seed's
- * customers table, insert/update/delete mix).
+ * in JsonConverter's {schema, payload} envelope, Debezium change events with schemas (the seed's
+ * customers table, insert/update/delete mix), and the Avro kinds in the Confluent wire format: small
+ * producer-written records, and Debezium change events as Connect's AvroConverter writes them.
  */
 
-export type EventKind = 'small-json' | 'envelope' | 'debezium';
+export type EventKind = 'small-json' | 'envelope' | 'debezium' | 'small-avro' | 'debezium-avro';
+
+/** The kinds whose values are read through a schema registry. */
+export const AVRO_KINDS: readonly EventKind[] = ['small-avro', 'debezium-avro'];
 
 interface EventRecord {
   topic: string;
@@ -197,6 +203,259 @@ function valueText(kind: EventKind, i: number): string {
   return JSON.stringify(debeziumValue(i)).replace(/"ts_ns":"(\d+)"/g, '"ts_ns":$1');
 }
 
+/**
+ * Small records as a producer's KafkaAvroSerializer writes them: Avro's own logical types (a
+ * decimal(10,2) in bytes, a timestamp-millis), a nullable string, and a long past 2^53 every 64th
+ * record (the `seq` a double cannot hold).
+ */
+const SMALL_AVRO_SCHEMA = {
+  type: 'record',
+  name: 'Order',
+  namespace: 'shop.orders',
+  fields: [
+    { name: 'id', type: 'long' },
+    { name: 'seq', type: 'long' },
+    { name: 'qty', type: 'int' },
+    { name: 'city', type: 'string' },
+    { name: 'note', type: ['null', 'string'], default: null },
+    { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } },
+    { name: 'created', type: { type: 'long', logicalType: 'timestamp-millis' } },
+    { name: 'active', type: 'boolean' },
+  ],
+};
+
+/** A Connect type as AvroData writes it: the Avro type with its Connect name, version and parameters. */
+function connectType(
+  type: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { type, ...extra, 'connect.version': 1, 'connect.name': name };
+}
+
+const optional = (type: unknown) => ['null', type];
+
+/** The customers row as Debezium's PostgreSQL connector gives it, through AvroData; v2 adds a column. */
+function customerValueSchema(version: 1 | 2): Record<string, unknown> {
+  const fields: Record<string, unknown>[] = [
+    { name: 'id', type: 'int' },
+    { name: 'first_name', type: optional('string'), default: null },
+    { name: 'last_name', type: optional('string'), default: null },
+    { name: 'email', type: optional('string'), default: null },
+    { name: 'born', type: optional(connectType('int', 'io.debezium.time.Date')), default: null },
+    {
+      name: 'balance',
+      type: optional(
+        connectType('bytes', 'org.apache.kafka.connect.data.Decimal', {
+          scale: 2,
+          precision: 10,
+          'connect.parameters': { scale: '2', 'connect.decimal.precision': '10' },
+          logicalType: 'decimal',
+        }),
+      ),
+      default: null,
+    },
+    {
+      name: 'updated_at',
+      type: optional(connectType('string', 'io.debezium.time.ZonedTimestamp')),
+      default: null,
+    },
+  ];
+  if (version === 2) {
+    fields.push({
+      name: 'created_at',
+      type: optional(connectType('long', 'io.debezium.time.MicroTimestamp')),
+      default: null,
+    });
+  }
+  return {
+    type: 'record',
+    name: 'Value',
+    namespace: 'test.public.customers',
+    fields,
+    'connect.name': 'test.public.customers.Value',
+  };
+}
+
+/**
+ * The change-event envelope as Connect's AvroData writes Debezium's (field order and attributes as in
+ * test/fixtures/avro/debezium-customers-envelope.avsc, captured from a real connector): before/after
+ * as ["null", Value] unions, the PostgreSQL source record, the transaction block, op and timestamps.
+ */
+function debeziumAvroSchema(version: 1 | 2): Record<string, unknown> {
+  const nullableLong = { type: optional('long'), default: null };
+  return {
+    type: 'record',
+    name: 'Envelope',
+    namespace: 'test.public.customers',
+    fields: [
+      { name: 'before', type: optional(customerValueSchema(version)), default: null },
+      { name: 'after', type: optional('Value'), default: null },
+      {
+        name: 'source',
+        type: {
+          type: 'record',
+          name: 'Source',
+          namespace: 'io.debezium.connector.postgresql',
+          fields: [
+            { name: 'version', type: 'string' },
+            { name: 'connector', type: 'string' },
+            { name: 'name', type: 'string' },
+            { name: 'ts_ms', type: 'long' },
+            {
+              name: 'snapshot',
+              type: [
+                connectType('string', 'io.debezium.data.Enum', {
+                  'connect.parameters': {
+                    allowed:
+                      'true,first,first_in_data_collection,last_in_data_collection,last,false,incremental',
+                  },
+                  'connect.default': 'false',
+                }),
+                'null',
+              ],
+              default: 'false',
+            },
+            { name: 'db', type: 'string' },
+            { name: 'sequence', type: optional('string'), default: null },
+            { name: 'ts_us', ...nullableLong },
+            { name: 'ts_ns', ...nullableLong },
+            { name: 'schema', type: 'string' },
+            { name: 'table', type: 'string' },
+            { name: 'txId', ...nullableLong },
+            { name: 'lsn', ...nullableLong },
+            { name: 'xmin', ...nullableLong },
+          ],
+          'connect.name': 'io.debezium.connector.postgresql.Source',
+        },
+      },
+      {
+        name: 'transaction',
+        type: optional({
+          type: 'record',
+          name: 'block',
+          namespace: 'event',
+          fields: [
+            { name: 'id', type: 'string' },
+            { name: 'total_order', type: 'long' },
+            { name: 'data_collection_order', type: 'long' },
+          ],
+          'connect.version': 1,
+          'connect.name': 'event.block',
+        }),
+        default: null,
+      },
+      { name: 'op', type: 'string' },
+      { name: 'ts_ms', ...nullableLong },
+      { name: 'ts_us', ...nullableLong },
+      { name: 'ts_ns', ...nullableLong },
+    ],
+    'connect.version': 2,
+    'connect.name': 'test.public.customers.Envelope',
+  };
+}
+
+/** The registry ids of the Avro schemas: one for the small records, two versions of the envelope. */
+const SCHEMA_IDS = { smallAvro: 21, debeziumV1: 31, debeziumV2: 32 } as const;
+/** The first debezium-avro records are written before the column was added (schema v1). */
+const DEBEZIUM_V1_RECORDS = 3000;
+
+/** Each kind's schemas as the registry serves them, by id (none for the JSON kinds). */
+export function registrySchemasOf(kind: EventKind): Record<string, string> {
+  if (kind === 'small-avro') return { [SCHEMA_IDS.smallAvro]: JSON.stringify(SMALL_AVRO_SCHEMA) };
+  if (kind === 'debezium-avro') {
+    return {
+      [SCHEMA_IDS.debeziumV1]: JSON.stringify(debeziumAvroSchema(1)),
+      [SCHEMA_IDS.debeziumV2]: JSON.stringify(debeziumAvroSchema(2)),
+    };
+  }
+  return {};
+}
+
+/** Two's-complement big-endian bytes of an unscaled decimal, as Avro's decimal holds it. */
+function decimalBytes(unscaled: number): Buffer {
+  let hex = BigInt(unscaled).toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  if (Number.parseInt(hex.slice(0, 2), 16) & 0x80) hex = `00${hex}`;
+  return Buffer.from(hex, 'hex');
+}
+
+/** The encoder wraps union values (`{ string: 'a' }`), so each branch is named explicitly. */
+const branch = (name: string, value: unknown) => (value === null ? null : { [name]: value });
+
+const smallAvroEncoder = encoderOf(SMALL_AVRO_SCHEMA);
+
+function smallAvroValue(i: number): Buffer {
+  const body = smallAvroEncoder.toBuffer({
+    id: i,
+    seq: i % 64 === 63 ? 2n ** 53n + BigInt(i) : 1_000_000 + i,
+    qty: i % 13,
+    city: CITIES[i % CITIES.length],
+    note: branch('string', i % 4 === 0 ? null : `note ${i}`),
+    amount: decimalBytes(Math.round(i * 137.31)),
+    created: 1_750_547_462_087 + i,
+    active: i % 3 !== 0,
+  });
+  return framed(SCHEMA_IDS.smallAvro, body);
+}
+
+const debeziumEncoders = { 1: encoderOf(debeziumAvroSchema(1)), 2: encoderOf(debeziumAvroSchema(2)) };
+
+/** The customer image in the encoder's wrapped-union form; v2 adds created_at (MicroTimestamp). */
+function customerImage(i: number, version: 1 | 2, deleted: boolean): Record<string, unknown> {
+  const image: Record<string, unknown> = {
+    id: i,
+    first_name: branch('string', deleted ? null : `first${i}`),
+    last_name: branch('string', deleted ? null : `last${i}`),
+    email: branch('string', deleted ? null : `user${i}@example.com`),
+    born: branch('int', 7000 + (i % 9000)),
+    balance: branch('bytes', decimalBytes(i * 101)),
+    updated_at: branch('string', `2024-05-0${1 + (i % 9)}T12:34:56.${String(i % 1000000).padStart(6, '0')}Z`),
+  };
+  if (version === 2) image.created_at = branch('long', 1_714_283_798_000_000 + i * 1000);
+  return image;
+}
+
+function debeziumAvroValue(i: number): Buffer {
+  const version = i < DEBEZIUM_V1_RECORDS ? 1 : 2;
+  const op = i % 10 === 9 ? 'd' : i % 10 >= 6 ? 'u' : 'c';
+  const tsMs = 1_714_283_798_000 + i;
+  const image = branch('test.public.customers.Value', customerImage(i, version, op === 'd'));
+  const body = debeziumEncoders[version].toBuffer({
+    before: op === 'd' ? image : null,
+    after: op === 'd' ? null : image,
+    source: {
+      version: '3.6.1.Final',
+      connector: 'postgresql',
+      name: 'test',
+      ts_ms: tsMs,
+      snapshot: branch('string', 'false'),
+      db: 'postgres',
+      sequence: branch('string', `["${22910216 + i}","${22910504 + i}"]`),
+      ts_us: branch('long', tsMs * 1000),
+      ts_ns: branch('long', BigInt(tsMs) * 1_000_000n),
+      schema: 'public',
+      table: 'customers',
+      txId: branch('long', 756 + i),
+      lsn: branch('long', 22910504 + i),
+      xmin: null,
+    },
+    transaction: null,
+    op,
+    ts_ms: branch('long', tsMs + 69),
+    ts_us: branch('long', (tsMs + 69) * 1000),
+    ts_ns: branch('long', BigInt(tsMs + 69) * 1_000_000n),
+  });
+  return framed(version === 1 ? SCHEMA_IDS.debeziumV1 : SCHEMA_IDS.debeziumV2, body);
+}
+
+/** The bytes of record `i`'s value. */
+function valueBytes(kind: EventKind, i: number): Buffer {
+  if (kind === 'small-avro') return smallAvroValue(i);
+  if (kind === 'debezium-avro') return debeziumAvroValue(i);
+  return Buffer.from(valueText(kind, i));
+}
+
 export interface BenchEvent {
   readonly kind: EventKind;
   readonly event: {
@@ -207,11 +466,13 @@ export interface BenchEvent {
   };
   readonly records: number;
   readonly bytes: number;
+  /** The registry's schemas the values name, by id (empty for the JSON kinds). */
+  readonly schemas: Readonly<Record<string, string>>;
 }
 
 /** Fills an MSK event with records over 4 partitions until the next one would pass the 6 MB limit. */
 export function buildEvent(kind: EventKind): BenchEvent {
-  const topic = kind === 'debezium' ? 'test.public.customers' : 'orders';
+  const topic = kind === 'debezium' || kind === 'debezium-avro' ? 'test.public.customers' : 'orders';
   const records: Record<string, EventRecord[]> = {};
   const envelope =
     '{"eventSource":"aws:kafka","eventSourceArn":"arn:aws:kafka:us-east-1:123456789012:cluster/bench/abcd1234-abcd-cafe-abab-9876543210ab-4","bootstrapServers":"b-1.bench.kafka.us-east-1.amazonaws.com:9098","records":{}}';
@@ -219,7 +480,7 @@ export function buildEvent(kind: EventKind): BenchEvent {
   let count = 0;
   for (let i = 0; ; i++) {
     const partition = i % 4;
-    const value = Buffer.from(valueText(kind, i)).toString('base64');
+    const value = valueBytes(kind, i).toString('base64');
     const record: EventRecord = {
       topic,
       partition,
@@ -249,11 +510,20 @@ export function buildEvent(kind: EventKind): BenchEvent {
   // The Lambda runtime hands the handler JSON.parse of the invoke payload: strings and objects
   // made that way, not the ones built above.
   const payload = JSON.stringify(event);
-  return { kind, event: JSON.parse(payload) as typeof event, records: count, bytes: payload.length };
+  return {
+    kind,
+    event: JSON.parse(payload) as typeof event,
+    records: count,
+    bytes: payload.length,
+    schemas: registrySchemasOf(kind),
+  };
 }
 
-/** The connector config for each event kind. */
-export function sinkConfigFor(kind: EventKind, feHost: string): Record<string, string> {
+/**
+ * The connector config for each event kind; the Avro kinds read their values through the registry
+ * at `registryUrl`.
+ */
+export function sinkConfigFor(kind: EventKind, feHost: string, registryUrl = ''): Record<string, string> {
   const base = {
     'starrocks.http.url': feHost,
     'starrocks.database.name': 'bench',
@@ -263,5 +533,16 @@ export function sinkConfigFor(kind: EventKind, feHost: string): Record<string, s
   };
   if (kind === 'small-json') return { ...base, 'value.converter.schemas.enable': 'false' };
   if (kind === 'envelope') return { ...base, 'value.converter.schemas.enable': 'true' };
+  const avro = {
+    'value.converter': CONVERTER_CLASSES.confluentAvro,
+    'value.converter.schema.registry.url': registryUrl,
+  };
+  if (kind === 'small-avro') return { ...base, ...avro };
+  // JsonConverter's schemas.enable means nothing beside the Avro converter.
+  const { 'value.converter.schemas.enable': _json, ...debezium } = seedDebeziumSettings(
+    'test.public.customers',
+    'customers',
+  );
+  if (kind === 'debezium-avro') return { ...base, ...debezium, ...avro };
   return { ...base, ...seedDebeziumSettings('test.public.customers', 'customers') };
 }
