@@ -22,6 +22,39 @@ export interface DeployConfig {
   /** Where the function writes records it cannot load; sets `errors.tolerance=all`. */
   readonly deadLetters?: DeadLettersConfig;
   readonly alarms?: AlarmsConfig;
+  /** The registry the sink's schema-registry converters read. */
+  readonly schemaRegistry?: SchemaRegistryConfig;
+}
+
+/** The registry of `value.converter` / `key.converter` when they are schema-registry converters. */
+export interface SchemaRegistryConfig {
+  /**
+   * A secret holding the Confluent registry's `{"username","password"}` (or `{"token"}`): the
+   * function may read it, and it is set as `*.converter.schema.registry.secret.arn`.
+   */
+  readonly secretArn?: string;
+  /** Scopes `glue:GetSchemaVersion` of a Glue converter to this registry's schemas. */
+  readonly glueRegistryName?: string;
+}
+
+export const ESM_REGISTRY_TYPES = ['confluent', 'glue'] as const;
+export const EVENT_RECORD_FORMATS = ['JSON', 'SOURCE'] as const;
+export const ESM_REGISTRY_AUTH = ['BASIC_AUTH', 'CLIENT_CERTIFICATE_TLS_AUTH'] as const;
+export const SCHEMA_VALIDATION_ATTRIBUTES = ['KEY', 'VALUE'] as const;
+
+/** The event-source mappings' own schema registry (provisioned mode only). */
+export interface EventSourceRegistryConfig {
+  readonly type: (typeof ESM_REGISTRY_TYPES)[number];
+  /** Confluent: the registry URL; Glue: the registry ARN. */
+  readonly uri: string;
+  /** What the function receives: JSON text, or the value without its framing. */
+  readonly eventRecordFormat: (typeof EVENT_RECORD_FORMATS)[number];
+  /** Confluent: the secret the mappings authenticate to the registry with. */
+  readonly authSecretArn?: string;
+  /** Confluent: how that secret is used. @default 'BASIC_AUTH' */
+  readonly authType?: (typeof ESM_REGISTRY_AUTH)[number];
+  /** The record parts the mappings validate (and, with JSON, decode). @default ['VALUE'] */
+  readonly attributes?: readonly (typeof SCHEMA_VALIDATION_ATTRIBUTES)[number][];
 }
 
 export interface FunctionConfig {
@@ -44,6 +77,8 @@ export interface NetworkConfig extends VpcConfig {
   readonly feHttpPorts?: readonly number[];
   readonly beHttpPort?: number;
   readonly secretsManagerEndpoint?: boolean;
+  /** Where a Confluent schema registry is (or a Glue endpoint): egress opens only to these. */
+  readonly schemaRegistryCidrs?: readonly string[];
 }
 
 export const MSK_AUTH = ['iam', 'sasl-scram-512', 'mtls', 'unauthenticated'] as const;
@@ -85,6 +120,7 @@ export interface EventSourceConfig {
     readonly bisectBatchOnError?: boolean;
     readonly reportBatchItemFailures?: boolean;
   };
+  readonly schemaRegistry?: EventSourceRegistryConfig;
 }
 
 export type FailureDestinationConfig =
@@ -119,6 +155,7 @@ const SCHEMA: Record<string, Record<string, Kind>> = {
     failureDestination: 'object',
     deadLetters: 'object',
     alarms: 'object',
+    schemaRegistry: 'object',
   },
   function: {
     memorySize: 'number',
@@ -135,6 +172,7 @@ const SCHEMA: Record<string, Record<string, Kind>> = {
     feHttpPorts: 'numbers',
     beHttpPort: 'number',
     secretsManagerEndpoint: 'boolean',
+    schemaRegistryCidrs: 'strings',
   },
   msk: {
     clusterArn: 'string',
@@ -165,6 +203,7 @@ const SCHEMA: Record<string, Record<string, Kind>> = {
     startingPositionTimestamp: 'number',
     consumerGroupPrefix: 'string',
     provisioned: 'object',
+    schemaRegistry: 'object',
   },
   'eventSource.provisioned': {
     minimumPollers: 'number',
@@ -178,6 +217,15 @@ const SCHEMA: Record<string, Record<string, Kind>> = {
   failureDestination: { type: 'string', queueArn: 'string', bucketName: 'string' },
   deadLetters: { type: 'string', queueArn: 'string', bucketName: 'string', prefix: 'string' },
   alarms: { snsTopicArn: 'string', offsetLagThreshold: 'number', dashboardName: 'string' },
+  schemaRegistry: { secretArn: 'string', glueRegistryName: 'string' },
+  'eventSource.schemaRegistry': {
+    type: 'string',
+    uri: 'string',
+    eventRecordFormat: 'string',
+    authSecretArn: 'string',
+    authType: 'string',
+    attributes: 'strings',
+  },
 };
 
 const REQUIRED: Record<string, readonly string[]> = {
@@ -188,6 +236,7 @@ const REQUIRED: Record<string, readonly string[]> = {
   'selfManaged.network': ['vpcId', 'availabilityZones', 'subnetIds', 'securityGroupId'],
   failureDestination: ['type'],
   deadLetters: ['type'],
+  'eventSource.schemaRegistry': ['type', 'uri', 'eventRecordFormat'],
 };
 
 /** Reads and checks a deployment file; throws one error listing every problem. */
@@ -239,6 +288,8 @@ export function parseDeployConfig(input: unknown, source = 'deployment config'):
     if (config.selfManaged && smAuth === 'none' && !config.selfManaged.network) {
       problems.push('selfManaged.auth "none" is only possible for brokers in a VPC (selfManaged.network)');
     }
+    checkSchemaRegistry(config.schemaRegistry, problems);
+    checkEventSourceRegistry(config.eventSource, problems);
   }
   if (problems.length > 0) {
     throw new Error(
@@ -251,6 +302,85 @@ export function parseDeployConfig(input: unknown, source = 'deployment config'):
     Object.entries(config.sinkConfig).filter(([k]) => !k.startsWith('$')),
   );
   return { ...config, sinkConfig };
+}
+
+const SECRET_ARN_OR_NAME = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|[\w/+=.@-]{1,512})$/;
+const GLUE_REGISTRY_NAME = /^[A-Za-z0-9_$#.-]{1,255}$/;
+const GLUE_REGISTRY_ARN = /^arn:aws[a-z-]*:glue:[a-z0-9-]+:\d{12}:registry\/[A-Za-z0-9_$#.-]{1,255}$/;
+
+function checkSchemaRegistry(registry: SchemaRegistryConfig | undefined, problems: string[]): void {
+  const { secretArn, glueRegistryName } = registry ?? {};
+  if (typeof secretArn === 'string' && !SECRET_ARN_OR_NAME.test(secretArn)) {
+    problems.push(
+      `schemaRegistry.secretArn: "${secretArn.slice(0, 100)}" is not a Secrets Manager secret ARN or name`,
+    );
+  }
+  if (typeof glueRegistryName === 'string' && !GLUE_REGISTRY_NAME.test(glueRegistryName)) {
+    problems.push(
+      `schemaRegistry.glueRegistryName: "${glueRegistryName.slice(0, 100)}" is not a Glue registry name (1 to 255 letters, digits, "-", "_", "$", "#" or ".")`,
+    );
+  }
+}
+
+/** The mappings' registry: its type's URI and auth, its choices, and provisioned mode. */
+function checkEventSourceRegistry(eventSource: EventSourceConfig | undefined, problems: string[]): void {
+  const registry = eventSource?.schemaRegistry;
+  if (registry === undefined || typeof registry !== 'object') return;
+  const key = 'eventSource.schemaRegistry';
+  checkChoice(registry.type, ESM_REGISTRY_TYPES, `${key}.type`, problems);
+  checkChoice(registry.eventRecordFormat, EVENT_RECORD_FORMATS, `${key}.eventRecordFormat`, problems);
+  checkChoice(registry.authType, ESM_REGISTRY_AUTH, `${key}.authType`, problems);
+  for (const attribute of Array.isArray(registry.attributes) ? registry.attributes : []) {
+    checkChoice(attribute, SCHEMA_VALIDATION_ATTRIBUTES, `${key}.attributes`, problems);
+  }
+  if (eventSource?.provisioned === undefined) {
+    problems.push(
+      `${key}: needs eventSource.provisioned (Lambda runs a mapping's schema registry in provisioned mode only); or leave it out and let the sink read the registry framing itself`,
+    );
+  }
+  const uri = typeof registry.uri === 'string' ? registry.uri : undefined;
+  if (registry.type === 'glue') {
+    if (uri !== undefined && !GLUE_REGISTRY_ARN.test(uri)) {
+      problems.push(
+        `${key}.uri: "${uri.slice(0, 200)}" is not a Glue registry ARN (arn:aws:glue:<region>:<account>:registry/<name>)`,
+      );
+    }
+    for (const option of ['authSecretArn', 'authType'] as const) {
+      if (registry[option] !== undefined) {
+        problems.push(
+          `${key}.${option}: is for a Confluent registry; the mappings read a Glue registry with the function's role`,
+        );
+      }
+    }
+  }
+  if (registry.type === 'confluent') {
+    if (uri !== undefined && !isRegistryUrl(uri)) {
+      problems.push(
+        `${key}.uri: is not an http(s) URL without user info (e.g. https://psrc-xxxxx.us-east-1.aws.confluent.cloud); the credentials go in authSecretArn`,
+      );
+    }
+    if (registry.authSecretArn === undefined) {
+      problems.push(
+        `${key}.authSecretArn: is required with type "confluent" (the secret of the registry's API key)`,
+      );
+    } else if (
+      typeof registry.authSecretArn === 'string' &&
+      !SECRET_ARN_OR_NAME.test(registry.authSecretArn)
+    ) {
+      problems.push(`${key}.authSecretArn: is not a Secrets Manager secret ARN or name`);
+    }
+  }
+}
+
+function isRegistryUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (
+      (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === ''
+    );
+  } catch {
+    return false;
+  }
 }
 
 function checkSection(value: unknown, section: string, problems: string[]): void {

@@ -138,6 +138,8 @@ export interface MappingSettings {
   readonly consumerGroupId: (topic: string) => string;
   readonly provisioned?: ProvisionedModeProps;
   readonly onFailure?: lambda.IEventSourceDlq;
+  /** The mapping's own schema registry (provisioned mode only), for every mapping. */
+  readonly schemaRegistry?: lambda.ISchemaRegistry;
 }
 
 const SELF_MANAGED_METHODS = {
@@ -178,6 +180,7 @@ function commonProps(settings: MappingSettings): CommonProps {
       ? { startingPositionTimestamp: settings.startingPositionTimestamp }
       : {}),
     ...(settings.onFailure ? { onFailure: settings.onFailure } : {}),
+    ...(settings.schemaRegistry ? { schemaRegistryConfig: settings.schemaRegistry } : {}),
     ...(p
       ? {
           provisionedPollerConfig: {

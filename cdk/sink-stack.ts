@@ -1,13 +1,19 @@
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ConfluentSchemaRegistry, GlueSchemaRegistry } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { DeadLetterDestinationProps } from './dead-letter-destination.ts';
-import type { DeadLettersConfig, DeployConfig, VpcConfig } from './deploy-config.ts';
+import type {
+  DeadLettersConfig,
+  DeployConfig,
+  EventSourceRegistryConfig,
+  VpcConfig,
+} from './deploy-config.ts';
 import type { FailureDestination } from './failure-destination.ts';
 import type { KafkaSource, ProvisionedModeProps } from './kafka-sources.ts';
 import { importSecret, StarRocksKafkaSink, type StarRocksKafkaSinkProps } from './starrocks-kafka-sink.ts';
@@ -103,6 +109,9 @@ export class StarRocksSinkStack extends Stack {
               ...(net.secretsManagerEndpoint !== undefined
                 ? { secretsManagerEndpoint: net.secretsManagerEndpoint }
                 : {}),
+              ...(net.schemaRegistryCidrs
+                ? { schemaRegistryPeers: net.schemaRegistryCidrs.map((c) => ec2.Peer.ipv4(c)) }
+                : {}),
             },
           }
         : {}),
@@ -127,6 +136,17 @@ export class StarRocksSinkStack extends Stack {
         ? { offsetLagAlarmThreshold: d.alarms.offsetLagThreshold }
         : {}),
       ...(d.alarms?.dashboardName !== undefined ? { dashboardName: d.alarms.dashboardName } : {}),
+      ...(d.schemaRegistry?.secretArn !== undefined
+        ? {
+            schemaRegistrySecret: importSecret(this, 'SchemaRegistrySecret', d.schemaRegistry.secretArn),
+          }
+        : {}),
+      ...(d.schemaRegistry?.glueRegistryName !== undefined
+        ? { glueSchemaRegistryName: d.schemaRegistry.glueRegistryName }
+        : {}),
+      ...(es.schemaRegistry
+        ? { eventSourceSchemaRegistry: this.eventSourceRegistry(es.schemaRegistry) }
+        : {}),
     };
     this.sink = new StarRocksKafkaSink(this, 'Sink', sinkProps);
     // What the "Watch it work" steps of docs/deploy.md need, printed by `cdk deploy`.
@@ -134,6 +154,23 @@ export class StarRocksSinkStack extends Stack {
     new CfnOutput(this, 'LogGroupName', { value: this.sink.function.logGroup.logGroupName });
     new CfnOutput(this, 'DashboardName', { value: this.sink.operations.dashboard.dashboardName });
     new CfnOutput(this, 'StarRocksSecretArn', { value: this.sink.starrocksSecret.secretArn });
+  }
+
+  /** The mappings' registry from the deployment file (checked by parseDeployConfig). */
+  private eventSourceRegistry(r: EventSourceRegistryConfig): lambda.ISchemaRegistry {
+    const common = {
+      eventRecordFormat: lambda.EventRecordFormat[r.eventRecordFormat],
+      schemaValidationConfigs: (r.attributes ?? ['VALUE']).map((attribute) => ({
+        attribute: lambda.KafkaSchemaValidationAttribute[attribute],
+      })),
+    };
+    if (r.type === 'glue') return new GlueSchemaRegistry({ ...common, schemaRegistryArn: r.uri });
+    return new ConfluentSchemaRegistry({
+      ...common,
+      schemaRegistryUri: r.uri,
+      authenticationType: lambda.KafkaSchemaRegistryAccessConfigType[r.authType ?? 'BASIC_AUTH'],
+      secret: importSecret(this, 'EventSourceRegistrySecret', r.authSecretArn ?? ''),
+    });
   }
 
   private deadLetters(d: DeadLettersConfig): DeadLetterDestinationProps {

@@ -27,6 +27,17 @@ import {
   type KafkaSource,
   type ProvisionedModeProps,
 } from './kafka-sources.ts';
+import {
+  addEgressRules,
+  checkEventRecordFormats,
+  checkEventSourceRegistryMode,
+  type EgressRule,
+  grantGlueSchemaVersions,
+  portOf,
+  refuseInlineRegistryCredentials,
+  registryEgress,
+  resolveRegistrySecrets,
+} from './schema-registry.ts';
 import { SINK_METRICS, SinkOperations } from './sink-operations.ts';
 
 /** The bundle `npm run build` writes: the file the tests ran is the file deployed. */
@@ -72,6 +83,17 @@ export interface SinkNetworkProps {
    * @default false
    */
   readonly secretsManagerEndpoint?: boolean;
+  /**
+   * Where the schema registry of a registry converter is (a Confluent registry's CIDR or security
+   * group, or a Glue interface endpoint's): the security group opens the ports of the
+   * `*.converter.schema.registry.url` URLs (443 for Glue, or its `endpoint`'s port) to these peers.
+   *
+   * @default - each https registry URL's port (443 in the usual setup) to any IPv4 address, for a
+   * registry on the internet reached through NAT, and 443 to any IPv4 address for Glue; a plain-http
+   * registry URL then fails synth, as nothing would open a port to it
+   * @see docs/deploy.md "Schema registries"
+   */
+  readonly schemaRegistryPeers?: readonly ec2.IPeer[];
 }
 
 export interface StarRocksKafkaSinkProps {
@@ -98,6 +120,48 @@ export interface StarRocksKafkaSinkProps {
    * @default 'lambda_sink'
    */
   readonly starrocksUsername?: string;
+  /**
+   * The secret holding the schema registry's credentials, `{"username","password"}` (a Confluent
+   * Cloud API key and secret) or `{"token"}` (with `bearer.auth.credentials.source=STATIC_TOKEN`).
+   * The function may read it, and it is set as `*.converter.schema.registry.secret.arn` of each
+   * Confluent converter (value, and key when the key converter is one). `sinkConfig` may name the
+   * secret instead (imported and granted alone). Inline credentials
+   * (`*.converter.basic.auth.user.info`, `*.converter.bearer.auth.token`, user info in
+   * `*.converter.schema.registry.url`) are refused: they would be stored in the template.
+   *
+   * @default - the secret `*.converter.schema.registry.secret.arn` names, if any; else the registry
+   * is called without credentials
+   * @see docs/deploy.md "Schema registries"
+   */
+  readonly schemaRegistrySecret?: secretsmanager.ISecret;
+  /**
+   * The AWS Glue Schema Registry the Glue converters read: `glue:GetSchemaVersion` (the function's
+   * only Glue permission, granted when either converter is a Glue converter) is scoped to
+   * `registry/<name>` and `schema/<name>/*` in the converter's region (`*.converter.region`, else
+   * the stack's).
+   *
+   * @default - every registry of the account in that region (`registry/*`, `schema/*`)
+   */
+  readonly glueSchemaRegistryName?: string;
+  /**
+   * A schema registry for the event-source mappings themselves (`ConfluentSchemaRegistry` or
+   * `GlueSchemaRegistry` of aws-lambda-event-sources), set as `schemaRegistryConfig` on every
+   * mapping; Lambda offers it in provisioned mode only, so synth fails without `provisionedMode`.
+   * Its event record format decides what the function receives:
+   * - `EventRecordFormat.JSON`: the value as JSON text; the sink loads it as schemaless JSON (with
+   *   the registry converter, or JsonConverter with `schemas.enable=false`), logical types as the
+   *   mapping renders them.
+   * - `EventRecordFormat.SOURCE`: the value without its framing; the sink decodes it with the
+   *   schema `valueSchemaMetadata` names, from its own converter's registry (which must be the
+   *   same). Protobuf is refused: the mapping drops the message indexes.
+   *
+   * Leaving it out is the recommended setup: the sink reads the registry framing itself, with its
+   * own logical-type rules, and needs no provisioned mode.
+   *
+   * @default - none: the mappings deliver the records' bytes as produced
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html
+   */
+  readonly eventSourceSchemaRegistry?: lambda.ISchemaRegistry;
   /** Kafka clusters and topics; one event-source mapping per topic, all invoking the function. */
   readonly sources: readonly KafkaSource[];
   /**
@@ -220,6 +284,7 @@ export class StarRocksKafkaSink extends Construct {
         'sinkConfig must not contain starrocks.password: it would be stored in the CloudFormation template. Put {"username","password"} in a Secrets Manager secret and set starrocks.secret.arn (or leave it out to have the stack create the secret)',
       );
     }
+    refuseInlineRegistryCredentials(props.sinkConfig);
     const timeout = props.timeout ?? Duration.minutes(5);
     if (timeout.toSeconds() > KAFKA_MAX_FUNCTION_TIMEOUT.toSeconds()) {
       throw new Error(
@@ -235,8 +300,12 @@ export class StarRocksKafkaSink extends Construct {
     const deadLetters = this.resolveDeadLetters(props);
     this.deadLetterBucket = deadLetters?.bucket;
     this.deadLetterQueue = deadLetters?.queue;
+    const registrySecrets = resolveRegistrySecrets(props.sinkConfig, props.schemaRegistrySecret, (id, arn) =>
+      importSecret(this, id, arn),
+    );
     const sinkConfig = {
       ...props.sinkConfig,
+      ...registrySecrets.config,
       ...deadLetters?.config,
       ...this.redirectHostsConfig(props),
       'starrocks.secret.arn': this.starrocksSecret.secretArn,
@@ -244,6 +313,7 @@ export class StarRocksKafkaSink extends Construct {
     const parsed = validateSinkConfig({ ...sinkConfig, ...deadLetters?.checkedConfig });
     checkTopicsAccepted(parsed, props.sources);
     const provisioned = provisionedModeFor(props.provisionedMode, parsed.partialBatchResponse);
+    checkEventSourceRegistryMode(props.eventSourceSchemaRegistry, provisioned !== undefined);
 
     const codePath = props.codePath ?? DEFAULT_CODE_PATH;
     if (!existsSync(path.join(codePath, 'index.mjs'))) {
@@ -262,6 +332,7 @@ export class StarRocksKafkaSink extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     logGroup.grantWrite(this.role);
+    grantGlueSchemaVersions(this.role, parsed, props.glueSchemaRegistryName);
 
     this.securityGroup = props.network ? this.createSecurityGroup(props.network, parsed) : undefined;
     const network = props.network;
@@ -293,6 +364,7 @@ export class StarRocksKafkaSink extends Construct {
       },
     });
     this.starrocksSecret.grantRead(this.function);
+    for (const secret of registrySecrets.secrets) secret.grantRead(this.function);
     deadLetters?.grant(this.function);
 
     const needsEnis =
@@ -313,7 +385,9 @@ export class StarRocksKafkaSink extends Construct {
       consumerGroupId: (topic) => consumerGroupId(prefix, topic),
       ...(provisioned ? { provisioned } : {}),
       ...(destination ? { onFailure: destination } : {}),
+      ...(props.eventSourceSchemaRegistry ? { schemaRegistry: props.eventSourceSchemaRegistry } : {}),
     });
+    checkEventRecordFormats(this.function, parsed);
 
     this.tables = tablesOf(parsed, props.sources);
     this.operations = new SinkOperations(this, 'Operations', {
@@ -403,21 +477,25 @@ export class StarRocksKafkaSink extends Construct {
     return { [REDIRECT_HOSTS_KEY]: cidrs.join(',') };
   }
 
-  /** Egress only to StarRocks' FE and BE HTTP ports, and 443 for Secrets Manager. */
+  /**
+   * Egress only to StarRocks' FE and BE HTTP ports, 443 for Secrets Manager, and the schema
+   * registry of a registry converter.
+   */
   private createSecurityGroup(network: SinkNetworkProps, config: SinkConfig): ec2.SecurityGroup {
     const sg = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: network.vpc,
       allowAllOutbound: false,
-      description: 'StarRocks sink function: Stream Load to FEs and BEs, Secrets Manager over 443',
+      description:
+        'StarRocks sink function: Stream Load to FEs and BEs, Secrets Manager over 443, its schema registry',
     });
     const peers = network.starrocksPeers ?? [ec2.Peer.ipv4(vpcCidr(network.vpc))];
     const fePorts = network.feHttpPorts ?? config.feUrls.map(portOf);
     const ports = new Set([...fePorts, network.beHttpPort ?? 8040]);
+    const rules: EgressRule[] = [];
     for (const peer of peers) {
-      for (const port of ports) {
-        sg.addEgressRule(peer, ec2.Port.tcp(port), `StarRocks HTTP ${port} (Stream Load)`);
-      }
+      for (const port of ports) rules.push({ peer, port, purpose: `StarRocks HTTP ${port} (Stream Load)` });
     }
+    rules.push(...registryEgress(config, network.schemaRegistryPeers));
     if (network.secretsManagerEndpoint) {
       // An endpoint only answers; its group needs no egress at all.
       const endpointSg = new ec2.SecurityGroup(this, 'SecretsManagerEndpointSecurityGroup', {
@@ -435,12 +513,13 @@ export class StarRocksKafkaSink extends Construct {
       // One call opens both sides: the function's egress and the endpoint's ingress on 443.
       sg.connections.allowTo(endpointSg, ec2.Port.tcp(443), 'Secrets Manager endpoint');
     } else {
-      sg.addEgressRule(
-        ec2.Peer.anyIpv4(),
-        ec2.Port.tcp(443),
-        'Secrets Manager (public endpoint through NAT)',
-      );
+      rules.push({
+        peer: ec2.Peer.anyIpv4(),
+        port: 443,
+        purpose: 'Secrets Manager (public endpoint through NAT)',
+      });
     }
+    addEgressRules(sg, rules);
     return sg;
   }
 
@@ -483,18 +562,20 @@ class InlineOnlyRole extends iam.Role {
 
 /** The function's own parser, so synth fails with the same message the function would give. */
 function validateSinkConfig(config: Record<string, string>): SinkConfig {
-  const arn = config['starrocks.secret.arn'];
   const redirectHosts = config[REDIRECT_HOSTS_KEY];
-  // A secret created by this stack has no ARN before deployment; any well-formed ARN stands in.
+  // A secret created by this stack (StarRocks' or the registry's) has no ARN before deployment; any
+  // well-formed ARN stands in.
   // So does a CIDR for the CIDR of a VPC the stack creates.
   const checked = {
     ...config,
-    ...(arn !== undefined && Token.isUnresolved(arn)
-      ? {
-          'starrocks.secret.arn':
-            'arn:aws:secretsmanager:us-east-1:123456789012:secret:created-by-stack-AbCdEf',
-        }
-      : {}),
+    ...Object.fromEntries(
+      Object.entries(config)
+        .filter(([key, value]) => key.endsWith('secret.arn') && Token.isUnresolved(value))
+        .map(([key]) => [
+          key,
+          'arn:aws:secretsmanager:us-east-1:123456789012:secret:created-by-stack-AbCdEf',
+        ]),
+    ),
     ...(redirectHosts !== undefined && Token.isUnresolved(redirectHosts)
       ? {
           [REDIRECT_HOSTS_KEY]: redirectHosts
@@ -546,12 +627,6 @@ function tablesOf(config: SinkConfig, sources: readonly KafkaSource[]): string[]
     if ('table' in route) tables.add(route.table);
   }
   return [...tables].sort();
-}
-
-function portOf(origin: string): number {
-  const url = new URL(origin);
-  if (url.port !== '') return Number(url.port);
-  return url.protocol === 'https:' ? 443 : 80;
 }
 
 function vpcCidr(vpc: ec2.IVpc): string {

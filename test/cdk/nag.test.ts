@@ -1,4 +1,6 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ConfluentSchemaRegistry } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -7,6 +9,9 @@ import type { StarRocksKafkaSinkProps } from '../../cdk/starrocks-kafka-sink.ts'
 import { buildSink, CONFLUENT_BOOTSTRAP, importedVpc, kafkaSecret, SINK_CONFIG } from './sink-fixture.ts';
 
 const { 'starrocks.secret.arn': _arn, ...CONFIG_WITHOUT_SECRET } = SINK_CONFIG;
+const { 'value.converter.schemas.enable': _schemas, ...CONFIG_WITHOUT_SCHEMAS } = SINK_CONFIG;
+const GLUE_AVRO = 'com.amazonaws.services.schemaregistry.kafkaconnect.AWSKafkaAvroConverter';
+const REGISTRY_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-api-key-StUvWx';
 
 function nagApp(): App {
   const app = new App();
@@ -55,6 +60,43 @@ const VARIANTS: Array<[string, (stack: Stack) => Partial<StarRocksKafkaSinkProps
       failureDestination: { type: 's3' },
     }),
   ],
+  [
+    'Glue Avro converter on every registry of the account, in a VPC',
+    (stack) => ({
+      sinkConfig: { ...CONFIG_WITHOUT_SCHEMAS, 'value.converter': GLUE_AVRO },
+      network: { vpc: importedVpc(stack), secretsManagerEndpoint: true },
+    }),
+  ],
+  [
+    'Glue Avro converter scoped to one registry',
+    () => ({
+      sinkConfig: { ...CONFIG_WITHOUT_SCHEMAS, 'value.converter': GLUE_AVRO },
+      glueSchemaRegistryName: 'orders',
+    }),
+  ],
+  [
+    'Confluent Avro converter with a registry secret and an ESM registry',
+    (stack) => {
+      const secret = kafkaSecret(stack, REGISTRY_SECRET_ARN);
+      return {
+        sinkConfig: {
+          ...CONFIG_WITHOUT_SCHEMAS,
+          'value.converter': 'io.confluent.connect.avro.AvroConverter',
+          'value.converter.schema.registry.url': 'https://psrc-abc12.us-east-1.aws.confluent.cloud',
+        },
+        schemaRegistrySecret: secret,
+        eventSourceSchemaRegistry: new ConfluentSchemaRegistry({
+          schemaRegistryUri: 'https://psrc-abc12.us-east-1.aws.confluent.cloud',
+          authenticationType: lambda.KafkaSchemaRegistryAccessConfigType.BASIC_AUTH,
+          secret,
+          eventRecordFormat: lambda.EventRecordFormat.JSON,
+          schemaValidationConfigs: [{ attribute: lambda.KafkaSchemaValidationAttribute.VALUE }],
+        }),
+        provisionedMode: { minimumPollers: 1 },
+        network: { vpc: importedVpc(stack) },
+      };
+    },
+  ],
 ];
 
 describe('cdk-nag AwsSolutions', () => {
@@ -93,8 +135,15 @@ describe('cdk-nag AwsSolutions', () => {
         ),
       ],
     ],
+    [
+      4,
+      [
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:schema/orders/*]',
+        'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      ],
+    ],
   ] as const)(
-    'acknowledges wildcards only for network interfaces and failure bucket objects (variant %i)',
+    'acknowledges wildcards only for network interfaces, failure bucket objects and Glue schemas (variant %i)',
     (index, expected) => {
       const { sink } = buildSink(VARIANTS[index]?.[1]);
       const ids = acknowledgments(sink).map((a) => a.id);
