@@ -261,6 +261,11 @@ const ROW_5: Row = {
   c_tstz: cell(quote('infinity'), 'infinity', '9999-12-31 23:59:59.999999'),
 };
 
+/** Row 6, inserted after `ALTER TABLE pg_types ADD COLUMN c_added`: a new schema for every connector. */
+const ROW_6: Row = { ...ROW_2, id: cell('6', '6', 6) };
+/** The column added mid-stream; the stand-in tables have it from the start (StarRocks would be altered first). */
+const ADDED_COLUMN = 'c_added';
+
 function insertSql(row: Row): string {
   return `INSERT INTO pg_types (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => row[c].sql).join(', ')})`;
 }
@@ -369,9 +374,10 @@ beforeAll(async () => {
     await psql(insertSql(ROW_1), DATABASE);
     await psql(insertSql(ROW_2), DATABASE);
     starrocks = await startStandIn({ users: { root: '', user1: PASSWORD } });
-    const columns = SCHEMA.map(([name, , type]) => `${name} ${type}${name === 'id' ? '' : ' NULL'}`).join(
-      ', ',
-    );
+    const columns = [
+      ...SCHEMA.map(([name, , type]) => `${name} ${type}${name === 'id' ? '' : ' NULL'}`),
+      `${ADDED_COLUMN} INT NULL`,
+    ].join(', ');
     starrocks.execute(
       `CREATE DATABASE example_db; USE example_db;
        ${TABLES.map((t) => `CREATE TABLE ${t} (${columns}) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;`).join('\n')}`,
@@ -642,9 +648,31 @@ describe('scenario 3: every PostgreSQL type in one table, compared value by valu
     await expectRows('INSERT id=4', [ROW_1_AFTER_FULL, ROW_3_UPDATED, ROW_4], [2]);
   });
 
-  // Last: a batch the sink refuses blocks the pipeline for every later step.
+  // Last two: a batch the sink refuses blocks the pipeline for every later step.
   it("loads infinite timestamps as DATETIME's maximum", async () => {
     await psql(insertSql(ROW_5), DATABASE);
     await expectRows('INSERT id=5', [ROW_1_AFTER_FULL, ROW_3_UPDATED, ROW_5], [2]);
+  });
+
+  it('loads a row written under a new schema after a column is added, the Avro topic then holding two schema ids', async () => {
+    await psql(`ALTER TABLE pg_types ADD COLUMN ${ADDED_COLUMN} integer`, DATABASE);
+    await psql(`INSERT INTO pg_types (id, ${ADDED_COLUMN}) VALUES (6, 42)`, DATABASE);
+    await expectRows('ADD COLUMN and INSERT id=6', [ROW_1_AFTER_FULL, ROW_3_UPDATED, ROW_5, ROW_6], [2]);
+    for (const table of TABLES) {
+      const stored = starrocks?.rows('example_db', table).find((r) => r.id === 6);
+      expect(stored?.[ADDED_COLUMN], `${table} ${ADDED_COLUMN}`).toBe(42);
+    }
+
+    const bootstrap = kafka?.bootstrap as string;
+    const end = (await endOffsets(bootstrap, [AVRO_TOPIC])).get(`${AVRO_TOPIC}-0`) ?? 0n;
+    const records = await readTopic(bootstrap, AVRO_TOPIC, Number(end));
+    const [first, last] = [records[0], records.at(-1)].map((r) => confluentSchemaId(r?.value));
+    expect(first, 'the schema id of the snapshot').toBeTypeOf('number');
+    expect(last, 'the schema id of the INSERT after ADD COLUMN').toBeTypeOf('number');
+    expect(last).not.toBe(first);
+    expect(await registry?.schemaById(first as number), `GET schemas/ids/${first}`).not.toContain(
+      ADDED_COLUMN,
+    );
+    expect(await registry?.schemaById(last as number), `GET schemas/ids/${last}`).toContain(ADDED_COLUMN);
   });
 });
