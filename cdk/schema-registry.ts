@@ -182,17 +182,20 @@ function acknowledgeGlueWildcards(
     const resources = registryName === undefined ? ['registry/*', 'schema/*'] : [`schema/${registryName}/*`];
     for (const resource of resources) {
       Validations.of(role).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(stack, region, resource)}]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(region, stack.account, resource)}]`,
         reason,
       });
     }
   }
 }
 
-/** An ARN of this stack's account as cdk-nag prints it in a finding id (`<AWS::Region>`, …). */
-function nagArn(stack: Stack, region: string, resource: string): string {
+/**
+ * A Glue ARN as cdk-nag prints it in a finding id: a region or account that is a token shows as
+ * `<AWS::Region>` / `<AWS::AccountId>`.
+ */
+function nagArn(region: string, account: string, resource: string): string {
   const part = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
-  return `arn:<AWS::Partition>:glue:${part(region, 'AWS::Region')}:${part(stack.account, 'AWS::AccountId')}:${resource}`;
+  return `arn:<AWS::Partition>:glue:${part(region, 'AWS::Region')}:${part(account, 'AWS::AccountId')}:${resource}`;
 }
 
 /** An egress rule of the function's security group: where to, which TCP port, and why. */
@@ -286,6 +289,29 @@ export function checkEventRecordFormats(fn: lambda.Function, config: SinkConfig)
   for (const registry of mappingRegistries(fn)) {
     const problem = recordFormatProblem(registry, config.valueConverter);
     if (problem !== undefined) throw new Error(`eventSourceSchemaRegistry: ${problem}`);
+  }
+}
+
+/**
+ * aws-cdk-lib's `GlueSchemaRegistry` grants the role `glue:GetRegistry` and `glue:GetSchemaVersion`
+ * on the registry and `schema/<name>/*` (the mappings read schemas with the execution role);
+ * cdk-nag flags that wildcard, acknowledged here with the reason.
+ */
+export function acknowledgeMappingGlueGrants(role: iam.Role, fn: lambda.Function): void {
+  for (const { schemaRegistryUri: uri } of mappingRegistries(fn)) {
+    if (uri === undefined || Token.isUnresolved(uri) || !uri.startsWith('arn:')) continue;
+    const name = /:registry\/(.+)$/.exec(uri)?.[1];
+    if (name === undefined) continue;
+    // The grant's resource is an Fn::Sub, which cdk-nag names by its JSON arguments.
+    const resource = JSON.stringify([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub's own syntax
+      'arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:schema/${registryName}/*',
+      { registryName: name },
+    ]);
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
+      reason: `The event-source mappings validate records against Glue registry ${name} with the execution role (aws-cdk-lib's GlueSchemaRegistry grant): schema versions are named by the UUID each record carries, so every schema of that registry; the actions are read-only.`,
+    });
   }
 }
 

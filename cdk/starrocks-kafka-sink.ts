@@ -28,6 +28,7 @@ import {
   type ProvisionedModeProps,
 } from './kafka-sources.ts';
 import {
+  acknowledgeMappingGlueGrants,
   addEgressRules,
   checkEventRecordFormats,
   checkEventSourceRegistryMode,
@@ -388,6 +389,7 @@ export class StarRocksKafkaSink extends Construct {
       ...(props.eventSourceSchemaRegistry ? { schemaRegistry: props.eventSourceSchemaRegistry } : {}),
     });
     checkEventRecordFormats(this.function, parsed);
+    acknowledgeMappingGlueGrants(this.role, this.function);
 
     this.tables = tablesOf(parsed, props.sources);
     this.operations = new SinkOperations(this, 'Operations', {

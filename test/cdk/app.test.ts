@@ -42,9 +42,21 @@ beforeAll(() => {
 
 describe('cdk/app.ts', () => {
   it.each([
-    ['config/sink.example.json', 'StarRocksLambdaSink', 'aws:kafka'],
-    ['config/sink.confluent.example.json', 'StarRocksLambdaSinkConfluent', 'self-managed'],
-  ])('synthesizes %s offline with cdk-nag clean', (file, stackName, kind) => {
+    ['config/sink.example.json', 'StarRocksLambdaSink', 'aws:kafka', 'sink.properties.strip_outer_array'],
+    [
+      'config/sink.confluent.example.json',
+      'StarRocksLambdaSinkConfluent',
+      'self-managed',
+      'transforms.unwrap.delete.handling.mode',
+    ],
+    ['config/sink.glue.example.json', 'StarRocksLambdaSinkGlue', 'aws:kafka', 'glue:GetSchemaVersion'],
+    [
+      'config/sink.confluent-avro.example.json',
+      'StarRocksLambdaSinkConfluentAvro',
+      'self-managed',
+      'value.converter.schema.registry.secret.arn\\":\\"arn:aws:secretsmanager:us-east-1:123456789012:secret:confluent-registry-key-GhIjKl',
+    ],
+  ])('synthesizes %s offline with cdk-nag clean', (file, stackName, kind, particular) => {
     const result = cdkSynth(file);
 
     expect(result.stderr + result.stdout).not.toMatch(/AwsSolutions-|Validation failed/);
@@ -66,6 +78,7 @@ describe('cdk/app.ts', () => {
       else expect(m.Properties.SelfManagedEventSource).toBeDefined();
     }
     expect(JSON.stringify(template)).not.toMatch(/starrocks\.password|"SecretString"/);
+    expect(JSON.stringify(template)).toContain(particular);
   });
 
   it('fails synth with the function parser message on a bad sinkConfig', () => {
@@ -105,7 +118,7 @@ describe('deployment file', () => {
         'sink.json has 4 problems:',
         '  - network.availabilityZones: is required',
         '  - network.privateSubnetIds: is required',
-        '  - eventSource.batchsize: is not a known key; valid keys: batchSize, maxBatchingWindowSeconds, startingPosition, startingPositionTimestamp, consumerGroupPrefix, provisioned',
+        '  - eventSource.batchsize: is not a known key; valid keys: batchSize, maxBatchingWindowSeconds, startingPosition, startingPositionTimestamp, consumerGroupPrefix, provisioned, schemaRegistry',
         '  - msk.auth: "scram" is not valid; valid values: iam, sasl-scram-512, mtls, unauthenticated',
       ].join('\n'),
     );

@@ -1,6 +1,6 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ConfluentSchemaRegistry } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { ConfluentSchemaRegistry, GlueSchemaRegistry } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -65,6 +65,18 @@ const VARIANTS: Array<[string, (stack: Stack) => Partial<StarRocksKafkaSinkProps
     (stack) => ({
       sinkConfig: { ...CONFIG_WITHOUT_SCHEMAS, 'value.converter': GLUE_AVRO },
       network: { vpc: importedVpc(stack), secretsManagerEndpoint: true },
+    }),
+  ],
+  [
+    "Glue Avro converter and the mappings' Glue registry (SOURCE), provisioned mode",
+    () => ({
+      sinkConfig: { ...CONFIG_WITHOUT_SCHEMAS, 'value.converter': GLUE_AVRO },
+      eventSourceSchemaRegistry: new GlueSchemaRegistry({
+        schemaRegistryArn: 'arn:aws:glue:us-east-1:123456789012:registry/orders',
+        eventRecordFormat: lambda.EventRecordFormat.SOURCE,
+        schemaValidationConfigs: [{ attribute: lambda.KafkaSchemaValidationAttribute.VALUE }],
+      }),
+      provisionedMode: { minimumPollers: 1 },
     }),
   ],
   [
@@ -136,7 +148,7 @@ describe('cdk-nag AwsSolutions', () => {
       ],
     ],
     [
-      4,
+      5,
       [
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:schema/orders/*]',
         'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
