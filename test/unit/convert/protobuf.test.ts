@@ -746,6 +746,47 @@ message Customer { string name = 1; common.v1.Address address = 2; google.protob
   });
 });
 
+describe('compileProtobufReader: schema text as registries return it', () => {
+  it('reads a schema with options, reserved fields, extensions, a service and comments', () => {
+    const text = `// Proto schema formatted by Wire, do not edit.
+syntax = "proto2";
+package billing.v3;
+
+option java_package = "com.example.billing";
+option java_multiple_files = true;
+
+/* An invoice. */
+message Invoice {
+  reserved 4, 9 to 11;
+  reserved "legacy";
+  extensions 100 to 199;
+
+  required string id = 1 [json_name = "invoiceId"];
+  optional int64 cents = 2 [deprecated = true];
+  repeated Line lines = 3;
+
+  message Line {
+    optional string sku = 1;
+    optional Kind kind = 2 [default = SERVICE];
+
+    enum Kind {
+      GOODS = 1;
+      SERVICE = 2;
+    }
+  }
+}
+
+service Billing {
+  rpc Get(Invoice) returns (Invoice);
+}`;
+    const body = encode(encodingRoot([text]), 'billing.v3.Invoice', { id: 'i-1', lines: [{ sku: 'x' }] });
+    expect(readConfluent(text, body)).toEqual({
+      json: '{"id":"i-1","cents":null,"lines":[{"sku":"x","kind":null}]}',
+      schemaName: 'billing.v3.Invoice',
+    });
+  });
+});
+
 describe('compileProtobufReader: values that do not match', () => {
   const root = encodingRoot([NESTED]);
   const body = encode(root, 'acme.v2.First', { a: 'x' });
