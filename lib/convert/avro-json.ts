@@ -9,7 +9,7 @@ import {
   type RecordNode,
   type UnionNode,
 } from './avro-plan.ts';
-import { parseJsonExact } from './exact-json.ts';
+import { isRawJson, parseJsonExact } from './exact-json.ts';
 import { formatUnscaled } from './logical-types.ts';
 
 /**
@@ -45,8 +45,12 @@ interface SlicingBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
 }
 
-/** The JSON text being written: UTF-8 bytes, and whether all of them are ASCII so far. */
-class Output {
+/**
+ * JSON text being written as UTF-8 bytes (and whether all of them are ASCII so far): a row's
+ * scratch, or a whole load body that rows are appended to (`appendJson`), which spares each row a
+ * string of its own, the join of the rows and the body's encoding.
+ */
+export class JsonOutput {
   buf: SlicingBuffer = Buffer.allocUnsafe(64 * 1024) as SlicingBuffer;
   len = 0;
   ascii = true;
@@ -90,16 +94,21 @@ class Output {
     this.buf[this.len++] = b;
   }
 
+  /** The bytes written (a view of the buffer: valid until the next write). */
+  written(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
   /** The text written since `start`, as a string. */
   slice(start: number): string {
     return this.ascii ? this.buf.latin1Slice(start, this.len) : this.buf.utf8Slice(start, this.len);
   }
 }
 
-type Writer = (c: Cursor, o: Output) => void;
+type Writer = (c: Cursor, o: JsonOutput) => void;
 
 /** One scratch output for every reader: reading is synchronous and writers call no outside code. */
-const output = new Output();
+const output = new JsonOutput();
 /** A scratch buffer grown past this by a huge row is let go after it. */
 const KEEP_OUTPUT_BYTES = 1024 * 1024;
 
@@ -119,16 +128,34 @@ const FALSE_BYTES = Buffer.from('false');
  * at the cursor and leaves the cursor after it. Throws {@link AvroTruncatedError},
  * {@link AvroInvalidError} or an {@link AvroPathError} (a logical type that cannot render).
  */
-export function compileJsonWriter(node: AvroNode): (cursor: Cursor) => string {
+export function compileJsonWriter(node: AvroNode): JsonWriter {
   const write = writerOf(node, new Map());
-  return (cursor) => {
-    output.len = 0;
-    output.ascii = true;
-    write(cursor, output);
-    const text = output.slice(0);
-    if (output.buf.length > KEEP_OUTPUT_BYTES) output.buf = Buffer.allocUnsafe(64 * 1024) as SlicingBuffer;
-    return text;
+  return {
+    text(cursor) {
+      output.len = 0;
+      output.ascii = true;
+      write(cursor, output);
+      const text = output.slice(0);
+      if (output.buf.length > KEEP_OUTPUT_BYTES) output.buf = Buffer.allocUnsafe(64 * 1024) as SlicingBuffer;
+      return text;
+    },
+    append(cursor, out) {
+      const start = out.len;
+      try {
+        write(cursor, out);
+      } catch (error) {
+        // A row that fails leaves nothing of itself in the body.
+        out.len = start;
+        throw error;
+      }
+    },
   };
+}
+
+/** A schema's JSON writer: the value at the cursor as a string, or appended to a JSON output. */
+export interface JsonWriter {
+  text(cursor: Cursor): string;
+  append(cursor: Cursor, out: JsonOutput): void;
 }
 
 function writerOf(node: AvroNode, records: Map<RecordNode, Writer>): Writer {
@@ -289,7 +316,7 @@ function arrayWriter(node: ArrayNode, records: Map<RecordNode, Writer>): Writer 
   const writeValue = writerOf(entries.value, records);
   if (entries.stringKeys) {
     // A string-keyed map: an object, keyed by the key's text (String(null) for a null key).
-    const readKey = (c: Cursor, o: Output) => {
+    const readKey = (c: Cursor, o: JsonOutput) => {
       const start = o.len;
       writeKey(c, o);
       const key = String(parseJsonExact(o.slice(start)));
@@ -338,7 +365,7 @@ function mapWriter(writeValue: Writer, values: AvroNode): Writer {
  */
 function blockEntries(
   zeroWidth: boolean,
-  readKey: (c: Cursor, o: Output) => string,
+  readKey: (c: Cursor, o: JsonOutput) => string,
   writeValue: Writer,
 ): Writer {
   return (c, o) => {
@@ -373,7 +400,12 @@ function blockEntries(
 }
 
 /** Rewrites the entries just written from `start` in JavaScript object order. */
-function rewriteOrdered(o: Output, start: number, keys: readonly string[], values: readonly number[]): void {
+function rewriteOrdered(
+  o: JsonOutput,
+  start: number,
+  keys: readonly string[],
+  values: readonly number[],
+): void {
   const entries = new Map<string, string>();
   for (let i = 0; i < keys.length; i++) {
     entries.set(
@@ -407,7 +439,47 @@ function logicalWriter(node: LogicalNode, records: Map<RecordNode, Writer>): Wri
     return (c, o) => o.ascii1(decimalText(c, size ?? readLength(c), scale, node.name));
   }
   const read = valueReaderOf(base, records);
-  return (c, o) => o.text(JSON.stringify(logicalValue(node, read(c))));
+  if (base.kind !== 'int') return (c, o) => writeRendered(o, logicalValue(node, read(c)));
+  // An int's rendering (a date, a time of day) is kept: a batch repeats its days.
+  const rendered = new Map<number, unknown>();
+  return (c, o) => {
+    const value = readInt(c);
+    let text = rendered.get(value);
+    if (text === undefined) {
+      text = logicalValue(node, value);
+      if (rendered.size >= MAX_KEPT_RENDERINGS) rendered.clear();
+      rendered.set(value, text);
+    }
+    writeRendered(o, text);
+  };
+}
+
+const MAX_KEPT_RENDERINGS = 4096;
+
+/** A logical type's rendering: text (dates, times, JSON documents), exact digits, or a number. */
+function writeRendered(o: JsonOutput, value: unknown): void {
+  if (typeof value === 'string') writeText(o, value);
+  else if (isRawJson(value)) o.ascii1(value.rawJSON);
+  else o.text(JSON.stringify(value));
+}
+
+/** A JS string as a JSON string: copied when it is ASCII needing no escape, else JSON.stringify. */
+function writeText(o: JsonOutput, text: string): void {
+  const length = text.length;
+  o.reserve(length + 2);
+  const buf = o.buf;
+  let len = o.len;
+  buf[len++] = QUOTE;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code >= 0x80 || code === QUOTE || code === BACKSLASH) {
+      o.text(JSON.stringify(text));
+      return;
+    }
+    buf[len++] = code;
+  }
+  buf[len++] = QUOTE;
+  o.len = len;
 }
 
 /** A decimal's two's-complement unscaled bytes, as exact JSON digits. */
@@ -443,7 +515,7 @@ function valueReaderOf(node: AvroNode, records: Map<RecordNode, Writer>): (c: Cu
     default: {
       // Rare bases (a record, such as Debezium's VariableScaleDecimal): written as JSON, then parsed.
       const write = writerOf(node, records);
-      const scratch = new Output();
+      const scratch = new JsonOutput();
       return (c) => {
         scratch.len = 0;
         scratch.ascii = true;
@@ -474,12 +546,12 @@ function takesNoBytes(node: AvroNode, seen = new Set<AvroNode>()): boolean {
 
 // --- Writing JSON values ---
 
-function writeLong(c: Cursor, o: Output): void {
+function writeLong(c: Cursor, o: JsonOutput): void {
   // A template literal beats a digit loop: V8 caches small integers' strings.
   o.ascii1(`${readLong(c)}`);
 }
 
-function writeDouble(c: Cursor, o: Output): void {
+function writeDouble(c: Cursor, o: JsonOutput): void {
   const pos = c.pos;
   if (pos + 8 > c.buf.length) throw new AvroTruncatedError();
   c.pos = pos + 8;
@@ -488,7 +560,7 @@ function writeDouble(c: Cursor, o: Output): void {
   else o.ascii1(Number.isNaN(value) ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"');
 }
 
-function writeNumberOrText(o: Output, value: number | string): void {
+function writeNumberOrText(o: JsonOutput, value: number | string): void {
   o.ascii1(typeof value === 'number' ? `${value}` : JSON.stringify(value));
 }
 
@@ -503,7 +575,7 @@ const ESCAPES: readonly (string | undefined)[] = Array.from({ length: 0x80 }, (_
  * control characters, `"` and `\\`. Bytes that are not valid UTF-8 become U+FFFD when the row is
  * decoded, as they do when the string alone is (the quotes around it end any broken sequence).
  */
-function writeString(c: Cursor, o: Output): void {
+function writeString(c: Cursor, o: JsonOutput): void {
   const length = readLength(c);
   const start = c.pos;
   const end = start + length;
@@ -533,7 +605,7 @@ function writeString(c: Cursor, o: Output): void {
   if (!ascii) o.ascii = false;
 }
 
-function writeBase64(c: Cursor, o: Output, length: number): void {
+function writeBase64(c: Cursor, o: JsonOutput, length: number): void {
   o.byte(QUOTE);
   o.ascii1(readBase64(c, length));
   o.byte(QUOTE);
@@ -584,22 +656,13 @@ function readLong(c: Cursor): number | bigint {
     if (b === undefined) throw new AvroTruncatedError();
     n += (b & 0x7f) * scale;
     scale *= 128;
-  } while (b & 0x80 && pos - start < 7);
-  if (!(b & 0x80)) {
-    // At most 49 bits: exact in a double.
-    c.pos = pos;
-    return n % 2 === 1 ? -(n + 1) / 2 : n / 2;
-  }
-  let big = BigInt(n);
-  let shift = 49n;
-  do {
-    b = buf[pos++];
-    if (b === undefined) throw new AvroTruncatedError();
-    if (pos - start > 10) throw new AvroInvalidError('a long is longer than 64 bits');
-    big |= BigInt(b & 0x7f) << shift;
-    shift += 7n;
-  } while (b & 0x80);
+  } while (b & 0x80 && pos - start < 10);
+  if (b & 0x80) throw new AvroInvalidError('a long is longer than 64 bits');
   c.pos = pos;
+  // Every partial sum is exact below 2^53; a larger sum may have rounded, so it is read again exactly.
+  if (n < 9_007_199_254_740_992) return n % 2 === 1 ? -(n + 1) / 2 : n / 2;
+  let big = 0n;
+  for (let i = pos - 1; i >= start; i--) big = (big << 7n) | BigInt((buf[i] as number) & 0x7f);
   const unsigned = BigInt.asUintN(64, big);
   const value = (unsigned >> 1n) ^ -(unsigned & 1n);
   return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;

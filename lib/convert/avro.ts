@@ -2,7 +2,13 @@ import avro from 'avsc';
 import type { KafkaRecord } from '../decode/event.ts';
 import type { RegistrySchema } from '../decode/schema-registry/registry-schema.ts';
 import { ErrorCode, RecordError } from '../errors.ts';
-import { AvroInvalidError, AvroTruncatedError, Cursor, compileJsonWriter } from './avro-json.ts';
+import {
+  AvroInvalidError,
+  AvroTruncatedError,
+  Cursor,
+  compileJsonWriter,
+  type JsonOutput,
+} from './avro-json.ts';
 import {
   AVRO_LOGICAL_TYPE_ATTR,
   AvroPathError,
@@ -29,6 +35,11 @@ export interface AvroValueReader extends ValueReader {
    * schema, `null` for a null value. Throws the same RecordErrors as `read`.
    */
   readJson(record: KafkaRecord, bytes: Buffer, start: number): string;
+  /**
+   * Appends the value's JSON text (UTF-8) to `out`, a load body being built: the same text as
+   * `readJson` without a string per row. On an error, `out` is left as it was.
+   */
+  appendJson(record: KafkaRecord, bytes: Buffer, start: number, out: JsonOutput): void;
 }
 
 /**
@@ -155,12 +166,25 @@ export function compileAvroReader(schema: RegistrySchema): AvroValueReader {
       const cursor = new Cursor(bytes, start);
       let text: string;
       try {
-        text = writeJson(cursor);
+        text = writeJson.text(cursor);
       } catch (error) {
         throw readError(record, label, error, bytes.length - start);
       }
       if (cursor.pos < bytes.length) throw trailing(record, label, bytes.length - cursor.pos);
       return text;
+    },
+    appendJson(record: KafkaRecord, bytes: Buffer, start: number, out: JsonOutput): void {
+      const cursor = new Cursor(bytes, start);
+      const before = out.len;
+      try {
+        writeJson.append(cursor, out);
+      } catch (error) {
+        throw readError(record, label, error, bytes.length - start);
+      }
+      if (cursor.pos < bytes.length) {
+        out.len = before;
+        throw trailing(record, label, bytes.length - cursor.pos);
+      }
     },
   };
 }

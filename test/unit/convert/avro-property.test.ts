@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileAvroReader } from '../../../lib/convert/avro.ts';
+import { JsonOutput } from '../../../lib/convert/avro-json.ts';
 import { RecordError } from '../../../lib/errors.ts';
 import { avroRecord, encoderOf, framed, registrySchema } from '../../fixtures/avro/avro-values.ts';
 
@@ -335,6 +336,18 @@ describe('the Avro JSON path against the object path', () => {
     }
   });
 
+  it('appends to a load body exactly the rows readJson writes', () => {
+    const body = new JsonOutput();
+    const rows: string[] = [];
+    for (const { seed, bytes } of values) {
+      body.byte(rows.length === 0 ? 0x5b : 0x2c);
+      reader.appendJson(avroRecord(bytes, seed), bytes, 5, body);
+      rows.push(reader.readJson(avroRecord(bytes, seed), bytes, 5));
+    }
+    body.byte(0x5d);
+    expect(body.written().toString('utf8')).toBe(`[${rows.join(',')}]`);
+  });
+
   it('covers the hard cases in the generated values', () => {
     const texts = values
       .map(({ seed, bytes }) => reader.readJson(avroRecord(bytes, seed), bytes, 5))
@@ -353,19 +366,28 @@ describe('the Avro JSON path against the object path', () => {
     }
   });
 
-  it('fails every value cut short, both ways, naming the record and the schema id', () => {
+  it('fails every value cut short, every way, naming the record and the schema id', () => {
     const outcomes = new Map<string, number>();
     for (const { seed, bytes } of values.slice(0, 25)) {
       for (let end = 5; end < bytes.length; end++) {
         const cut = bytes.subarray(0, end);
         const record = avroRecord(cut, seed);
-        for (const read of [() => reader.read(record, cut, 5), () => reader.readJson(record, cut, 5)]) {
+        const body = new JsonOutput();
+        body.byte(0x5b);
+        const appendJson = () => reader.appendJson(record, cut, 5, body);
+        for (const read of [
+          () => reader.read(record, cut, 5),
+          () => reader.readJson(record, cut, 5),
+          appendJson,
+        ]) {
           const outcome = outcomeOf(read);
           outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
         }
+        // A row that fails leaves nothing of itself in the body.
+        outcomes.set(`body ${body.written().toString()}`, 0);
       }
     }
-    expect([...outcomes.keys()]).toEqual(['RecordError naming schema id 77']);
+    expect([...outcomes.keys()]).toEqual(['RecordError naming schema id 77', 'body [']);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileAvroReader } from '../../../lib/convert/avro.ts';
+import { JsonOutput } from '../../../lib/convert/avro-json.ts';
 import { RecordError } from '../../../lib/errors.ts';
 import { avroRecord, encoderOf, framed, registrySchema } from '../../fixtures/avro/avro-values.ts';
 
@@ -490,17 +491,21 @@ describe('compileAvroReader: bytes that do not match the schema', () => {
     ['an enum index out of range', bytes(0, 2, 0), 'not a value of Avro schema id 9'],
     ['a union branch out of range', bytes(0, 0, 6, 2), 'not a value of Avro schema id 9'],
     ['a negative string length', bytes(1), 'schema id 9'],
-  ])('fails a value %s, naming the record and the schema id', (_case, body, message) => {
+  ])('fails a value %s, naming the record and the schema id', (_case, avroBytes, message) => {
     const reader = compileAvroReader(registrySchema(9, schema));
-    const value = framed(9, body);
+    const value = framed(9, avroBytes);
+    const body = new JsonOutput();
     for (const read of [
       () => reader.read(avroRecord(value), value, 5),
       () => reader.readJson(avroRecord(value), value, 5),
+      () => reader.appendJson(avroRecord(value), value, 5, body),
     ]) {
       expect(read).toThrow(RecordError);
       expect(read).toThrow(position);
       expect(read).toThrow(message);
     }
+    // A row that fails leaves nothing of itself in the body.
+    expect(body.len).toBe(0);
   });
 
   it('fails a logical value that cannot be rendered, naming its field path and logical type', () => {
