@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { ErrorCode, RecordError } from '../../errors.ts';
 import type { KafkaRecord, SchemaMetadata } from '../event.ts';
-import type { RegistryKind, SchemaFormat } from './registry-schema.ts';
+import type { RegistryKind } from './registry-schema.ts';
 
 /**
  * The registry wire formats, read from a value's first bytes:
@@ -11,7 +11,7 @@ import type { RegistryKind, SchemaFormat } from './registry-schema.ts';
  *   16 bytes (a UUID), then the body, zlib-deflated when the compression byte says so;
  * - records an event-source mapping with a schema registry delivers: `valueSchemaMetadata` names
  *   the schema, and the value is either JSON (event record format JSON) or the body with the
- *   framing removed (format SOURCE).
+ *   header removed (format SOURCE).
  */
 
 const CONFLUENT_MAGIC = 0;
@@ -94,8 +94,10 @@ function readGlue(record: KafkaRecord, bytes: Buffer): FramedValue {
 
 /**
  * A value the event-source mapping validated against its registry. JSON (the mapping's JSON
- * format) starts with `{`; a value in the SOURCE format is the body with the framing removed, and
- * the metadata names its schema: a UUID is a Glue schema version, digits a Confluent id.
+ * format) starts with `{`; a value in the SOURCE format is the body with the header (magic byte
+ * and id, or Glue's 18 bytes) removed, and the metadata names its schema: a UUID is a Glue schema
+ * version, digits a Confluent id. A Protobuf body keeps its message indexes (Powertools' captured
+ * SOURCE events start `02 02`, Confluent's [1], and `01`, Glue's 1), which the Protobuf reader reads.
  */
 function readEsmValue(record: KafkaRecord, bytes: Buffer, metadata: SchemaMetadata): FramedValue {
   if (startsLikeJsonObject(bytes)) return { kind: 'esm-json' };
@@ -112,28 +114,7 @@ function readEsmValue(record: KafkaRecord, bytes: Buffer, metadata: SchemaMetada
       `valueSchemaMetadata.schemaId "${id.slice(0, 64)}" is neither a Confluent schema id nor a Glue schema version UUID`,
     );
   }
-  if (metadata.dataFormat === 'PROTOBUF') {
-    throw new RecordError(
-      ErrorCode.DECODE_VALUE,
-      record,
-      "the event-source mapping delivered a Protobuf value in its SOURCE format, which drops the message indexes that say which message the value is; set the mapping's event record format to JSON, or remove its schema registry config and let the sink read the framing",
-    );
-  }
   return { kind: 'framed', ref: { registry, id }, bytes, start: 0 };
-}
-
-/** What the format of an ESM-delivered value says, for checking it against the converter. */
-export function metadataFormat(metadata: SchemaMetadata): SchemaFormat | undefined {
-  switch (metadata.dataFormat) {
-    case 'AVRO':
-      return 'avro';
-    case 'PROTOBUF':
-      return 'protobuf';
-    case 'JSON':
-      return 'json';
-    default:
-      return undefined;
-  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

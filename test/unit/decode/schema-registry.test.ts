@@ -94,13 +94,14 @@ describe('wire formats', () => {
     expect(readFraming(glue, 'confluent')).toMatchObject({ ref: { registry: 'glue', id: UUID }, start: 0 });
   });
 
-  it('refuses a SOURCE-format Protobuf value, whose message indexes the mapping dropped', () => {
-    const record = recordOf(Buffer.from([0x08, 0x01]), {
+  it('reads a SOURCE-format Protobuf value from its message indexes, which the mapping keeps', () => {
+    const record = recordOf(Buffer.from([0x02, 0x02, 0x08, 0x01]), {
       valueSchemaMetadata: { dataFormat: 'PROTOBUF', schemaId: '7' },
     });
-    expect(errorOf(() => readFraming(record, 'confluent')).message).toContain(
-      "set the mapping's event record format to JSON",
-    );
+    expect(readFraming(record, 'confluent')).toMatchObject({
+      ref: { registry: 'confluent', id: '7' },
+      start: 0,
+    });
   });
 });
 
