@@ -26,9 +26,10 @@ const SERIES: [keyof Row, string, string][] = [
 
 export function renderChart(rows: Row[], machine: string): string {
   const width = 1100;
-  const height = 420;
+  const height = 450;
   const left = 60;
-  const top = 40;
+  // Room above the plot for the labels of the tallest bars (written upwards).
+  const top = 70;
   const plotH = 280;
   const groupW = (width - left - 20) / rows.length;
   const barW = (groupW - 30) / SERIES.length;
@@ -60,8 +61,11 @@ export function renderChart(rows: Row[], machine: string): string {
       parts.push(
         `<rect x="${x.toFixed(1)}" y="${(top + plotH - h).toFixed(1)}" width="${(barW - 3).toFixed(1)}" height="${h.toFixed(1)}" fill="${color}"/>`,
       );
+      // Upwards, so the labels of neighbouring bars do not overlap.
+      const labelX = (x + barW / 2 + 2).toFixed(1);
+      const labelY = (top + plotH - h - 3).toFixed(1);
       parts.push(
-        `<text x="${(x + barW / 2 - 1.5).toFixed(1)}" y="${(top + plotH - h - 4).toFixed(1)}" text-anchor="middle" font-size="10">${v.toFixed(v < 10 ? 1 : 0)}</text>`,
+        `<text transform="translate(${labelX} ${labelY}) rotate(-90)" font-size="10">${v.toFixed(v < 10 ? 1 : 0)}</text>`,
       );
     });
     parts.push(
