@@ -210,7 +210,8 @@ export interface EgressRule {
  * registry URL's port to `peers`; without peers, each https URL's port to any IPv4 address (a
  * registry on the internet, through NAT), and a plain-http URL is refused (it would not be reached).
  * A Glue converter: 443 (or its `endpoint`'s port) to `peers`, else to any IPv4 address (Glue's
- * regional endpoint through NAT).
+ * regional endpoint through NAT). Peers without a registry converter are refused: they would open
+ * nothing.
  */
 export function registryEgress(config: SinkConfig, peers: readonly ec2.IPeer[] | undefined): EgressRule[] {
   const rules: EgressRule[] = [];
@@ -236,6 +237,11 @@ export function registryEgress(config: SinkConfig, peers: readonly ec2.IPeer[] |
         rules.push({ peer, port, purpose: `Schema registry ${url.hostname}:${port}` });
       }
     }
+  }
+  if (peers !== undefined && rules.length === 0) {
+    throw new Error(
+      'network.schemaRegistryPeers is given, but neither value.converter nor key.converter reads a schema registry; remove it, or set the converter',
+    );
   }
   return rules;
 }

@@ -88,6 +88,7 @@ export interface SinkNetworkProps {
    * Where the schema registry of a registry converter is (a Confluent registry's CIDR or security
    * group, or a Glue interface endpoint's): the security group opens the ports of the
    * `*.converter.schema.registry.url` URLs (443 for Glue, or its `endpoint`'s port) to these peers.
+   * Refused when neither converter reads a schema registry.
    *
    * @default - each https registry URL's port (443 in the usual setup) to any IPv4 address, for a
    * registry on the internet reached through NAT, and 443 to any IPv4 address for Glue; a plain-http

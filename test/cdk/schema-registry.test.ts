@@ -332,6 +332,16 @@ describe('egress to the registry', () => {
     expect(rules.filter((r) => r.CidrIp === '0.0.0.0/0')).toEqual([]);
   });
 
+  it('refuses schemaRegistryPeers when no converter reads a registry', () => {
+    expect(() =>
+      synthSink((stack) => ({
+        network: { vpc: importedVpc(stack), schemaRegistryPeers: [ec2.Peer.ipv4('10.0.5.0/24')] },
+      })),
+    ).toThrow(
+      'network.schemaRegistryPeers is given, but neither value.converter nor key.converter reads a schema registry',
+    );
+  });
+
   it('refuses a plain-http registry without schemaRegistryPeers', () => {
     expect(() =>
       synthSink((stack) => ({
