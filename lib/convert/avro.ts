@@ -17,6 +17,7 @@ import {
   pathOf,
   planOf,
   rowValue,
+  setMember,
 } from './avro-plan.ts';
 import type { ReadValue, ValueReader } from './value-reader.ts';
 
@@ -62,15 +63,43 @@ const EXACT_LONG = avro.types.LongType.__with({
   compare: (a: number | bigint, b: number | bigint) => (a < b ? -1 : a > b ? 1 : 0),
 });
 
+/** avsc's reader of a value's bytes (what a type's `_read` is given). */
+interface Tap {
+  buf: Buffer;
+  pos: number;
+  readLong(): number;
+  skipLong(): void;
+  readString(): string;
+}
+
+interface ReadableType {
+  _read(tap: Tap): unknown;
+}
+
 /**
- * The type avsc builds for every type carrying `connect.name` or `logicalType`: it decodes as its
- * underlying type and keeps the schema's attributes, which the plan reads.
+ * Array and map blocks whose item count is beyond any the bytes left could hold (plus this many
+ * items of no bytes, such as nulls) are not read: corrupt bytes would otherwise make avsc loop
+ * through billions of items.
+ */
+const MAX_ITEMS_WITHOUT_BYTES = 1_000_000;
+
+/**
+ * The type avsc builds for every type carrying `connect.name` or `logicalType`, and for every
+ * array and map: it decodes as its underlying type and keeps the schema's attributes, which the
+ * plan reads. Arrays and maps are read here, with their block counts bounded.
  */
 class MarkedType extends avro.types.LogicalType {
   readonly attrs: Readonly<Record<string, unknown>>;
   constructor(schema: avro.Schema, opts?: unknown) {
     super(schema, opts);
     this.attrs = schema as unknown as Record<string, unknown>;
+  }
+  _read(tap: Tap): unknown {
+    const underlying = this.underlyingType;
+    if (underlying.typeName === 'array')
+      return readArray(tap, (underlying as avro.types.ArrayType).itemsType);
+    if (underlying.typeName === 'map') return readMap(tap, (underlying as avro.types.MapType).valuesType);
+    return (underlying as unknown as ReadableType)._read(tap);
   }
   protected override _fromValue(value: unknown): unknown {
     return value;
@@ -83,15 +112,57 @@ class MarkedType extends avro.types.LogicalType {
   }
 }
 
+/** The count of the next block of an array or map (0 ends it); past the bytes left, the tap is spent. */
+function blockCount(tap: Tap): number {
+  let count = tap.readLong();
+  if (count < 0) {
+    count = -count;
+    tap.skipLong();
+  }
+  if (count > tap.buf.length - tap.pos + MAX_ITEMS_WITHOUT_BYTES) {
+    // avsc reports a tap read past its end as a truncated value.
+    tap.pos = tap.buf.length + 1;
+    return 0;
+  }
+  return count;
+}
+
+function readArray(tap: Tap, items: avro.Type): unknown[] {
+  const reader = items as unknown as ReadableType;
+  const out: unknown[] = [];
+  for (let n = blockCount(tap); n > 0; n = blockCount(tap)) {
+    for (; n > 0; n--) out.push(reader._read(tap));
+  }
+  return out;
+}
+
+function readMap(tap: Tap, values: avro.Type): Record<string, unknown> {
+  const reader = values as unknown as ReadableType;
+  const out: Record<string, unknown> = {};
+  for (let n = blockCount(tap); n > 0; n = blockCount(tap)) {
+    for (; n > 0; n--) {
+      const key = tap.readString();
+      setMember(out, key, reader._read(tap));
+    }
+  }
+  return out;
+}
+
 /**
- * avsc's type hook: marks types with `connect.name` or `logicalType` (so they become a MarkedType)
- * and gives every long the exact long type.
+ * avsc's type hook: marks arrays, maps and types with `connect.name`, `logicalType` or
+ * `connect.internal.type` (so they become a MarkedType) and gives every long the exact long type.
  */
 function typeHook(schema: avro.Schema): avro.Type | undefined {
   if (schema === 'long') return EXACT_LONG;
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
   const attrs = schema as unknown as Record<string, unknown>;
-  if (attrs.logicalType !== MARKED_LOGICAL_TYPE && ('connect.name' in attrs || 'logicalType' in attrs)) {
+  const marked =
+    'connect.name' in attrs ||
+    'logicalType' in attrs ||
+    'connect.internal.type' in attrs ||
+    attrs.type === 'array' ||
+    attrs.type === 'map';
+  if (attrs.logicalType !== MARKED_LOGICAL_TYPE && marked) {
     attrs[AVRO_LOGICAL_TYPE_ATTR] = attrs.logicalType;
     attrs.logicalType = MARKED_LOGICAL_TYPE;
     return undefined;
