@@ -223,7 +223,9 @@ export function compileAvroReader(schema: RegistrySchema): AvroValueReader {
       try {
         decoded = type.decode(bytes, start);
       } catch (error) {
-        throw invalidBytes(record, label, (error as Error).message);
+        throw error instanceof RangeError
+          ? readError(record, label, error, bytes.length - start)
+          : invalidBytes(record, label, (error as Error).message);
       }
       if (decoded.offset < 0) throw truncated(record, label, bytes.length - start);
       if (decoded.offset < bytes.length) throw trailing(record, label, bytes.length - decoded.offset);
@@ -270,6 +272,10 @@ function readError(record: KafkaRecord, label: string, error: unknown, length: n
       record,
       `field "${pathOf(error)}"${what} (Avro ${label}): ${error.message}`,
     );
+  }
+  if (error instanceof RangeError) {
+    // The stack ran out: a recursive type nested deeper than can be read (or loaded).
+    return invalidBytes(record, label, 'a recursive type nests too deep to read');
   }
   return error as Error;
 }

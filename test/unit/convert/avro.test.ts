@@ -366,6 +366,14 @@ describe('compileAvroReader: nested types', () => {
     expect(rowText(entry('MapEntry', 'string'), [{ key: 'k', value: 'a' }])).toBe('{"v":{"k":"a"}}');
   });
 
+  it('reads blocks written with their byte size (a negative count), as Avro allows', () => {
+    const reader = compileAvroReader(registrySchema(SCHEMA_ID, rowSchema({ type: 'array', items: 'int' })));
+    // Block of -2 items (zig-zag 3) of 2 bytes (zig-zag 4): 1, 2; then a block of 1 item: 3; then the end.
+    const value = framed(SCHEMA_ID, bytes(3, 4, 2, 4, 2, 6, 0));
+    expect(reader.read(avroRecord(value), value, 5).value).toEqual({ v: [1, 2, 3] });
+    expect(reader.readJson(avroRecord(value), value, 5)).toBe('{"v":[1,2,3]}');
+  });
+
   it('reads a recursive record', () => {
     const schema = {
       type: 'record',
@@ -521,6 +529,36 @@ describe('compileAvroReader: bytes that do not match the schema', () => {
       expect(() => reader.readJson(avroRecord(value), value, 5)).toThrow('schema id 9');
     },
   );
+
+  it('fails a recursive value nested deeper than the stack, naming the record', () => {
+    const list = {
+      type: 'record',
+      name: 'Node',
+      fields: [{ name: 'next', type: ['null', 'Node'] }],
+    };
+    const reader = compileAvroReader(registrySchema(9, list));
+    // Branch 1 (a Node) a million times, then branch 0 (null).
+    const value = framed(9, Buffer.concat([Buffer.alloc(1_000_000, 2), bytes(0)]));
+    for (const read of [
+      () => reader.read(avroRecord(value), value, 5),
+      () => reader.readJson(avroRecord(value), value, 5),
+    ]) {
+      expect(read).toThrow(RecordError);
+      expect(read).toThrow('a recursive type nests too deep to read');
+    }
+  });
+
+  it('names a Glue schema by its version', () => {
+    const reader = compileAvroReader({
+      ...registrySchema(9, rowSchema('int')),
+      registry: 'glue',
+      id: 'b7f3c0de-1',
+    });
+    const value = Buffer.concat([Buffer.alloc(18), bytes()]);
+    expect(() => reader.readJson(avroRecord(value), value, 18)).toThrow(
+      'ends before its schema version b7f3c0de-1 says',
+    );
+  });
 
   it('fails a logical value that cannot be rendered, naming its field path and logical type', () => {
     const decimal = { type: 'bytes', logicalType: 'decimal', precision: 4, scale: 2 };
