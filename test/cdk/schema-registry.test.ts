@@ -332,6 +332,21 @@ describe('egress to the registry', () => {
     expect(rules.filter((r) => r.CidrIp === '0.0.0.0/0')).toEqual([]);
   });
 
+  it("opens a Glue endpoint's port to schemaRegistryPeers", () => {
+    const { template } = synthSink((stack) => ({
+      sinkConfig: { ...GLUE_CONFIG, 'value.converter.endpoint': 'https://glue-vpce.example.internal:8443' },
+      network: { vpc: importedVpc(stack), schemaRegistryPeers: [ec2.Peer.ipv4('10.0.6.0/24')] },
+    }));
+
+    expect(egressRules(template)).toContainEqual({
+      CidrIp: '10.0.6.0/24',
+      IpProtocol: 'tcp',
+      FromPort: 8443,
+      ToPort: 8443,
+      Description: 'AWS Glue Schema Registry 8443',
+    });
+  });
+
   it('refuses schemaRegistryPeers when no converter reads a registry', () => {
     expect(() =>
       synthSink((stack) => ({
