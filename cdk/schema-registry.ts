@@ -288,7 +288,7 @@ export function checkEventSourceRegistryMode(
 /**
  * What the mappings `fn` has with a schema registry deliver must be what the value converter
  * reads: with the SOURCE format, the body without its framing, which only the registry converter
- * of the same registry reads (and never Protobuf: the mapping drops its message indexes); with
+ * of the same registry reads (a Protobuf body keeps its message indexes); with
  * JSON, plain JSON, which JsonConverter reads only without the schema envelope.
  */
 export function checkEventRecordFormats(fn: lambda.Function, config: SinkConfig): void {
@@ -348,9 +348,6 @@ function recordFormatProblem(
   if (format !== 'SOURCE') return undefined;
   if (converter.kind !== 'registry') {
     return 'the SOURCE record format delivers values in their Avro/Protobuf/JSON Schema form without the registry framing, which only a schema-registry converter reads; set value.converter to the registry converter of the topic, or use the JSON record format';
-  }
-  if (converter.format === 'protobuf') {
-    return 'the SOURCE record format drops the Protobuf message indexes, so the sink cannot tell which message a value is and refuses it; use the JSON record format, or leave eventSourceSchemaRegistry out and let the sink read the framing';
   }
   const uri = registry.schemaRegistryUri;
   const mappingKind =

@@ -462,12 +462,6 @@ describe("the event-source mappings' own schema registry", () => {
       'only a schema-registry converter reads',
     ],
     [
-      'SOURCE with a Protobuf converter',
-      { ...CONFLUENT_CONFIG, 'value.converter': PROTOBUF },
-      (stack) => confluentRegistry(stack, lambda.EventRecordFormat.SOURCE),
-      'the SOURCE record format drops the Protobuf message indexes',
-    ],
-    [
       'SOURCE from Glue with a Confluent converter',
       CONFLUENT_CONFIG,
       () => glueRegistry(lambda.EventRecordFormat.SOURCE),
@@ -483,6 +477,16 @@ describe("the event-source mappings' own schema registry", () => {
     expect(() =>
       synthSink((stack) => ({ sinkConfig, eventSourceSchemaRegistry: registry(stack), ...PROVISIONED })),
     ).toThrow(message);
+  });
+
+  it('accepts SOURCE with a Protobuf converter: the body keeps its message indexes', () => {
+    const { template } = synthSink((stack) => ({
+      sinkConfig: { ...CONFLUENT_CONFIG, 'value.converter': PROTOBUF },
+      eventSourceSchemaRegistry: confluentRegistry(stack, lambda.EventRecordFormat.SOURCE),
+      ...PROVISIONED,
+    }));
+
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
   });
 
   it('accepts JSON with JsonConverter reading schemaless values', () => {
