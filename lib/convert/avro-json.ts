@@ -9,6 +9,7 @@ import {
   type RecordNode,
   type UnionNode,
 } from './avro-plan.ts';
+import { nullDefaultOf } from './avro-values.ts';
 import { isRawJson, parseJsonExact } from './exact-json.ts';
 import { formatUnscaled } from './logical-types.ts';
 
@@ -223,7 +224,8 @@ function recordWriter(node: RecordNode, records: Map<RecordNode, Writer>): Write
   records.set(node, writer);
   const writers = node.fields.map((field) => {
     const write = writerOf(field.node, records);
-    return field.nullDefault === undefined ? write : defaultingWriter(write, field.nullDefault);
+    const nullDefault = nullDefaultOf(field);
+    return nullDefault === undefined ? write : defaultingWriter(write, nullDefault);
   });
   built = generatedRecordWriter(
     node.fields.map((f) => f.name),
@@ -647,7 +649,7 @@ function readInt(c: Cursor): number {
 }
 
 /** An Avro long as a number when a double holds it exactly, else as a bigint. */
-function readLong(c: Cursor): number | bigint {
+export function readLong(c: Cursor): number | bigint {
   const buf = c.buf;
   const start = c.pos;
   let pos = start;

@@ -51,8 +51,12 @@ export interface RecordNode {
 export interface FieldNode {
   readonly name: string;
   readonly node: AvroNode;
-  /** The row value a null takes: the field's Avro default, when not null. */
-  nullDefault?: unknown;
+  /**
+   * The field's Avro default when it is not null (as avsc holds it): a null takes it, as in
+   * Connect's `Struct.get` and JsonConverter's `replace.null.with.default`. Only a union whose
+   * first branch is not null can have one.
+   */
+  readonly avroDefault?: unknown;
 }
 
 export interface UnionNode {
@@ -120,10 +124,7 @@ const CONNECT_TYPE_OF: Readonly<Record<string, string>> = {
 
 /** Builds the plan of an avsc type (recursive records become a cyclic plan). */
 export function planOf(type: AvroType): AvroNode {
-  const records = new Map<AvroType, RecordNode>();
-  const node = nodeOf(type, records);
-  for (const [recordType, record] of records) fillDefaults(recordType as avroTypes.RecordType, record);
-  return node;
+  return nodeOf(type, new Map());
 }
 
 function nodeOf(type: AvroType, records: Map<AvroType, RecordNode>): AvroNode {
@@ -164,23 +165,16 @@ function recordNode(type: avroTypes.RecordType, records: Map<AvroType, RecordNod
   if (known !== undefined) return known;
   const record: RecordNode = { kind: 'record', name: type.name ?? '', fields: [] };
   records.set(type, record);
-  for (const field of type.fields)
-    record.fields.push({ name: field.name, node: nodeOf(field.type, records) });
+  for (const field of type.fields) {
+    const node = nodeOf(field.type, records);
+    const avroDefault: unknown = node.kind === 'union' ? field.defaultValue() : undefined;
+    record.fields.push(
+      avroDefault === null || avroDefault === undefined
+        ? { name: field.name, node }
+        : { name: field.name, node, avroDefault },
+    );
+  }
   return record;
-}
-
-/**
- * A null field takes its Avro default when that default is not null: only a union whose first
- * branch is not null can have one. Rendered once, through the same conversion as the values.
- */
-function fillDefaults(type: avroTypes.RecordType, record: RecordNode): void {
-  type.fields.forEach((field, i) => {
-    const planned = record.fields[i];
-    if (planned === undefined || planned.node.kind !== 'union') return;
-    const value: unknown = field.defaultValue();
-    if (value === null || value === undefined) return;
-    planned.nullDefault = rowValue(planned.node, value);
-  });
 }
 
 function arrayNode(type: avroTypes.ArrayType, records: Map<AvroType, RecordNode>): ArrayNode {
@@ -365,38 +359,6 @@ export function setMember(target: Record<string, unknown>, name: string, value: 
   }
 }
 
-/**
- * An avsc-decoded value (wrapped unions, Buffers, bigint longs) → the row value the JSON path
- * builds for the same Connect data.
- */
-export function rowValue(node: AvroNode, value: unknown): unknown {
-  switch (node.kind) {
-    case 'null':
-      return null;
-    case 'long':
-      return longValue(value as number | bigint);
-    case 'float':
-      return floatValue(value as number);
-    case 'double':
-      return doubleValue(value as number);
-    case 'bytes':
-    case 'fixed':
-      return (value as Buffer).toString('base64');
-    case 'array':
-      return arrayValue(node, value as unknown[]);
-    case 'map':
-      return mapValue(node.values, value as Record<string, unknown>);
-    case 'record':
-      return recordValue(node, value as Record<string, unknown>);
-    case 'union':
-      return unionValue(node, value as Record<string, unknown> | null);
-    case 'logical':
-      return logicalValue(node, rowValue(node.base, value));
-    default:
-      return value;
-  }
-}
-
 /** A logical type's rendering; a failure is a path error naming the logical type. */
 export function logicalValue(node: LogicalNode, value: unknown): unknown {
   try {
@@ -404,80 +366,6 @@ export function logicalValue(node: LogicalNode, value: unknown): unknown {
   } catch (error) {
     throw new AvroPathError((error as Error).message, node.name);
   }
-}
-
-function recordValue(node: RecordNode, value: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const fields = node.fields;
-  let i = 0;
-  try {
-    for (; i < fields.length; i++) {
-      const field = fields[i] as FieldNode;
-      const member = value[field.name];
-      const converted =
-        member === null && field.nullDefault !== undefined ? field.nullDefault : rowValue(field.node, member);
-      setMember(out, field.name, converted);
-    }
-  } catch (error) {
-    if (error instanceof AvroPathError) error.steps.push(fields[i]?.name ?? '');
-    throw error;
-  }
-  return out;
-}
-
-function arrayValue(node: ArrayNode, value: unknown[]): unknown {
-  const entries = node.mapEntries;
-  let i = 0;
-  try {
-    if (entries === undefined) {
-      const out = new Array<unknown>(value.length);
-      for (; i < value.length; i++) out[i] = rowValue(node.items, value[i]);
-      return out;
-    }
-    const pairs = value as { key: unknown; value: unknown }[];
-    if (entries.stringKeys) {
-      const out: Record<string, unknown> = {};
-      for (const pair of pairs)
-        setMember(out, String(rowValue(entries.key, pair.key)), rowValue(entries.value, pair.value));
-      return out;
-    }
-    const out = new Array<unknown>(pairs.length);
-    for (; i < pairs.length; i++) {
-      const pair = pairs[i] as { key: unknown; value: unknown };
-      out[i] = [rowValue(entries.key, pair.key), rowValue(entries.value, pair.value)];
-    }
-    return out;
-  } catch (error) {
-    if (error instanceof AvroPathError) error.steps.push(`[${i}]`);
-    throw error;
-  }
-}
-
-function mapValue(values: AvroNode, value: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    try {
-      setMember(out, key, rowValue(values, value[key]));
-    } catch (error) {
-      if (error instanceof AvroPathError) error.steps.push(`[${JSON.stringify(key)}]`);
-      throw error;
-    }
-  }
-  return out;
-}
-
-function unionValue(node: UnionNode, value: Record<string, unknown> | null): unknown {
-  if (value === null) return null;
-  const key = Object.keys(value)[0] as string;
-  const index = node.branchKeys.indexOf(key);
-  const branch = node.branches[index] as AvroNode;
-  const converted = rowValue(branch, value[key]);
-  if (node.shape === 'optional') return converted;
-  const out: Record<string, unknown> = {};
-  node.memberNames.forEach((name, i) => {
-    if (name !== undefined) setMember(out, name, i === index ? converted : null);
-  });
-  return out;
 }
 
 /** The Connect name of the top-level type: `connect.name`, else a record's or enum's full name. */

@@ -8,6 +8,7 @@ import {
   Cursor,
   compileJsonWriter,
   type JsonOutput,
+  readLong,
 } from './avro-json.ts';
 import {
   AVRO_LOGICAL_TYPE_ATTR,
@@ -16,9 +17,9 @@ import {
   MARKED_LOGICAL_TYPE,
   pathOf,
   planOf,
-  rowValue,
   setMember,
 } from './avro-plan.ts';
+import { compileRowConverter } from './avro-values.ts';
 import type { ReadValue, ValueReader } from './value-reader.ts';
 
 /**
@@ -43,26 +44,6 @@ export interface AvroValueReader extends ValueReader {
   appendJson(record: KafkaRecord, bytes: Buffer, start: number, out: JsonOutput): void;
 }
 
-/**
- * An Avro long that keeps every digit: a number when a double holds it exactly, else a bigint
- * (avsc's own long refuses values past 2^53).
- */
-const EXACT_LONG = avro.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => {
-    const value = buf.readBigInt64LE(0);
-    return value >= -9_007_199_254_740_991n && value <= 9_007_199_254_740_991n ? Number(value) : value;
-  },
-  toBuffer: (value: number | bigint) => {
-    const buf = Buffer.alloc(8);
-    buf.writeBigInt64LE(BigInt(value));
-    return buf;
-  },
-  fromJSON: (value: unknown) => (typeof value === 'bigint' ? value : Number(value)),
-  toJSON: (value: number | bigint) => (typeof value === 'bigint' ? Number(value) : value),
-  isValid: (value: unknown) => typeof value === 'bigint' || Number.isInteger(value),
-  compare: (a: number | bigint, b: number | bigint) => (a < b ? -1 : a > b ? 1 : 0),
-});
-
 /** avsc's reader of a value's bytes (what a type's `_read` is given). */
 interface Tap {
   buf: Buffer;
@@ -75,6 +56,24 @@ interface Tap {
 interface ReadableType {
   _read(tap: Tap): unknown;
 }
+
+/**
+ * An Avro long that keeps every digit: a number when a double holds it exactly, else a bigint
+ * (avsc's own long refuses values past 2^53). Read as the JSON writers read it.
+ */
+class ExactLongType extends avro.types.LongType {
+  _read(tap: Tap): number | bigint {
+    try {
+      return readLong(tap);
+    } catch (error) {
+      if (!(error instanceof AvroTruncatedError)) throw error;
+      // avsc reports a tap read past its end as a truncated value.
+      tap.pos = tap.buf.length + 1;
+      return 0;
+    }
+  }
+}
+const EXACT_LONG = new ExactLongType();
 
 /**
  * Array and map blocks whose item count is beyond any the bytes left could hold (plus this many
@@ -214,6 +213,7 @@ function avscTypeOf(schema: RegistrySchema): avro.Type {
 export function compileAvroReader(schema: RegistrySchema): AvroValueReader {
   const type = avscTypeOf(schema);
   const node = planOf(type);
+  const convert = compileRowConverter(node);
   const schemaName = connectNameOf(type);
   const writeJson = compileJsonWriter(node);
   const label = schema.registry === 'glue' ? `schema version ${schema.id}` : `schema id ${schema.id}`;
@@ -230,7 +230,7 @@ export function compileAvroReader(schema: RegistrySchema): AvroValueReader {
       if (decoded.offset < 0) throw truncated(record, label, bytes.length - start);
       if (decoded.offset < bytes.length) throw trailing(record, label, bytes.length - decoded.offset);
       try {
-        return { value: rowValue(node, decoded.value), schemaName };
+        return { value: convert(decoded.value), schemaName };
       } catch (error) {
         throw readError(record, label, error, bytes.length - start);
       }
