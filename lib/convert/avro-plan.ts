@@ -4,10 +4,11 @@ import { rawJson } from './exact-json.ts';
 import { LOGICAL_TYPES } from './logical-types.ts';
 
 /**
- * An Avro schema (as avsc parsed it) turned into a plan both Avro readers follow: what each type
- * becomes in the row, decided once per schema. The rules are Confluent AvroConverter's Avro →
- * Connect mapping followed by JsonConverter's Connect → JSON, so a row reads the same as the JSON
- * path's for the same Connect data:
+ * An Avro schema (as avsc parsed it) turned into a plan both Avro readers follow, the object path
+ * (avro-values.ts) and the JSON path (avro-json.ts): what each type becomes in the row, decided
+ * once per schema. The rules are Confluent AvroConverter's Avro → Connect mapping followed by
+ * JsonConverter's Connect → JSON, so a row reads the same as the JSON path's for the same Connect
+ * data:
  * - records are objects in field order; a null field whose Avro default is not null takes the
  *   default (Connect's `Struct.get`, JsonConverter's `replace.null.with.default`);
  * - `["null", T]` (either order) is an optional T; `[T]` is T; any other union is the struct
@@ -16,10 +17,16 @@ import { LOGICAL_TYPES } from './logical-types.ts';
  *   but the branch written;
  * - an array of `MapEntry` records (how Connect writes a map with non-string keys) is a map;
  * - types named by `connect.name` (Debezium's, Connect's) or carrying an Avro `logicalType` are
- *   rendered by the converters of logical-types.ts, so one place decides each rendering.
+ *   rendered by the converters of logical-types.ts, so one place decides each rendering (Avro's
+ *   own logical types by the Connect type of the same meaning, see AVRO_LOGICAL_AS_CONNECT);
+ * - longs keep every digit; floats are Java's shortest decimal of the float; bytes and fixed are
+ *   base64; NaN and ±Infinity are the strings Jackson writes for them in JsonConverter.
  */
 
-/** The logicalType avsc is told to build for every type that carries `connect.name` or `logicalType`. */
+/**
+ * The logicalType avsc is told to build for arrays, maps and every type that carries
+ * `connect.name`, `logicalType` or `connect.internal.type` (avro.ts's type hook).
+ */
 export const MARKED_LOGICAL_TYPE = 'starrocks-sink-marked';
 /** Where the schema's own `logicalType` is kept once the marker took its place. */
 export const AVRO_LOGICAL_TYPE_ATTR = 'starrocks-sink.logicalType';
@@ -105,6 +112,17 @@ const AVRO_LOGICAL_AS_CONNECT: Readonly<Record<string, string>> = {
   'local-timestamp-nanos': 'io.debezium.time.NanoTimestamp',
 };
 
+/**
+ * The types each Avro logical type annotates; on another it is not valid and, as the Avro
+ * specification says, ignored (the value reads as its underlying type).
+ */
+const AVRO_LOGICAL_BASES: Readonly<Record<string, readonly AvroNode['kind'][]>> = {
+  decimal: ['bytes', 'fixed'],
+  date: ['int'],
+  'time-millis': ['int'],
+};
+const LONG_BASE: readonly AvroNode['kind'][] = ['long'];
+
 /** The Connect type each Avro kind becomes (the ConnectSchema handed to a logical converter). */
 const CONNECT_TYPE_OF: Readonly<Record<string, string>> = {
   boolean: 'boolean',
@@ -138,7 +156,6 @@ function nodeOf(type: AvroType, records: Map<AvroType, RecordNode>): AvroNode {
     case 'bytes':
       return { kind: type.typeName };
     case 'long':
-    case 'abstract:long':
       return { kind: 'long' };
     case 'fixed':
       return { kind: 'fixed', size: (type as avroTypes.FixedType).size };
@@ -240,7 +257,7 @@ function unionMemberName(type: AvroType): string {
   if (base.typeName === 'record' || base.typeName === 'enum' || base.typeName === 'fixed') {
     return (base.name ?? '').split('.').pop() ?? '';
   }
-  return base.typeName === 'abstract:long' ? 'long' : base.typeName;
+  return base.typeName;
 }
 
 function logicalNode(type: MarkedType, records: Map<AvroType, RecordNode>): AvroNode {
@@ -252,7 +269,7 @@ function logicalNode(type: MarkedType, records: Map<AvroType, RecordNode>): Avro
   const name =
     typeof connectName === 'string'
       ? connectName
-      : typeof avroLogical === 'string'
+      : typeof avroLogical === 'string' && (AVRO_LOGICAL_BASES[avroLogical] ?? LONG_BASE).includes(base.kind)
         ? AVRO_LOGICAL_AS_CONNECT[avroLogical]
         : undefined;
   const converter = name === undefined ? undefined : LOGICAL_TYPES.get(name);

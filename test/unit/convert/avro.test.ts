@@ -136,6 +136,18 @@ describe('compileAvroReader: each Avro type', () => {
       'x',
       '"x"',
     ],
+    [
+      'a logical type on a type it cannot annotate, as that type',
+      { type: 'string', logicalType: 'date' },
+      '7',
+      '"7"',
+    ],
+    [
+      'decimal on an int, as the int',
+      { type: 'int', logicalType: 'decimal', precision: 4, scale: 2 },
+      1234,
+      '1234',
+    ],
   ])('renders Avro %s as the JSON path does', (_case, type, value, expected) => {
     expect(rowText(type, value)).toBe(`{"v":${expected}}`);
   });
