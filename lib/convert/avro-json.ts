@@ -55,9 +55,14 @@ interface SlicingBuffer extends Buffer {
  * string of its own, the join of the rows and the body's encoding.
  */
 export class JsonOutput {
-  buf: SlicingBuffer = Buffer.allocUnsafe(64 * 1024) as SlicingBuffer;
+  buf: SlicingBuffer;
   len = 0;
   ascii = true;
+
+  /** `bytes`: the room to start with; the output grows as it is written. */
+  constructor(bytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(bytes) as SlicingBuffer;
+  }
 
   reserve(bytes: number): void {
     if (this.len + bytes <= this.buf.length) return;
@@ -520,7 +525,7 @@ function valueReaderOf(node: AvroNode, records: Map<RecordNode, Writer>): (c: Cu
     default: {
       // Rare bases (a record, such as Debezium's VariableScaleDecimal): written as JSON, then parsed.
       const write = writerOf(node, records);
-      const scratch = new JsonOutput();
+      const scratch = new JsonOutput(256);
       return (c) => {
         scratch.len = 0;
         scratch.ascii = true;
