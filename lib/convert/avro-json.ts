@@ -19,11 +19,12 @@ import { formatUnscaled } from './logical-types.ts';
  * string's bytes are copied as they are, with JSON's escapes), and a record's writer is generated
  * code. It is hand-written because the straightforward way, avsc's decode and JSON.stringify,
  * builds every record as objects only to print them again. Measured with bench/avro-reader.ts
- * (main-thread CPU, 6 MB event of ~30,000 small records, Node 24): `appendJson` into one body
- * takes 0.31x the time of avsc + JSON.stringify + join on records of strings and numbers, and
- * 0.51x on records of decimals, timestamps and dates (which avsc + JSON.stringify does not even
- * render); `readJson`, a string per row, 0.93x and 0.99x, since building and joining the strings
- * costs as much as the decoding. Its text is exactly `JSON.stringify` of the object reader's value;
+ * (main-thread CPU, best of 15, a 6 MB event of ~30,000 small records, Node 24, shared 2-core
+ * machine, run to run ±0.1x): `appendJson` into one body takes about 0.3x the time of avsc +
+ * JSON.stringify + join on records of strings and numbers, and about 0.45x on records of
+ * decimals, timestamps and dates (which avsc + JSON.stringify does not even render); `readJson`,
+ * a string per row, about 0.9-1.1x, as making, joining and encoding the row strings costs as
+ * much as the decoding. Its text is exactly `JSON.stringify` of the object reader's value;
  * avro-property.test.ts holds both to that over generated values of every type.
  */
 
