@@ -71,6 +71,8 @@ export interface UnionNode {
   readonly branches: readonly AvroNode[];
   /** avsc's branch name of each branch (the key of a wrapped union value). */
   readonly branchKeys: readonly string[];
+  /** avsc gives the value bare (an optional type's null or value), not as `{ branchName: value }`. */
+  readonly bare: boolean;
   /** `optional`: one value branch and null; `struct`: Confluent's Union struct, named by `memberNames`. */
   readonly shape: 'optional' | 'struct';
   /** Per branch, its field name in the Union struct (undefined for the null branch). */
@@ -169,6 +171,7 @@ function nodeOf(type: AvroType, records: Map<AvroType, RecordNode>): AvroNode {
     case 'error':
       return recordNode(type as avroTypes.RecordType, records);
     case 'union:wrapped':
+    case 'union:unwrapped':
       return unionNode(type as avroTypes.WrappedUnionType, records);
     case `logical:${MARKED_LOGICAL_TYPE}`:
       return logicalNode(type as MarkedType, records);
@@ -246,6 +249,7 @@ function unionNode(type: avroTypes.WrappedUnionType, records: Map<AvroType, Reco
     kind: 'union',
     branches,
     branchKeys: type.types.map((t) => t.branchName ?? t.typeName),
+    bare: type.typeName === 'union:unwrapped',
     shape,
     memberNames,
   };

@@ -233,6 +233,11 @@ function unionConverter(node: UnionNode, compilation: Compilation): RowConverter
   node.branches.forEach((branch, index) => {
     byKey.set(node.branchKeys[index] as string, { index, convert: converterOf(branch, compilation) });
   });
+  if (node.bare) {
+    const present = node.branches.findIndex((b) => b.kind !== 'null');
+    const convert = present < 0 ? toNull : converterOf(node.branches[present] as AvroNode, compilation);
+    return (value) => (value === null ? null : convert(value));
+  }
   if (node.shape === 'optional') {
     return (value) => {
       if (value === null) return null;

@@ -44,6 +44,8 @@ export interface AvroValueReader extends ValueReader {
   appendJson(record: KafkaRecord, bytes: Buffer, start: number, out: JsonOutput): void;
 }
 
+type ForSchemaOptions = Parameters<typeof avro.Type.forSchema>[1];
+
 /** avsc's reader of a value's bytes (what a type's `_read` is given). */
 interface Tap {
   buf: Buffer;
@@ -152,9 +154,16 @@ function readMap(tap: Tap, values: avro.Type): Record<string, unknown> {
  * avsc's type hook: marks arrays, maps and types with `connect.name`, `logicalType` or
  * `connect.internal.type` (so they become a MarkedType) and gives every long the exact long type.
  */
-function typeHook(schema: avro.Schema): avro.Type | undefined {
+function typeHook(schema: avro.Schema, opts: ForSchemaOptions): avro.Type | undefined {
   if (schema === 'long') return EXACT_LONG;
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
+  if (Array.isArray(schema)) {
+    // An optional type's value is read bare (null or the value): only a union of several
+    // value branches needs to say which branch it holds.
+    const values = schema.filter((branch) => branch !== 'null');
+    const optional = values.length <= 1 && schema.length - values.length <= 1;
+    return optional ? (new avro.types.UnwrappedUnionType(schema, opts) as avro.Type) : undefined;
+  }
+  if (typeof schema !== 'object' || schema === null) return undefined;
   const attrs = schema as unknown as Record<string, unknown>;
   const marked =
     'connect.name' in attrs ||
