@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { compileAvroReader } from '../lib/convert/avro.ts';
-import { JsonOutput } from '../lib/convert/avro-json.ts';
+import { JsonOutput } from '../lib/convert/avro-json-output.ts';
 import { decodeRecord, type KafkaRecord } from '../lib/decode/event.ts';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 15);

@@ -1,4 +1,32 @@
 import {
+  AvroInvalidError,
+  AvroTruncatedError,
+  type Cursor,
+  readBase64,
+  readBlockCount,
+  readByte,
+  readFloat,
+  readInt,
+  readLength,
+  readLong,
+  readString,
+} from './avro-binary.ts';
+import {
+  COMMA,
+  FALSE_BYTES,
+  isAscii,
+  JsonOutput,
+  NULL_BYTES,
+  type SlicingBuffer,
+  TRUE_BYTES,
+  writeBase64,
+  writeDouble,
+  writeLong,
+  writeNumberOrText,
+  writeRendered,
+  writeString,
+} from './avro-json-output.ts';
+import {
   type ArrayNode,
   type AvroNode,
   AvroPathError,
@@ -10,14 +38,14 @@ import {
   type UnionNode,
 } from './avro-plan.ts';
 import { nullDefaultOf } from './avro-values.ts';
-import { isRawJson, parseJsonExact } from './exact-json.ts';
+import { parseJsonExact } from './exact-json.ts';
 import { formatUnscaled } from './logical-types.ts';
 
 /**
  * The Avro fast path: a row's JSON text written straight from the Avro bytes, by writers compiled
- * once per schema from its plan (avro-plan.ts). The writers put UTF-8 bytes into one output (a
- * string's bytes are copied as they are, with JSON's escapes), and a record's writer is generated
- * code. It is hand-written because the straightforward way, avsc's decode and JSON.stringify,
+ * once per schema from its plan (avro-plan.ts). The writers read the bytes with avro-binary.ts and
+ * put UTF-8 bytes into one JsonOutput (avro-json-output.ts; a string's bytes are copied as they
+ * are, with JSON's escapes), and a record's writer is generated code. It is hand-written because the straightforward way, avsc's decode and JSON.stringify,
  * builds every record as objects only to print them again. Measured with bench/avro-reader.ts
  * (main-thread CPU, best of 15, a 6 MB event of ~30,000 small records, Node 24, shared 2-core
  * machine, run to run ±0.1x): `appendJson` into one body takes about 0.3x the time of avsc +
@@ -28,110 +56,12 @@ import { formatUnscaled } from './logical-types.ts';
  * avro-property.test.ts holds both to that over generated values of every type.
  */
 
-/** Where the writers are in the value's bytes. */
-export class Cursor {
-  readonly buf: Buffer;
-  pos: number;
-  constructor(buf: Buffer, pos: number) {
-    this.buf = buf;
-    this.pos = pos;
-  }
-}
-
-/** The bytes end before the value does. */
-export class AvroTruncatedError extends Error {}
-
-/** The bytes cannot be a value of the schema (a union or enum index out of range, a negative length). */
-export class AvroInvalidError extends Error {}
-
-/** Node's Buffer string slicers, which skip `toString`'s encoding dispatch (what avsc uses too). */
-interface SlicingBuffer extends Buffer {
-  latin1Slice(start: number, end: number): string;
-  utf8Slice(start: number, end: number): string;
-}
-
-/**
- * JSON text being written as UTF-8 bytes (and whether all of them are ASCII so far): a row's
- * scratch, or a whole load body that rows are appended to (`appendJson`), which spares each row a
- * string of its own, the join of the rows and the body's encoding.
- */
-export class JsonOutput {
-  buf: SlicingBuffer;
-  len = 0;
-  ascii = true;
-
-  /** `bytes`: the room to start with; the output grows as it is written. */
-  constructor(bytes = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(bytes) as SlicingBuffer;
-  }
-
-  reserve(bytes: number): void {
-    if (this.len + bytes <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + bytes)) as SlicingBuffer;
-    this.buf.copy(grown, 0, 0, this.len);
-    this.buf = grown;
-  }
-
-  /** Appends text made of ASCII characters only (numbers, base64, punctuation). */
-  ascii1(text: string): void {
-    const length = text.length;
-    this.reserve(length);
-    const buf = this.buf;
-    let len = this.len;
-    for (let i = 0; i < length; i++) buf[len++] = text.charCodeAt(i);
-    this.len = len;
-  }
-
-  /** Appends any text, as UTF-8. */
-  text(text: string): void {
-    this.reserve(text.length * 3);
-    const written = this.buf.write(text, this.len, 'utf8');
-    if (written !== text.length) this.ascii = false;
-    this.len += written;
-  }
-
-  bytes(bytes: Uint8Array): void {
-    const length = bytes.length;
-    this.reserve(length);
-    const buf = this.buf;
-    let len = this.len;
-    for (let i = 0; i < length; i++) buf[len++] = bytes[i] as number;
-    this.len = len;
-  }
-
-  byte(b: number): void {
-    this.reserve(1);
-    this.buf[this.len++] = b;
-  }
-
-  /** The bytes written (a view of the buffer: valid until the next write). */
-  written(): Buffer {
-    return this.buf.subarray(0, this.len);
-  }
-
-  /** The text written since `start`, as a string. */
-  slice(start: number): string {
-    return this.ascii ? this.buf.latin1Slice(start, this.len) : this.buf.utf8Slice(start, this.len);
-  }
-}
-
 type Writer = (c: Cursor, o: JsonOutput) => void;
 
 /** One scratch output for every reader: reading is synchronous and writers call no outside code. */
 const output = new JsonOutput();
 /** A scratch buffer grown past this by a huge row is let go after it. */
 const KEEP_OUTPUT_BYTES = 1024 * 1024;
-
-/** Items of a block that may take no bytes at all (nulls, empty records) are counted up to this. */
-const MAX_ZERO_WIDTH_ITEMS = 1_000_000;
-const MAX_SAFE = 9_007_199_254_740_991n;
-
-const COMMA = 0x2c;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const NULL_BYTES = Buffer.from('null');
-const TRUE_BYTES = Buffer.from('true');
-const FALSE_BYTES = Buffer.from('false');
 
 /**
  * Compiles the JSON writer of a schema's plan: `write(cursor)` returns the JSON text of the value
@@ -215,10 +145,6 @@ function enumWriter(symbols: readonly string[]): Writer {
     o.bytes(text);
     if (!isAscii(text)) o.ascii = false;
   };
-}
-
-function isAscii(bytes: Uint8Array): boolean {
-  return bytes.every((b) => b < 0x80);
 }
 
 function recordWriter(node: RecordNode, records: Map<RecordNode, Writer>): Writer {
@@ -467,32 +393,6 @@ function logicalWriter(node: LogicalNode, records: Map<RecordNode, Writer>): Wri
 
 const MAX_KEPT_RENDERINGS = 4096;
 
-/** A logical type's rendering: text (dates, times, JSON documents), exact digits, or a number. */
-function writeRendered(o: JsonOutput, value: unknown): void {
-  if (typeof value === 'string') writeText(o, value);
-  else if (isRawJson(value)) o.ascii1(value.rawJSON);
-  else o.text(JSON.stringify(value));
-}
-
-/** A JS string as a JSON string: copied when it is ASCII needing no escape, else JSON.stringify. */
-function writeText(o: JsonOutput, text: string): void {
-  const length = text.length;
-  o.reserve(length + 2);
-  const buf = o.buf;
-  let len = o.len;
-  buf[len++] = QUOTE;
-  for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code >= 0x80 || code === QUOTE || code === BACKSLASH) {
-      o.text(JSON.stringify(text));
-      return;
-    }
-    buf[len++] = code;
-  }
-  buf[len++] = QUOTE;
-  o.len = len;
-}
-
 /** A decimal's two's-complement unscaled bytes, as exact JSON digits. */
 function decimalText(c: Cursor, length: number, scale: number, name: string): string {
   const end = c.pos + length;
@@ -553,175 +453,4 @@ function takesNoBytes(node: AvroNode, seen = new Set<AvroNode>()): boolean {
     default:
       return false;
   }
-}
-
-// --- Writing JSON values ---
-
-function writeLong(c: Cursor, o: JsonOutput): void {
-  // A template literal beats a digit loop: V8 caches small integers' strings.
-  o.ascii1(`${readLong(c)}`);
-}
-
-function writeDouble(c: Cursor, o: JsonOutput): void {
-  const pos = c.pos;
-  if (pos + 8 > c.buf.length) throw new AvroTruncatedError();
-  c.pos = pos + 8;
-  const value = c.buf.readDoubleLE(pos);
-  if (Number.isFinite(value)) o.ascii1(`${value}`);
-  else o.ascii1(Number.isNaN(value) ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"');
-}
-
-function writeNumberOrText(o: JsonOutput, value: number | string): void {
-  o.ascii1(typeof value === 'number' ? `${value}` : JSON.stringify(value));
-}
-
-/** The escape JSON.stringify writes for each byte below 0x20, `"` and `\\`; 0 for none. */
-const ESCAPES: readonly (string | undefined)[] = Array.from({ length: 0x80 }, (_, b) => {
-  const escaped = JSON.stringify(String.fromCharCode(b)).slice(1, -1);
-  return escaped.length > 1 ? escaped : undefined;
-});
-
-/**
- * A string: its UTF-8 bytes copied between quotes, with the escapes JSON.stringify writes for
- * control characters, `"` and `\\`. Bytes that are not valid UTF-8 become U+FFFD when the row is
- * decoded, as they do when the string alone is (the quotes around it end any broken sequence).
- */
-function writeString(c: Cursor, o: JsonOutput): void {
-  const length = readLength(c);
-  const start = c.pos;
-  const end = start + length;
-  c.pos = end;
-  const source = c.buf;
-  o.reserve(length + 2);
-  let buf = o.buf;
-  let len = o.len;
-  buf[len++] = QUOTE;
-  let ascii = true;
-  for (let i = start; i < end; i++) {
-    const b = source[i] as number;
-    if (b < 0x20 || b === QUOTE || b === BACKSLASH) {
-      const escaped = ESCAPES[b] as string;
-      o.len = len;
-      // Room for this escape and the rest of the string.
-      o.reserve(escaped.length + (end - i) + 1);
-      buf = o.buf;
-      for (let k = 0; k < escaped.length; k++) buf[len++] = escaped.charCodeAt(k);
-      continue;
-    }
-    if (b >= 0x80) ascii = false;
-    buf[len++] = b;
-  }
-  buf[len++] = QUOTE;
-  o.len = len;
-  if (!ascii) o.ascii = false;
-}
-
-function writeBase64(c: Cursor, o: JsonOutput, length: number): void {
-  o.byte(QUOTE);
-  o.ascii1(readBase64(c, length));
-  o.byte(QUOTE);
-}
-
-// --- The Avro binary encoding (zig-zag varints, little-endian floats, length-prefixed bytes) ---
-
-function readByte(c: Cursor): number {
-  const b = c.buf[c.pos];
-  if (b === undefined) throw new AvroTruncatedError();
-  c.pos++;
-  return b;
-}
-
-/** An Avro int: a zig-zag varint of at most 5 bytes. */
-function readInt(c: Cursor): number {
-  const buf = c.buf;
-  let pos = c.pos;
-  let b = buf[pos++];
-  if (b === undefined) throw new AvroTruncatedError();
-  if (b < 0x80) {
-    c.pos = pos;
-    return (b >>> 1) ^ -(b & 1);
-  }
-  let n = b & 0x7f;
-  let shift = 7;
-  do {
-    b = buf[pos++];
-    if (b === undefined) throw new AvroTruncatedError();
-    if (shift === 28 && b > 0x0f) throw new AvroInvalidError('an int is longer than 32 bits');
-    n |= (b & 0x7f) << shift;
-    shift += 7;
-  } while (b & 0x80);
-  c.pos = pos;
-  return (n >>> 1) ^ -(n & 1);
-}
-
-/** An Avro long as a number when a double holds it exactly, else as a bigint. */
-export function readLong(c: Cursor): number | bigint {
-  const buf = c.buf;
-  const start = c.pos;
-  let pos = start;
-  let n = 0;
-  let scale = 1;
-  let b: number | undefined;
-  do {
-    b = buf[pos++];
-    if (b === undefined) throw new AvroTruncatedError();
-    n += (b & 0x7f) * scale;
-    scale *= 128;
-  } while (b & 0x80 && pos - start < 10);
-  if (b & 0x80) throw new AvroInvalidError('a long is longer than 64 bits');
-  c.pos = pos;
-  // Every partial sum is exact below 2^53; a larger sum may have rounded, so it is read again exactly.
-  if (n < 9_007_199_254_740_992) return n % 2 === 1 ? -(n + 1) / 2 : n / 2;
-  let big = 0n;
-  for (let i = pos - 1; i >= start; i--) big = (big << 7n) | BigInt((buf[i] as number) & 0x7f);
-  const unsigned = BigInt.asUintN(64, big);
-  const value = (unsigned >> 1n) ^ -(unsigned & 1n);
-  return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
-}
-
-function readFloat(c: Cursor): number {
-  const pos = c.pos;
-  if (pos + 4 > c.buf.length) throw new AvroTruncatedError();
-  c.pos = pos + 4;
-  return c.buf.readFloatLE(pos);
-}
-
-/** A length prefix (of bytes or a string): a long, not negative, within the bytes left. */
-function readLength(c: Cursor): number {
-  const length = readLong(c);
-  if (typeof length !== 'number' || length < 0) throw new AvroInvalidError(`a length of ${length} bytes`);
-  if (c.pos + length > c.buf.length) throw new AvroTruncatedError();
-  return length;
-}
-
-function readString(c: Cursor): string {
-  const length = readLength(c);
-  const start = c.pos;
-  c.pos = start + length;
-  return c.buf.toString('utf8', start, start + length);
-}
-
-function readBase64(c: Cursor, length: number): string {
-  const start = c.pos;
-  if (start + length > c.buf.length) throw new AvroTruncatedError();
-  c.pos = start + length;
-  return c.buf.toString('base64', start, start + length);
-}
-
-/**
- * The item count of an array or map block (0 ends it). A negative count is followed by the
- * block's size in bytes, which is skipped. A count is bounded by the bytes left, since each item
- * takes at least one, unless items can take none.
- */
-function readBlockCount(c: Cursor, zeroWidth: boolean): number {
-  const count = readLong(c);
-  if (typeof count !== 'number') throw new AvroInvalidError(`a block of ${count} items`);
-  const items = count < 0 ? -count : count;
-  if (count < 0) readLong(c);
-  const bound = zeroWidth ? MAX_ZERO_WIDTH_ITEMS : c.buf.length - c.pos;
-  if (items > bound) {
-    if (zeroWidth) throw new AvroInvalidError(`a block of ${items} items`);
-    throw new AvroTruncatedError();
-  }
-  return items;
 }

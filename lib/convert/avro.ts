@@ -2,14 +2,9 @@ import avro from 'avsc';
 import type { KafkaRecord } from '../decode/event.ts';
 import type { RegistrySchema } from '../decode/schema-registry/registry-schema.ts';
 import { ErrorCode, RecordError } from '../errors.ts';
-import {
-  AvroInvalidError,
-  AvroTruncatedError,
-  Cursor,
-  compileJsonWriter,
-  type JsonOutput,
-  readLong,
-} from './avro-json.ts';
+import { AvroInvalidError, AvroTruncatedError, Cursor, readLong } from './avro-binary.ts';
+import { compileJsonWriter } from './avro-json.ts';
+import type { JsonOutput } from './avro-json-output.ts';
 import {
   AVRO_LOGICAL_TYPE_ATTR,
   AvroPathError,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileAvroReader } from '../../../lib/convert/avro.ts';
-import { JsonOutput } from '../../../lib/convert/avro-json.ts';
+import { JsonOutput } from '../../../lib/convert/avro-json-output.ts';
 import { RecordError } from '../../../lib/errors.ts';
 import { avroRecord, encoderOf, framed, registrySchema } from '../../fixtures/avro/avro-values.ts';
 

@@ -1,0 +1,181 @@
+import { AvroTruncatedError, type Cursor, readBase64, readLength, readLong } from './avro-binary.ts';
+import { isRawJson } from './exact-json.ts';
+
+/**
+ * JSON values written as UTF-8 bytes: the output the Avro JSON writers (avro-json.ts) fill, and
+ * the writers of the values that are not records, arrays, maps or unions: strings with the
+ * escapes JSON.stringify writes, numbers, base64 and logical types' renderings.
+ */
+
+/** Node's Buffer string slicers, which skip `toString`'s encoding dispatch (what avsc uses too). */
+export interface SlicingBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+/**
+ * JSON text being written as UTF-8 bytes (and whether all of them are ASCII so far): a row's
+ * scratch, or a whole load body that rows are appended to (`appendJson`), which spares each row a
+ * string of its own, the join of the rows and the body's encoding.
+ */
+export class JsonOutput {
+  buf: SlicingBuffer;
+  len = 0;
+  ascii = true;
+
+  /** `bytes`: the room to start with; the output grows as it is written. */
+  constructor(bytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(bytes) as SlicingBuffer;
+  }
+
+  reserve(bytes: number): void {
+    if (this.len + bytes <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + bytes)) as SlicingBuffer;
+    this.buf.copy(grown, 0, 0, this.len);
+    this.buf = grown;
+  }
+
+  /** Appends text made of ASCII characters only (numbers, base64, punctuation). */
+  ascii1(text: string): void {
+    const length = text.length;
+    this.reserve(length);
+    const buf = this.buf;
+    let len = this.len;
+    for (let i = 0; i < length; i++) buf[len++] = text.charCodeAt(i);
+    this.len = len;
+  }
+
+  /** Appends any text, as UTF-8. */
+  text(text: string): void {
+    this.reserve(text.length * 3);
+    const written = this.buf.write(text, this.len, 'utf8');
+    if (written !== text.length) this.ascii = false;
+    this.len += written;
+  }
+
+  bytes(bytes: Uint8Array): void {
+    const length = bytes.length;
+    this.reserve(length);
+    const buf = this.buf;
+    let len = this.len;
+    for (let i = 0; i < length; i++) buf[len++] = bytes[i] as number;
+    this.len = len;
+  }
+
+  byte(b: number): void {
+    this.reserve(1);
+    this.buf[this.len++] = b;
+  }
+
+  /** The bytes written (a view of the buffer: valid until the next write). */
+  written(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
+  /** The text written since `start`, as a string. */
+  slice(start: number): string {
+    return this.ascii ? this.buf.latin1Slice(start, this.len) : this.buf.utf8Slice(start, this.len);
+  }
+}
+
+export const COMMA = 0x2c;
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const NULL_BYTES = Buffer.from('null');
+export const TRUE_BYTES = Buffer.from('true');
+export const FALSE_BYTES = Buffer.from('false');
+
+export function isAscii(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b < 0x80);
+}
+
+/** A logical type's rendering: text (dates, times, JSON documents), exact digits, or a number. */
+export function writeRendered(o: JsonOutput, value: unknown): void {
+  if (typeof value === 'string') writeText(o, value);
+  else if (isRawJson(value)) o.ascii1(value.rawJSON);
+  else o.text(JSON.stringify(value));
+}
+
+/** A JS string as a JSON string: copied when it is ASCII needing no escape, else JSON.stringify. */
+export function writeText(o: JsonOutput, text: string): void {
+  const length = text.length;
+  o.reserve(length + 2);
+  const buf = o.buf;
+  let len = o.len;
+  buf[len++] = QUOTE;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code >= 0x80 || code === QUOTE || code === BACKSLASH) {
+      o.text(JSON.stringify(text));
+      return;
+    }
+    buf[len++] = code;
+  }
+  buf[len++] = QUOTE;
+  o.len = len;
+}
+
+export function writeLong(c: Cursor, o: JsonOutput): void {
+  // A template literal beats a digit loop: V8 caches small integers' strings.
+  o.ascii1(`${readLong(c)}`);
+}
+
+export function writeDouble(c: Cursor, o: JsonOutput): void {
+  const pos = c.pos;
+  if (pos + 8 > c.buf.length) throw new AvroTruncatedError();
+  c.pos = pos + 8;
+  const value = c.buf.readDoubleLE(pos);
+  if (Number.isFinite(value)) o.ascii1(`${value}`);
+  else o.ascii1(Number.isNaN(value) ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"');
+}
+
+export function writeNumberOrText(o: JsonOutput, value: number | string): void {
+  o.ascii1(typeof value === 'number' ? `${value}` : JSON.stringify(value));
+}
+
+/** The escape JSON.stringify writes for each byte below 0x20, `"` and `\\`; 0 for none. */
+const ESCAPES: readonly (string | undefined)[] = Array.from({ length: 0x80 }, (_, b) => {
+  const escaped = JSON.stringify(String.fromCharCode(b)).slice(1, -1);
+  return escaped.length > 1 ? escaped : undefined;
+});
+
+/**
+ * A string: its UTF-8 bytes copied between quotes, with the escapes JSON.stringify writes for
+ * control characters, `"` and `\\`. Bytes that are not valid UTF-8 become U+FFFD when the row is
+ * decoded, as they do when the string alone is (the quotes around it end any broken sequence).
+ */
+export function writeString(c: Cursor, o: JsonOutput): void {
+  const length = readLength(c);
+  const start = c.pos;
+  const end = start + length;
+  c.pos = end;
+  const source = c.buf;
+  o.reserve(length + 2);
+  let buf = o.buf;
+  let len = o.len;
+  buf[len++] = QUOTE;
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    const b = source[i] as number;
+    if (b < 0x20 || b === QUOTE || b === BACKSLASH) {
+      const escaped = ESCAPES[b] as string;
+      o.len = len;
+      // Room for this escape and the rest of the string.
+      o.reserve(escaped.length + (end - i) + 1);
+      buf = o.buf;
+      for (let k = 0; k < escaped.length; k++) buf[len++] = escaped.charCodeAt(k);
+      continue;
+    }
+    if (b >= 0x80) ascii = false;
+    buf[len++] = b;
+  }
+  buf[len++] = QUOTE;
+  o.len = len;
+  if (!ascii) o.ascii = false;
+}
+
+export function writeBase64(c: Cursor, o: JsonOutput, length: number): void {
+  o.byte(QUOTE);
+  o.ascii1(readBase64(c, length));
+  o.byte(QUOTE);
+}
