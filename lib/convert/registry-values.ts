@@ -4,6 +4,7 @@ import type { RegistrySchema } from '../decode/schema-registry/registry-schema.t
 import { SchemaCache, type SecretReader } from '../decode/schema-registry/schema-cache.ts';
 import { type FramedValue, readFraming, schemaKey } from '../decode/schema-registry/wire-format.ts';
 import { ErrorCode, RecordError, SinkError } from '../errors.ts';
+import { JsonOutput } from './avro-json-output.ts';
 import { isRawJson } from './exact-json.ts';
 import { type ConvertedValue, convertJsonBytes } from './json-converter.ts';
 import type { ValueReader } from './value-reader.ts';
@@ -16,9 +17,12 @@ import type { ValueReader } from './value-reader.ts';
  * a schema of their format first appears.
  */
 
-/** A reader that can also write the row's JSON text straight from the bytes (no transforms). */
+/**
+ * A reader that can also write the row's JSON straight from the bytes into a body being built
+ * (no transforms): the Avro reader, where that is about 4× faster than objects and JSON.stringify.
+ */
 export interface JsonValueReader extends ValueReader {
-  readJson?(record: KafkaRecord, bytes: Buffer, start: number): string;
+  appendJson?(record: KafkaRecord, bytes: Buffer, start: number, out: JsonOutput): void;
 }
 
 /** What converting one record needs: its framing and the reader of its schema. */
@@ -155,6 +159,7 @@ const JSON_SCHEMA_READER: JsonValueReader = {
 export class PreparedValues {
   readonly #values: ReadonlyMap<KafkaRecord, PreparedValue>;
   readonly converter: RegistryConverterConfig;
+  #output: JsonOutput | undefined;
 
   constructor(values: ReadonlyMap<KafkaRecord, PreparedValue>, converter: RegistryConverterConfig) {
     this.#values = values;
@@ -168,12 +173,22 @@ export class PreparedValues {
       throw new Error(`${record.topic}/${record.partition}@${record.offset} was not prepared`);
     return prepared;
   }
+
+  /**
+   * The batch's rows written as JSON, one after the other: each row is a view of its bytes, so a
+   * row costs no string of its own and is copied into the body as bytes. When the output grows, the
+   * rows already written keep the buffer they were written into.
+   */
+  get output(): JsonOutput {
+    this.#output ??= new JsonOutput(256 * 1024);
+    return this.#output;
+  }
 }
 
 /**
  * Converts a registry value (not a tombstone): JSON Schema and event-source-mapping JSON as
- * schemaless JSON; Avro and Protobuf through their schema's reader, as JSON text straight from the
- * bytes when nothing needs the object and the reader can.
+ * schemaless JSON; Avro and Protobuf through their schema's reader, as JSON bytes written straight
+ * from the value's bytes when nothing needs the object and the reader can.
  */
 export function convertRegistryValue(
   record: KafkaRecord,
@@ -185,9 +200,7 @@ export function convertRegistryValue(
   if (values.converter.format === 'json')
     return convertJsonBytes(record, framed.bytes, framed.start, needObject);
   const active = reader as JsonValueReader;
-  if (!needObject && active.readJson !== undefined) {
-    return { kind: 'json-text', text: active.readJson(record, framed.bytes, framed.start) };
-  }
+  if (!needObject && active.appendJson !== undefined) return appendRow(record, framed, active, values.output);
   const { value, schemaName } = active.read(record, framed.bytes, framed.start);
   if (value === null || typeof value !== 'object' || Array.isArray(value) || isRawJson(value)) {
     throw new RecordError(
@@ -213,4 +226,25 @@ export function registryValuesFor(
     perConfig.set(converter, values);
   }
   return values;
+}
+
+/** The row's JSON bytes, written into the batch's output; refused unless it is one object. */
+function appendRow(
+  record: KafkaRecord,
+  framed: Extract<FramedValue, { kind: 'framed' }>,
+  reader: JsonValueReader,
+  out: JsonOutput,
+): ConvertedValue {
+  const start = out.len;
+  reader.appendJson?.(record, framed.bytes, framed.start, out);
+  if (out.buf[start] !== 0x7b) {
+    const text = out.buf.toString('utf8', start, Math.min(out.len, start + 16));
+    out.len = start;
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `schema ${framed.ref.id}: the value is ${text.startsWith('null') ? 'null' : 'not a record'}, so it is no row; StarRocks loads one object per row`,
+    );
+  }
+  return { kind: 'json-bytes', bytes: out.buf.subarray(start, out.len) };
 }

@@ -68,7 +68,7 @@ describe('registry values', () => {
     const records = recordsOf(event as unknown as KafkaEvent);
     const prepared = await values.prepare(records, soon());
     const rows = records.map((r) => convertRegistryValue(r, prepared, false));
-    expect(rows.map((row) => (row.kind === 'json-text' ? JSON.parse(row.text) : row))).toEqual([
+    expect(rows.map((row) => (row.kind === 'json-bytes' ? JSON.parse(row.bytes.toString()) : row))).toEqual([
       { id: 1001, name: 'Laptop', price: 999.99 },
       { id: 1002, name: 'Smartphone', price: 599.99 },
       { id: 1003, name: 'Headphones', price: 149.99 },
@@ -122,6 +122,21 @@ describe('registry values', () => {
     // Compiled readers are kept: a second batch of the same ids asks the registry nothing.
     await values.prepare(records.slice(0, 1), soon());
     expect(registries[0]?.requests).toHaveLength(2);
+  });
+
+  it('refuses a value whose schema is not a record, on the byte path as on the object path', async () => {
+    const values = await valuesFor('avro', { '3': { schema: '"string"' } });
+    const records = recordsOf(
+      mskEvent([{ topic: 't', partition: 0, offset: 6, value: framed(3, Buffer.from([0x02, 0x61])) }]),
+    );
+    const prepared = await values.prepare(records, soon());
+    for (const needObject of [false, true]) {
+      expect(() => convertRegistryValue(records[0] as KafkaRecord, prepared, needObject)).toThrow(
+        /not a record/,
+      );
+    }
+    // Nothing of the refused row is left in the batch's output.
+    expect(prepared.output.len).toBe(0);
   });
 
   it('fails a value that does not match its schema, naming the record and the schema id', async () => {
