@@ -30,7 +30,6 @@ import {
   type ArrayNode,
   type AvroNode,
   AvroPathError,
-  floatValue,
   type LogicalNode,
   logicalValue,
   longValue,
@@ -39,6 +38,7 @@ import {
 } from './avro-plan.ts';
 import { nullDefaultOf } from './avro-values.ts';
 import { parseJsonExact } from './exact-json.ts';
+import { floatValue } from './json-numbers.ts';
 import { formatUnscaled } from './logical-types.ts';
 
 /**

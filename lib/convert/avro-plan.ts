@@ -319,30 +319,6 @@ function uuidText(base64: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/**
- * A float as JsonConverter writes it: Java's shortest decimal of the float (0.1f is `0.1`, not the
- * double 0.10000000149011612); NaN and ±Infinity, which JSON has no number for, as the strings
- * Jackson writes by default ("NaN", "Infinity", "-Infinity"), which the JSON path loads as text.
- */
-export function floatValue(value: number): number | string {
-  if (!Number.isFinite(value)) return nonFiniteText(value);
-  for (let digits = 1; digits < 9; digits++) {
-    const shortest = Number(value.toPrecision(digits));
-    if (Math.fround(shortest) === value) return shortest;
-  }
-  return Number(value.toPrecision(9));
-}
-
-/** A double as JsonConverter writes it: the number, or Jackson's strings for NaN and ±Infinity. */
-export function doubleValue(value: number): number | string {
-  return Number.isFinite(value) ? value : nonFiniteText(value);
-}
-
-function nonFiniteText(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  return value > 0 ? 'Infinity' : '-Infinity';
-}
-
 /** An int64 as the JSON path holds it: a number when a double holds it exactly, else its digits. */
 export function longValue(value: number | bigint): unknown {
   if (typeof value === 'number') return value;

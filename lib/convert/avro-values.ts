@@ -2,9 +2,7 @@ import {
   type ArrayNode,
   type AvroNode,
   AvroPathError,
-  doubleValue,
   type FieldNode,
-  floatValue,
   type LogicalNode,
   logicalValue,
   longValue,
@@ -12,6 +10,7 @@ import {
   setMember,
   type UnionNode,
 } from './avro-plan.ts';
+import { doubleValue, floatValue } from './json-numbers.ts';
 
 /**
  * The Avro object path: an avsc-decoded value (wrapped unions, Buffers, bigint longs) → the row

@@ -1,5 +1,6 @@
 import { Enum, type Field, type OneOf, Type, util } from 'protobufjs';
 import { isRawJson } from './exact-json.ts';
+import { doubleValue, floatValue } from './json-numbers.ts';
 import { LOGICAL_MESSAGES, type LongBits, longValue, ProtobufValueError } from './protobuf-logical.ts';
 import { fullNameOf } from './protobuf-schema.ts';
 
@@ -402,25 +403,18 @@ function scalarConverter(type: string, connectInt: 'int8' | 'int16' | undefined)
     case 'fixed64':
       return (value) => longValue(value as number | LongBits, true);
     case 'float':
-      return (value) => shortestFloat32(value as number);
+      return (value) => floatValue(value as number);
+    case 'double':
+      return (value) => doubleValue(value as number);
     case 'bytes':
       return (value) => base64Of(value as Uint8Array);
     default:
-      // double, bool, string, uint32 and fixed32 (protobufjs reads both unsigned).
+      // bool, string, uint32 and fixed32 (protobufjs reads both unsigned).
       return identity;
   }
 }
 
 const identity: Convert = (value) => value;
-
-function shortestFloat32(value: number): number {
-  if (!Number.isFinite(value) || (Number.isInteger(value) && Math.abs(value) < 16_777_216)) return value;
-  for (let digits = 1; digits < 9; digits++) {
-    const shorter = Number(value.toPrecision(digits));
-    if (Math.fround(shorter) === value) return shorter;
-  }
-  return value;
-}
 
 function base64Of(bytes: Uint8Array): string {
   if (bytes.length === 0) return '';
