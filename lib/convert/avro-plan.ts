@@ -1,4 +1,5 @@
 import type { Type as AvroType, types as avroTypes } from 'avsc';
+import { formatUuid } from '../decode/schema-registry/wire-format.ts';
 import type { ConnectSchema } from './connect-schema.ts';
 import { rawJson } from './exact-json.ts';
 import { LOGICAL_TYPES } from './logical-types.ts';
@@ -311,12 +312,12 @@ function connectSchemaOf(
 /** Avro's `uuid` on a 16-byte fixed: its text form (on a string it is the text already). */
 function uuidNode(base: AvroNode, avroLogical: unknown): LogicalNode | undefined {
   if (avroLogical !== 'uuid' || base.kind !== 'fixed' || base.size !== 16) return undefined;
-  return { kind: 'logical', base, name: 'uuid', render: (value) => uuidText(value as string) };
-}
-
-function uuidText(base64: string): string {
-  const hex = Buffer.from(base64, 'base64').toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return {
+    kind: 'logical',
+    base,
+    name: 'uuid',
+    render: (value) => formatUuid(Buffer.from(value as string, 'base64')),
+  };
 }
 
 /** An int64 as the JSON path holds it: a number when a double holds it exactly, else its digits. */
