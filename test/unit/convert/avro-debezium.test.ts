@@ -6,10 +6,11 @@ import { compileAvroReader } from '../../../lib/convert/avro.ts';
 import { isRawJson, parseJsonExact } from '../../../lib/convert/exact-json.ts';
 import { convertValue } from '../../../lib/convert/json-converter.ts';
 import { applyTransforms } from '../../../lib/convert/transforms.ts';
-import { decodeRecord, type KafkaRecord } from '../../../lib/decode/event.ts';
+import type { KafkaRecord } from '../../../lib/decode/event.ts';
 import { seedDebeziumSettings } from '../../../lib/local/seed.ts';
 import { encoderOf, framed, registrySchema } from '../../fixtures/avro/avro-values.ts';
 import { seedConfig } from '../../fixtures/events.ts';
+import { recordWithValue } from '../../support/records.ts';
 
 /**
  * Debezium with Avro gives the rows Debezium with JSON gives: the real JSON change events captured
@@ -27,15 +28,7 @@ function fixture(path: string): string {
 }
 
 function kafkaRecord(value: Buffer, offset: number): KafkaRecord {
-  return decodeRecord({
-    topic: TOPIC,
-    partition: 0,
-    offset,
-    timestamp: 0,
-    key: null,
-    value: value.toString('base64'),
-    headers: [],
-  });
+  return recordWithValue(value, { topic: TOPIC, partition: 0, offset });
 }
 
 /** The row the JSON path loads for a JsonConverter envelope (schemas.enable=true). */

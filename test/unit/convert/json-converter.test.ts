@@ -2,25 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { ConverterConfig } from '../../../lib/config/converters.ts';
 import { convertValue, toJsonText } from '../../../lib/convert/json-converter.ts';
 import { decimalValue, formatInstant } from '../../../lib/convert/logical-types.ts';
-import { decodeRecord, type KafkaRecord } from '../../../lib/decode/event.ts';
+import type { KafkaRecord } from '../../../lib/decode/event.ts';
 import { RecordError } from '../../../lib/errors.ts';
+import { recordWithValue } from '../../support/records.ts';
 
 const JSON_SCHEMALESS: ConverterConfig = { kind: 'json', schemasEnable: false, replaceNullWithDefault: true };
 const JSON_ENVELOPE: ConverterConfig = { kind: 'json', schemasEnable: true, replaceNullWithDefault: true };
 const STRING: ConverterConfig = { kind: 'string' };
 
 function record(value: string | Buffer | null, offset = 7): KafkaRecord {
-  const base64 =
-    value === null ? null : (Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')).toString('base64');
-  return decodeRecord({
-    topic: 'orders.v1',
-    partition: 3,
-    offset,
-    timestamp: 0,
-    key: null,
-    value: base64,
-    headers: [],
-  });
+  return recordWithValue(value, { offset });
 }
 
 function convertText(value: string | Buffer, converter: ConverterConfig, needObject = false): string | null {

@@ -4,9 +4,10 @@ import { formatInstant } from '../../../lib/convert/logical-types.ts';
 import { compileProtobufReader } from '../../../lib/convert/protobuf.ts';
 import { formatEpochMillis } from '../../../lib/convert/protobuf-logical.ts';
 import type { ProtobufReaderOptions } from '../../../lib/convert/protobuf-values.ts';
-import { decodeRecord, type KafkaRecord } from '../../../lib/decode/event.ts';
+import type { KafkaRecord } from '../../../lib/decode/event.ts';
 import type { RegistryKind, RegistrySchema } from '../../../lib/decode/schema-registry/registry-schema.ts';
 import { RecordError } from '../../../lib/errors.ts';
+import { recordWithValue } from '../../support/records.ts';
 
 // Test messages are encoded by protobufjs from a Root the test builds itself (each file parsed,
 // the well-known ones taken from protobufjs' bundle, which names Struct's fields in camelCase),
@@ -68,15 +69,7 @@ function glueFrame(index: number, body: Buffer): Buffer {
 }
 
 function kafkaRecord(value: Buffer, offset = 7): KafkaRecord {
-  return decodeRecord({
-    topic: 'orders.v1',
-    partition: 3,
-    offset,
-    timestamp: 0,
-    key: null,
-    value: value.toString('base64'),
-    headers: [],
-  });
+  return recordWithValue(value, { offset });
 }
 
 function registrySchema(
