@@ -301,7 +301,7 @@ for (const kind of KINDS) {
       : `| straightforward sink, decode + parse + stringify | ${fmt(straightT)} |`,
     `| straightforward sink, of which stringify${isAvro ? ' (with the replacer)' : ''} | ${fmt(straightS)} |`,
     isAvro
-      ? `| Powertools kafkaConsumer (Avro, avro-js; framing stripped by the handler, one consumer per schema id) + stringify | ${fmt(powertools)} |`
+      ? `| Powertools kafkaConsumer (Avro, avro-js; framing stripped by the handler, one consumer per schema id) + stringify; every ${POWERTOOLS_AVRO_EVERY}th round, ${samples.get('powertools')?.length ?? 0} samples | ${fmt(powertools)} |`
       : `| Powertools kafkaConsumer + stringify | ${fmt(powertools)} |`,
     `| base64 floor (decode into one buffer) | ${fmt(floor)} |`,
     '',
