@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectSchema } from '../../../lib/convert/connect-schema.ts';
 import { isRawJson, parseJsonExact } from '../../../lib/convert/exact-json.ts';
-import { LOGICAL_TYPES } from '../../../lib/convert/logical-types.ts';
+import { formatInstant, LOGICAL_TYPES } from '../../../lib/convert/logical-types.ts';
 
 /** Parses the payload as the converter does (exact int64), then applies the logical type. */
 function convert(name: string, payloadJson: string, parameters?: Record<string, string>): unknown {
@@ -82,5 +82,30 @@ describe('logical types', () => {
     ['org.apache.kafka.connect.data.Decimal', 'true', 'expected base64 bytes or a number'],
   ])('refuses %s %s', (name, payload, message) => {
     expect(() => convert(name, payload, { scale: '2' })).toThrow(message);
+  });
+});
+
+describe('timestamps written with number arithmetic', () => {
+  const millis = LOGICAL_TYPES.get('org.apache.kafka.connect.data.Timestamp');
+  const micros = LOGICAL_TYPES.get('io.debezium.time.MicroTimestamp');
+  const schema = { type: 'int64' };
+
+  it('write the same text as the BigInt formatter over the whole safe range', () => {
+    // A fixed-seed walk: every value a double holds exactly, both signs, every fraction width.
+    let seed = 20261205;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const cases = [
+      0, -1, 1, 999, -999, 1000, -1000, 86_400_000_000, -86_400_000_001, 9_007_199_254_740_991,
+      -9_007_199_254_740_991,
+    ];
+    for (let i = 0; i < 20_000; i++) cases.push(Math.floor((next() * 2 - 1) * 9_007_199_254_740_991));
+    for (const us of cases) expect(micros?.(us, schema)).toBe(formatInstant(BigInt(us)));
+    for (const us of cases.slice(0, 5_000)) {
+      const ms = Math.trunc(us / 1000);
+      expect(millis?.(ms, schema)).toBe(formatInstant(BigInt(ms) * 1000n));
+    }
   });
 });
