@@ -33,7 +33,34 @@ export type FramedValue =
   /** The value's body: `bytes` from `start` on, read with the schema `ref` names. */
   | { readonly kind: 'framed'; readonly ref: SchemaRef; readonly bytes: Buffer; readonly start: number }
   /** The event-source mapping decoded the value to JSON already: load it as schemaless JSON. */
-  | { readonly kind: 'esm-json' };
+  | { readonly kind: 'esm-json'; readonly bytes: Buffer };
+
+/**
+ * One ref per schema id, shared by every value that names it: a batch finds each id's reader once,
+ * and a value costs no ref (or id text) of its own. Bounded: past the bound, refs are made afresh.
+ */
+const SHARED_REFS = new Map<string, SchemaRef>();
+const CONFLUENT_REFS = new Map<number, SchemaRef>();
+const MAX_SHARED_REFS = 10_000;
+
+function confluentRef(id: number): SchemaRef {
+  let ref = CONFLUENT_REFS.get(id);
+  if (ref === undefined) {
+    ref = sharedRef('confluent', String(id));
+    if (CONFLUENT_REFS.size < MAX_SHARED_REFS) CONFLUENT_REFS.set(id, ref);
+  }
+  return ref;
+}
+
+function sharedRef(registry: RegistryKind, id: string): SchemaRef {
+  const key = `${registry}:${id}`;
+  let ref = SHARED_REFS.get(key);
+  if (ref === undefined) {
+    ref = { registry, id };
+    if (SHARED_REFS.size < MAX_SHARED_REFS) SHARED_REFS.set(key, ref);
+  }
+  return ref;
+}
 
 /** The key a schema is cached under. */
 export function schemaKey(ref: SchemaRef): string {
@@ -42,10 +69,13 @@ export function schemaKey(ref: SchemaRef): string {
 
 /**
  * Reads the framing of a record's value (not a tombstone) as `registry` writes it; throws the
- * record's error naming what was found and what was expected.
+ * record's error naming what was found and what was expected. `bytes`: the value, decoded.
  */
-export function readFraming(record: KafkaRecord, registry: RegistryKind): FramedValue {
-  const bytes = record.value as Buffer;
+export function readFraming(
+  record: KafkaRecord,
+  registry: RegistryKind,
+  bytes: Buffer = record.value as Buffer,
+): FramedValue {
   const metadata = record.valueSchemaMetadata;
   if (metadata !== undefined) return readEsmValue(record, bytes, metadata);
   return registry === 'confluent' ? readConfluent(record, bytes) : readGlue(record, bytes);
@@ -59,8 +89,7 @@ function readConfluent(record: KafkaRecord, bytes: Buffer): FramedValue {
       `the value does not start with the Confluent wire format (magic byte 0x00 and a 4-byte schema id): ${describeStart(bytes)}; check that the producer uses a Confluent-compatible serializer, or set value.converter to the converter the topic is written with`,
     );
   }
-  const id = String(bytes.readUInt32BE(1));
-  return { kind: 'framed', ref: { registry: 'confluent', id }, bytes, start: CONFLUENT_HEADER };
+  return { kind: 'framed', ref: confluentRef(bytes.readUInt32BE(1)), bytes, start: CONFLUENT_HEADER };
 }
 
 function readGlue(record: KafkaRecord, bytes: Buffer): FramedValue {
@@ -77,7 +106,7 @@ function readGlue(record: KafkaRecord, bytes: Buffer): FramedValue {
     );
   }
   const id = formatUuid(bytes.subarray(2, GLUE_HEADER));
-  const ref: SchemaRef = { registry: 'glue', id };
+  const ref = sharedRef('glue', id);
   if (compression === GLUE_UNCOMPRESSED) return { kind: 'framed', ref, bytes, start: GLUE_HEADER };
   let inflated: Buffer;
   try {
@@ -100,7 +129,7 @@ function readGlue(record: KafkaRecord, bytes: Buffer): FramedValue {
  * SOURCE events start `02 02`, Confluent's [1], and `01`, Glue's 1), which the Protobuf reader reads.
  */
 function readEsmValue(record: KafkaRecord, bytes: Buffer, metadata: SchemaMetadata): FramedValue {
-  if (startsLikeJsonObject(bytes)) return { kind: 'esm-json' };
+  if (startsLikeJsonObject(bytes)) return { kind: 'esm-json', bytes };
   const id = String(metadata.schemaId ?? '');
   const registry: RegistryKind | undefined = /^\d+$/.test(id)
     ? 'confluent'
@@ -114,7 +143,7 @@ function readEsmValue(record: KafkaRecord, bytes: Buffer, metadata: SchemaMetada
       `valueSchemaMetadata.schemaId "${id.slice(0, 64)}" is neither a Confluent schema id nor a Glue schema version UUID`,
     );
   }
-  return { kind: 'framed', ref: { registry, id }, bytes, start: 0 };
+  return { kind: 'framed', ref: sharedRef(registry, id), bytes, start: 0 };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

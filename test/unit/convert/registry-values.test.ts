@@ -106,6 +106,7 @@ describe('registry values', () => {
         { topic: 't', partition: 0, offset: 2, value: framed(2, good) },
         { topic: 't', partition: 0, offset: 3, value: Buffer.from('{}').toString('base64') },
         { topic: 't', partition: 0, offset: 4, value: null },
+        { topic: 't', partition: 0, offset: 5, value: 'AAAA$$AAAA==' },
       ]),
     );
     const rejected: [number, string][] = [];
@@ -114,6 +115,7 @@ describe('registry values', () => {
     );
     expect(rejected).toEqual([
       [3, expect.stringContaining('magic byte 0x00')],
+      [5, expect.stringContaining('the value is not base64 text')],
       [2, expect.stringContaining('schema 2 does not compile')],
     ]);
     expect(convertRegistryValue(records[0] as KafkaRecord, prepared, true)).toMatchObject({
