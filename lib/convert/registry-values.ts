@@ -77,7 +77,7 @@ export class RegistryValues {
       if (onRecordError === undefined) throw error;
       onRecordError(record, error);
     };
-    const framings: [KafkaRecord, FramedValue][] = [];
+    const framings: (FramedValue | undefined)[] = new Array(records.length);
     const ids = new Set<string>();
     const kind = this.converter.registry.kind;
     const values = decodeValues(records);
@@ -97,7 +97,7 @@ export class RegistryValues {
         reject(record, error);
         continue;
       }
-      framings.push([record, framed]);
+      framings[i] = framed;
       if (framed.kind === 'framed' && !ids.has(framed.ref.id) && !this.#readers.has(schemaKey(framed.ref))) {
         ids.add(framed.ref.id);
       }
@@ -105,12 +105,15 @@ export class RegistryValues {
     const unknown = ids.size > 0 ? await this.#compileNew(ids, deadline) : new Map<string, Error>();
     // Refs are shared per id (wire-format.ts), so each schema's reader is looked up once a batch.
     const readerOf = new Map<SchemaRef, JsonValueReader | Error | undefined>();
-    const prepared = new Map<KafkaRecord, PreparedValue>();
-    for (const [record, framed] of framings) {
+    const prepared: (PreparedValue | undefined)[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const framed = framings[i];
+      if (framed === undefined) continue;
       if (framed.kind === 'esm-json') {
-        prepared.set(record, { framed, reader: undefined });
+        prepared[i] = { framed, reader: undefined };
         continue;
       }
+      const record = records[i] as KafkaRecord;
       let reader = readerOf.get(framed.ref);
       if (reader === undefined && !readerOf.has(framed.ref)) {
         const key = schemaKey(framed.ref);
@@ -122,9 +125,9 @@ export class RegistryValues {
         reject(record, new RecordError(ErrorCode.DECODE_SCHEMA, record, reason));
         continue;
       }
-      prepared.set(record, { framed, reader });
+      prepared[i] = { framed, reader };
     }
-    return new PreparedValues(prepared, this.converter);
+    return new PreparedValues(records, prepared, this.converter);
   }
 
   /**
@@ -219,20 +222,36 @@ const JSON_SCHEMA_READER: JsonValueReader = {
 
 /** One batch's framings and readers, for converting its records synchronously. */
 export class PreparedValues {
-  readonly #values: ReadonlyMap<KafkaRecord, PreparedValue>;
+  readonly #records: readonly KafkaRecord[];
+  readonly #values: readonly (PreparedValue | undefined)[];
   readonly converter: RegistryConverterConfig;
+  /** Where the next lookup starts: records are converted in the order they were prepared. */
+  #cursor = 0;
   #output: JsonOutput | undefined;
 
-  constructor(values: ReadonlyMap<KafkaRecord, PreparedValue>, converter: RegistryConverterConfig) {
+  constructor(
+    records: readonly KafkaRecord[],
+    values: readonly (PreparedValue | undefined)[],
+    converter: RegistryConverterConfig,
+  ) {
+    this.#records = records;
     this.#values = values;
     this.converter = converter;
   }
 
-  /** What converting `record` needs; every record `prepare` did not set aside has it. */
+  /**
+   * What converting `record` needs; every record `prepare` did not set aside has it. Tables are
+   * built from the prepared records in their order (some left out), so the search walks forward
+   * from the last record found, and starts over only when asked out of order.
+   */
   of(record: KafkaRecord): PreparedValue {
-    const prepared = this.#values.get(record);
+    const records = this.#records;
+    let index = records.indexOf(record, this.#cursor);
+    if (index < 0) index = records.indexOf(record);
+    const prepared = index < 0 ? undefined : this.#values[index];
     if (prepared === undefined)
       throw new Error(`${record.topic}/${record.partition}@${record.offset} was not prepared`);
+    this.#cursor = index + 1;
     return prepared;
   }
 
