@@ -262,7 +262,7 @@ function convertRecordValue(
   if (record.valueBase64 === null) return null;
   if (registry === undefined)
     throw new Error('a registry converter needs the batch prepared (registry-values.ts)');
-  return convertRegistryValue(record, registry, options.needObject);
+  return convertRegistryValue(record, registry, options.needObject, options.changeRow);
 }
 
 function jsonRow(converted: Exclude<ConvertedValue, { kind: 'string' }>): RowPart {

@@ -3,6 +3,7 @@ import type { KafkaRecord } from '../decode/event.ts';
 import type { RegistrySchema } from '../decode/schema-registry/registry-schema.ts';
 import { ErrorCode, RecordError } from '../errors.ts';
 import { AvroInvalidError, AvroTruncatedError, Cursor, readLong } from './avro-binary.ts';
+import { type ChangeRowWriter, compileChangeRowWriter } from './avro-change-rows.ts';
 import { compileJsonWriter } from './avro-json.ts';
 import type { JsonOutput } from './avro-json-output.ts';
 import {
@@ -15,6 +16,7 @@ import {
   setMember,
 } from './avro-plan.ts';
 import { compileRowConverter } from './avro-values.ts';
+import type { ChangeRowTransforms } from './debezium-bytes.ts';
 import type { ReadValue, ValueReader } from './value-reader.ts';
 
 /**
@@ -37,6 +39,18 @@ export interface AvroValueReader extends ValueReader {
    * `readJson` without a string per row. On an error, `out` is left as it was.
    */
   appendJson(record: KafkaRecord, bytes: Buffer, start: number, out: JsonOutput): void;
+  /**
+   * Appends the row `transforms` make of the Debezium change event the value holds (avro-change-rows.ts)
+   * and answers true; answers false, `out` unchanged, for a value the general path (`read`, then
+   * applyTransforms) must take: another schema, an unusual event, bytes that do not read.
+   */
+  appendChangeRow(
+    record: KafkaRecord,
+    bytes: Buffer,
+    start: number,
+    out: JsonOutput,
+    transforms: ChangeRowTransforms,
+  ): boolean;
 }
 
 type ForSchemaOptions = Parameters<typeof avro.Type.forSchema>[1];
@@ -222,6 +236,8 @@ export function compileAvroReader(schema: RegistrySchema): AvroValueReader {
   const schemaName = connectNameOf(type);
   const writeJson = compileJsonWriter(node);
   const label = schema.registry === 'glue' ? `schema version ${schema.id}` : `schema id ${schema.id}`;
+  // Compiled when a change row is first asked for: most schemas are never asked.
+  let changeRows: ChangeRowWriter | null | undefined;
   return {
     read(record: KafkaRecord, bytes: Buffer, start: number): ReadValue {
       let decoded: { value: unknown; offset: number };
@@ -263,6 +279,10 @@ export function compileAvroReader(schema: RegistrySchema): AvroValueReader {
         out.len = before;
         throw trailing(record, label, bytes.length - cursor.pos);
       }
+    },
+    appendChangeRow(record, bytes, start, out, transforms): boolean {
+      changeRows ??= compileChangeRowWriter(node, schemaName) ?? null;
+      return changeRows?.append(record, new Cursor(bytes, start), out, transforms) === true;
     },
   };
 }
