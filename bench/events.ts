@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { CONVERTER_CLASSES } from '../lib/config/keys.ts';
 import { MAX_EVENT_BYTES } from '../lib/local/event-limits.ts';
 import { seedDebeziumSettings } from '../lib/local/seed.ts';
@@ -224,135 +225,56 @@ const SMALL_AVRO_SCHEMA = {
   ],
 };
 
-/** A Connect type as AvroData writes it: the Avro type with its Connect name, version and parameters. */
-function connectType(
-  type: string,
-  name: string,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return { type, ...extra, 'connect.version': 1, 'connect.name': name };
+/** Schemas Connect's AvroConverter registered for real Debezium records (test/fixtures/debezium-avro). */
+const CAPTURED_SCHEMAS = new URL('../test/fixtures/debezium-avro/schemas/', import.meta.url);
+
+type AvroRecordSchema = { name: string; namespace?: string; fields: { name: string; type: unknown }[] };
+
+function captured(file: string): AvroRecordSchema {
+  const text = readFileSync(new URL(file, CAPTURED_SCHEMAS), 'utf8');
+  // The capture's topic prefix is the e2e run's database name; the bench's topic is test.public.customers.
+  const prefix = (JSON.parse(text) as AvroRecordSchema).namespace?.split('.')[0] ?? '';
+  return JSON.parse(text.replaceAll(`"${prefix}.`, '"test.')) as AvroRecordSchema;
 }
 
-const optional = (type: unknown) => ['null', type];
+/** The row's record in an envelope: the second branch of `before`'s ["null", Value] union. */
+function rowRecordOf(envelope: AvroRecordSchema): AvroRecordSchema {
+  const before = envelope.fields.find((field) => field.name === 'before');
+  return (before?.type as unknown[] | undefined)?.[1] as AvroRecordSchema;
+}
 
-/** The customers row as Debezium's PostgreSQL connector gives it, through AvroData; v2 adds a column. */
-function customerValueSchema(version: 1 | 2): Record<string, unknown> {
-  const fields: Record<string, unknown>[] = [
-    { name: 'id', type: 'int' },
-    { name: 'first_name', type: optional('string'), default: null },
-    { name: 'last_name', type: optional('string'), default: null },
-    { name: 'email', type: optional('string'), default: null },
-    { name: 'born', type: optional(connectType('int', 'io.debezium.time.Date')), default: null },
-    {
-      name: 'balance',
-      type: optional(
-        connectType('bytes', 'org.apache.kafka.connect.data.Decimal', {
-          scale: 2,
-          precision: 10,
-          'connect.parameters': { scale: '2', 'connect.decimal.precision': '10' },
-          logicalType: 'decimal',
-        }),
-      ),
-      default: null,
-    },
-    {
-      name: 'updated_at',
-      type: optional(connectType('string', 'io.debezium.time.ZonedTimestamp')),
-      default: null,
-    },
-  ];
-  if (version === 2) {
-    fields.push({
-      name: 'created_at',
-      type: optional(connectType('long', 'io.debezium.time.MicroTimestamp')),
-      default: null,
-    });
-  }
-  return {
-    type: 'record',
-    name: 'Value',
-    namespace: 'test.public.customers',
-    fields,
-    'connect.name': 'test.public.customers.Value',
-  };
+/** A column of the captured all-types table (the Value record of its before image), renamed. */
+function allTypesColumn(column: string, name: string): { name: string; type: unknown } {
+  const value = rowRecordOf(captured('2.avsc.json'));
+  const found = value.fields.find((field) => field.name === column);
+  if (found === undefined) throw new Error(`the captured all-types schema has no ${column}`);
+  return { ...found, name };
 }
 
 /**
- * The change-event envelope as Connect's AvroData writes Debezium's (field order and attributes as in
- * test/fixtures/avro/debezium-customers-envelope.avsc, captured from a real connector): before/after
- * as ["null", Value] unions, the PostgreSQL source record, the transaction block, op and timestamps.
+ * The change-event envelope as Connect's AvroData wrote it for a real Debezium PostgreSQL
+ * connector: the captured customers envelope (before/after as ["null", Value] unions, the source
+ * record, the transaction block, op and ts_ms/ts_us/ts_ns), its row given the columns the JSON
+ * Debezium event has (an io.debezium.time.Date, a Connect Decimal(10,2), a ZonedTimestamp) as the
+ * captured all-types table's columns of those types were written; v2 adds a MicroTimestamp column.
  */
-function debeziumAvroSchema(version: 1 | 2): Record<string, unknown> {
-  const nullableLong = { type: optional('long'), default: null };
-  return {
-    type: 'record',
-    name: 'Envelope',
-    namespace: 'test.public.customers',
-    fields: [
-      { name: 'before', type: optional(customerValueSchema(version)), default: null },
-      { name: 'after', type: optional('Value'), default: null },
-      {
-        name: 'source',
-        type: {
-          type: 'record',
-          name: 'Source',
-          namespace: 'io.debezium.connector.postgresql',
-          fields: [
-            { name: 'version', type: 'string' },
-            { name: 'connector', type: 'string' },
-            { name: 'name', type: 'string' },
-            { name: 'ts_ms', type: 'long' },
-            {
-              name: 'snapshot',
-              type: [
-                connectType('string', 'io.debezium.data.Enum', {
-                  'connect.parameters': {
-                    allowed:
-                      'true,first,first_in_data_collection,last_in_data_collection,last,false,incremental',
-                  },
-                  'connect.default': 'false',
-                }),
-                'null',
-              ],
-              default: 'false',
-            },
-            { name: 'db', type: 'string' },
-            { name: 'sequence', type: optional('string'), default: null },
-            { name: 'ts_us', ...nullableLong },
-            { name: 'ts_ns', ...nullableLong },
-            { name: 'schema', type: 'string' },
-            { name: 'table', type: 'string' },
-            { name: 'txId', ...nullableLong },
-            { name: 'lsn', ...nullableLong },
-            { name: 'xmin', ...nullableLong },
-          ],
-          'connect.name': 'io.debezium.connector.postgresql.Source',
-        },
-      },
-      {
-        name: 'transaction',
-        type: optional({
-          type: 'record',
-          name: 'block',
-          namespace: 'event',
-          fields: [
-            { name: 'id', type: 'string' },
-            { name: 'total_order', type: 'long' },
-            { name: 'data_collection_order', type: 'long' },
-          ],
-          'connect.version': 1,
-          'connect.name': 'event.block',
-        }),
-        default: null,
-      },
-      { name: 'op', type: 'string' },
-      { name: 'ts_ms', ...nullableLong },
-      { name: 'ts_us', ...nullableLong },
-      { name: 'ts_ns', ...nullableLong },
-    ],
-    'connect.version': 2,
-    'connect.name': 'test.public.customers.Envelope',
+function debeziumAvroSchema(version: 1 | 2): AvroRecordSchema {
+  const envelope = captured('1.avsc.json');
+  const value = rowRecordOf(envelope);
+  const decimal = allTypesColumn('c_numeric', 'balance') as { type: [string, Record<string, unknown>] };
+  decimal.type[1] = {
+    ...decimal.type[1],
+    scale: 2,
+    precision: 10,
+    'connect.parameters': { scale: '2', 'connect.decimal.precision': '10' },
   };
+  value.fields.push(
+    allTypesColumn('c_date', 'born'),
+    decimal as { name: string; type: unknown },
+    allTypesColumn('c_tstz', 'updated_at'),
+  );
+  if (version === 2) value.fields.push(allTypesColumn('c_ts6', 'created_at'));
+  return envelope;
 }
 
 /** The registry ids of the Avro schemas: one for the small records, two versions of the envelope. */
@@ -439,6 +361,8 @@ function debeziumAvroValue(i: number): Buffer {
       txId: branch('long', 756 + i),
       lsn: branch('long', 22910504 + i),
       xmin: null,
+      origin: null,
+      origin_lsn: null,
     },
     transaction: null,
     op,
