@@ -10,6 +10,7 @@ import {
 import { compileJsonWriter, type JsonWriter } from './avro-json.ts';
 import { COMMA, JsonOutput } from './avro-json-output.ts';
 import type { AvroNode, RecordNode, UnionNode } from './avro-plan.ts';
+import { nullDefaultOf } from './avro-values.ts';
 import type { ChangeRowTransforms } from './debezium-bytes.ts';
 import { HEARTBEAT_TOPIC_PREFIX, TOAST_PLACEHOLDER } from './transforms.ts';
 
@@ -135,8 +136,7 @@ export function compileChangeRowWriter(
     steps.push({ role, skip: skipNothing });
   }
   if (run.length > 0) steps.push({ role: Role.skip, skip: sequenceSkip(run) });
-  const textColumns = [...writers.keys()].some((image) => image.fields.some((f) => mayHoldText(f.node)));
-  return new EnvelopeWriter(steps, images, textColumns);
+  return new EnvelopeWriter(steps, images, toastScanOf([...writers.keys()]));
 }
 
 /** The transforms skip these by schema name, or by shape (transforms.ts nonDataMessage); so does this. */
@@ -173,6 +173,46 @@ function imageWriters(union: UnionNode, writers: Map<RecordNode, JsonWriter>): I
 }
 
 /**
+ * Where to look for the TOAST placeholder, which the general path refuses in a top-level column of
+ * an upsert's image: a string equal to it or to its base64, bytes equal to it, an array of those.
+ * - `none`: no column can hold text;
+ * - `bytes`: the image's Avro bytes, which are shorter than its JSON and hold every such value's
+ *   text as it is (a string's or bytes' content, a ZonedTime's text before its zone is cut off);
+ * - `output`: the JSON written, when the image can render the placeholder from nothing in its
+ *   bytes: an enum symbol or a column default that is the placeholder (a schema no one writes).
+ */
+const ToastScan = { none: 0, bytes: 1, output: 2 } as const;
+type ToastScan = (typeof ToastScan)[keyof typeof ToastScan];
+
+function toastScanOf(images: readonly RecordNode[]): ToastScan {
+  const columns = images.flatMap((image) => image.fields);
+  if (!columns.some((f) => mayHoldText(f.node))) return ToastScan.none;
+  const placeholders = [TOAST_PLACEHOLDER, TOAST_BASE64_BYTES.toString()];
+  const rendersPlaceholder = columns.some(
+    (f) =>
+      placeholders.some((p) => JSON.stringify(nullDefaultOf(f) ?? null).includes(p)) ||
+      enumSymbolsOf(f.node).some((symbol) => placeholders.includes(symbol)),
+  );
+  return rendersPlaceholder ? ToastScan.output : ToastScan.bytes;
+}
+
+/** The symbols of the enums a column's value may be (itself, a union branch or array items). */
+function enumSymbolsOf(node: AvroNode): readonly string[] {
+  switch (node.kind) {
+    case 'enum':
+      return node.symbols;
+    case 'union':
+      return node.branches.flatMap(enumSymbolsOf);
+    case 'array':
+      return enumSymbolsOf(node.items);
+    case 'logical':
+      return enumSymbolsOf(node.base);
+    default:
+      return [];
+  }
+}
+
+/**
  * Whether a column's value may carry the TOAST placeholder: a string, bytes or anything holding
  * them; numbers, booleans and the int and long logical types (dates, times) cannot.
  */
@@ -184,7 +224,6 @@ function mayHoldText(node: AvroNode): boolean {
     case 'long':
     case 'float':
     case 'double':
-    case 'enum':
       return false;
     case 'union':
       return node.branches.some(mayHoldText);
@@ -199,17 +238,22 @@ class EnvelopeWriter implements ChangeRowWriter {
   /** The envelope's fields in order, runs of skipped fields as one step. */
   readonly #steps: readonly EnvelopeField[];
   readonly #images: Partial<Record<'before' | 'after', ImageWriters>>;
-  /** Whether an image has a column that may hold the TOAST placeholder. */
-  readonly #textColumns: boolean;
+  /** Where an upsert's image is looked at for the TOAST placeholder. */
+  readonly #toastScan: ToastScan;
+  /**
+   * Per image (before, then after): where its JSON starts and ends in the output, and where its
+   * record's bytes start and end in the value; -1 when it is null. Reused: appends do not overlap.
+   */
+  readonly #spans = new Float64Array(8);
 
   constructor(
     steps: readonly EnvelopeField[],
     images: Partial<Record<'before' | 'after', ImageWriters>>,
-    textColumns: boolean,
+    toastScan: ToastScan,
   ) {
     this.#steps = steps;
     this.#images = images;
-    this.#textColumns = textColumns;
+    this.#toastScan = toastScan;
   }
 
   append(record: KafkaRecord, cursor: Cursor, out: JsonOutput, transforms: ChangeRowTransforms): boolean {
@@ -218,10 +262,8 @@ class EnvelopeWriter implements ChangeRowWriter {
     const start = out.len;
     // Each image that is not null is written where the walk meets it (writing it reads it as
     // strictly as the general path does); the one the op keeps is then moved to the start.
-    let beforeStart = -1;
-    let beforeEnd = -1;
-    let afterStart = -1;
-    let afterEnd = -1;
+    const spans = this.#spans;
+    spans.fill(-1);
     let op = -1;
     try {
       for (const step of this.#steps) {
@@ -229,16 +271,15 @@ class EnvelopeWriter implements ChangeRowWriter {
         if (role === Role.skip) step.skip(cursor);
         else if (role === Role.op) op = readOp(cursor);
         else {
-          const at = out.len;
-          const before = role === Role.before;
-          if (!writeImage(cursor, out, before ? this.#images.before : this.#images.after)) continue;
-          if (before) {
-            beforeStart = at;
-            beforeEnd = out.len;
-          } else {
-            afterStart = at;
-            afterEnd = out.len;
-          }
+          const at = role === Role.before ? 0 : 4;
+          spans[at] = out.len;
+          spans[at + 2] = writeImage(
+            cursor,
+            out,
+            role === Role.before ? this.#images.before : this.#images.after,
+          );
+          spans[at + 1] = out.len;
+          spans[at + 3] = cursor.pos;
         }
       }
     } catch {
@@ -247,22 +288,29 @@ class EnvelopeWriter implements ChangeRowWriter {
       return false;
     }
     const route = ROUTES.get(op);
-    const keptStart = route?.image === 'before' ? beforeStart : afterStart;
-    const keptEnd = route?.image === 'before' ? beforeEnd : afterEnd;
+    const at = route?.image === 'before' ? 0 : 4;
     if (
       cursor.pos !== cursor.buf.length ||
       route === undefined ||
-      keptStart < 0 ||
+      (spans[at + 2] as number) < 0 ||
       (route.suffix === DELETE && !transforms.rewrite)
     ) {
       out.len = start;
       return false;
     }
+    const keptStart = spans[at] as number;
+    const keptEnd = spans[at + 1] as number;
     if (keptStart !== start) out.buf.copyWithin(start, keptStart, keptEnd);
     out.len = start + keptEnd - keptStart;
-    if (route.suffix !== DELETE && this.#textColumns && holdsToastPlaceholder(out.buf, start, out.len)) {
-      out.len = start;
-      return false;
+    if (route.suffix !== DELETE && this.#toastScan !== ToastScan.none) {
+      const found =
+        this.#toastScan === ToastScan.bytes
+          ? holdsToastPlaceholder(cursor.buf, spans[at + 2] as number, spans[at + 3] as number)
+          : holdsToastPlaceholder(out.buf, start, out.len);
+      if (found) {
+        out.len = start;
+        return false;
+      }
     }
     const suffix = (SUFFIXES[(transforms.addOp ? 2 : 0) + (transforms.rewrite ? 1 : 0)] as readonly string[])[
       route.suffix
@@ -272,16 +320,20 @@ class EnvelopeWriter implements ChangeRowWriter {
   }
 }
 
-/** Writes the image at the cursor (its union's branch index, then the record); false for null. */
-function writeImage(c: Cursor, out: JsonOutput, writers: ImageWriters | undefined): boolean {
+/**
+ * Writes the image at the cursor (its union's branch index, then the record) and answers where its
+ * record's bytes start; -1 for null.
+ */
+function writeImage(c: Cursor, out: JsonOutput, writers: ImageWriters | undefined): number {
   const index = readInt(c);
   const branches = writers as ImageWriters;
   if (index < 0 || index >= branches.length)
     throw new AvroInvalidError(`union branch ${index} is not one of its ${branches.length} branches`);
   const writer = branches[index];
-  if (writer === undefined) return false;
+  if (writer === undefined) return -1;
+  const from = c.pos;
   writer.append(c, out);
-  return true;
+  return from;
 }
 
 /** The op's one character code, or -1 for any other string. */
@@ -293,8 +345,8 @@ function readOp(c: Cursor): number {
 }
 
 /**
- * Whether the row in `buf[start, end)` carries the placeholder (as text, or bytes in base64). A
- * loop over the row's bytes: two native searches of a subarray cost more on rows this short.
+ * Whether `buf[start, end)` holds the placeholder or its base64. A loop over the bytes: two native
+ * searches of a subarray cost more on spans this short.
  */
 function holdsToastPlaceholder(buf: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {

@@ -441,6 +441,59 @@ describe('the Debezium Avro fast path', () => {
     expect(fastRow(reader, record, changeRowTransforms(SEED_CHAIN) as ChangeRowTransforms)).toBeUndefined();
   });
 
+  it('declines an update whose ZonedTime is the placeholder once its zone is cut off', () => {
+    const record = eventWith('u', (v) => (image(v, 'after').zt = { string: `${TOAST_PLACEHOLDER}Z` }));
+    expect(generalOutcome(reader, record, SEED_CHAIN)).toMatchObject({ kind: 'error' });
+    expect(fastRow(reader, record, changeRowTransforms(SEED_CHAIN) as ChangeRowTransforms)).toBeUndefined();
+  });
+
+  /** An envelope of a one-column image, and an insert whose column holds `column`. */
+  function oneColumn(field: object, column: unknown): [AvroValueReader, KafkaRecord] {
+    const row = { type: 'record', name: 'Row', fields: [{ name: 'id', type: 'int' }, field] };
+    const oneSchema = envelopeSchema([
+      { name: 'before', type: ['null', row], default: null },
+      { name: 'after', type: ['null', 'Row'], default: null },
+      { name: 'op', type: 'string' },
+    ]);
+    const value = { before: null, after: { [`${TOPIC}.Row`]: { id: 1, ...(column as object) } }, op: 'c' };
+    return [compiled(oneSchema), kafkaRecord(encode(oneSchema, value), 1)];
+  }
+
+  it.each([
+    [
+      'an enum symbol',
+      { name: 'state', type: { type: 'enum', name: 'State', symbols: ['ok', TOAST_PLACEHOLDER] } },
+      { state: TOAST_PLACEHOLDER },
+    ],
+    [
+      'a column default',
+      { name: 'note', type: ['string', 'null'], default: TOAST_PLACEHOLDER },
+      { note: null },
+    ],
+  ])('declines an insert whose placeholder comes from %s, not from its bytes', (_case, field, column) => {
+    const [oneReader, record] = oneColumn(field, column);
+    expect(generalOutcome(oneReader, record, SEED_CHAIN)).toMatchObject({ kind: 'error' });
+    expect(
+      fastRow(oneReader, record, changeRowTransforms(SEED_CHAIN) as ChangeRowTransforms),
+    ).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'an enum symbol',
+      { name: 'state', type: { type: 'enum', name: 'State', symbols: ['ok', 'sad'] } },
+      { state: 'sad' },
+    ],
+    ['a column default', { name: 'note', type: ['string', 'null'], default: 'none' }, { note: null }],
+  ])('writes an insert whose text comes from %s', (_case, field, column) => {
+    const [oneReader, record] = oneColumn(field, column);
+    const general = generalOutcome(oneReader, record, SEED_CHAIN);
+    expect(general).toMatchObject({ kind: 'row' });
+    expect(fastRow(oneReader, record, changeRowTransforms(SEED_CHAIN) as ChangeRowTransforms)).toBe(
+      (general as { text: string }).text,
+    );
+  });
+
   it('writes an image of no columns with the added members only', () => {
     const empty = { type: 'record', name: 'Empty', fields: [] };
     const fields = [
