@@ -17,6 +17,7 @@ import {
   isAscii,
   JsonOutput,
   NULL_BYTES,
+  QUOTE,
   type SlicingBuffer,
   TRUE_BYTES,
   writeBase64,
@@ -376,7 +377,9 @@ function logicalWriter(node: LogicalNode, records: Map<RecordNode, Writer>): Wri
     return (c, o) => o.ascii1(decimalText(c, size ?? readLength(c), scale, node.name));
   }
   const read = valueReaderOf(base, records);
-  if (base.kind !== 'int') return (c, o) => writeRendered(o, logicalValue(node, read(c)));
+  const render: Writer = (c, o) => writeRendered(o, logicalValue(node, read(c)));
+  if (base.kind === 'string' && UTC_TIMESTAMPS.has(node.name)) return utcTimestampWriter(render);
+  if (base.kind !== 'int') return render;
   // An int's rendering (a date, a time of day) is kept: a batch repeats its days.
   const rendered = new Map<number, unknown>();
   return (c, o) => {
@@ -392,6 +395,65 @@ function logicalWriter(node: LogicalNode, records: Map<RecordNode, Writer>): Wri
 }
 
 const MAX_KEPT_RENDERINGS = 4096;
+
+/** The logical types whose text is an ISO-8601 instant, rendered as DATETIME text in UTC. */
+const UTC_TIMESTAMPS = new Set(['io.debezium.time.ZonedTimestamp', 'io.debezium.time.IsoTimestamp']);
+/** `YYYY-MM-DDTHH:MM:SS`: the part of an instant kept before its fraction. */
+const INSTANT_LENGTH = 19;
+/** A fraction is kept to its first six digits (and its point). */
+const MAX_FRACTION = 7;
+
+/**
+ * An instant in UTC (`2024-01-02T03:04:05.123456Z`, as Debezium writes every ZonedTimestamp)
+ * copied as DATETIME text (`2024-01-02 03:04:05.123456`) byte by byte: the text the converter
+ * renders, without a string, a regular expression and a template per value. Any other form (an
+ * offset, `infinity`, a wider year, text that is no instant) is left to the converter.
+ */
+function utcTimestampWriter(render: Writer): Writer {
+  return (c, o) => {
+    const start = c.pos;
+    const length = readLength(c);
+    const from = c.pos;
+    if (!isUtcInstant(c.buf, from, length)) {
+      c.pos = start;
+      render(c, o);
+      return;
+    }
+    const keep = INSTANT_LENGTH + Math.min(length - INSTANT_LENGTH - 1, MAX_FRACTION);
+    o.reserve(keep + 2);
+    const source = c.buf;
+    const buf = o.buf;
+    let len = o.len;
+    buf[len++] = QUOTE;
+    for (let i = 0; i < keep; i++) buf[len++] = i === 10 ? 0x20 : (source[from + i] as number);
+    buf[len++] = QUOTE;
+    o.len = len;
+    c.pos = from + length;
+  };
+}
+
+/** `DDDD-DD-DDTDD:DD:DD` then `Z` or `.D…Z` (ASCII digits), the form formatZonedTimestamp keeps as it is. */
+function isUtcInstant(buf: Buffer, from: number, length: number): boolean {
+  if (length < INSTANT_LENGTH + 1 || buf[from + length - 1] !== 0x5a) return false;
+  for (let i = 0; i < INSTANT_LENGTH; i++) {
+    const b = buf[from + i] as number;
+    const expected = INSTANT_PUNCTUATION[i];
+    if (expected === undefined ? b < 0x30 || b > 0x39 : b !== expected) return false;
+  }
+  if (length === INSTANT_LENGTH + 1) return true;
+  // A point and at least one digit before the zone.
+  if (buf[from + INSTANT_LENGTH] !== 0x2e || length < INSTANT_LENGTH + 3) return false;
+  for (let i = from + INSTANT_LENGTH + 1; i < from + length - 1; i++) {
+    const b = buf[i] as number;
+    if (b < 0x30 || b > 0x39) return false;
+  }
+  return true;
+}
+
+/** The punctuation of `DDDD-DD-DDTDD:DD:DD` by position (undefined where a digit goes). */
+const INSTANT_PUNCTUATION: readonly (number | undefined)[] = [...'DDDD-DD-DDTDD:DD:DD'].map((ch) =>
+  ch === 'D' ? undefined : ch.charCodeAt(0),
+);
 
 /** A decimal's two's-complement unscaled bytes, as exact JSON digits. */
 function decimalText(c: Cursor, length: number, scale: number, name: string): string {

@@ -646,3 +646,44 @@ describe('the change-row hook of registry values', () => {
     expect(convertRegistryValue(record, prepared, true)).toMatchObject({ kind: 'object' });
   });
 });
+
+describe('ZonedTimestamp text copied byte by byte (avro-json.ts)', () => {
+  const schema = {
+    type: 'record',
+    name: 'Stamped',
+    fields: [
+      { name: 'at', type: connectType('string', 'io.debezium.time.ZonedTimestamp') },
+      { name: 'iso', type: connectType('string', 'io.debezium.time.IsoTimestamp') },
+    ],
+  };
+  const reader = compiled(schema);
+
+  it.each([
+    '2024-01-02T03:04:05Z',
+    '2024-01-02T03:04:05.1Z',
+    '2024-01-02T03:04:05.123456Z',
+    '2024-01-02T03:04:05.123456789Z',
+    '2024-01-02T03:04:05.Z',
+    '2024-01-02T03:04:05+02:00',
+    '2024-01-02T03:04:05.5+00:00',
+    '12024-01-02T03:04:05Z',
+    '2024-01-02 03:04:05Z',
+    '2024-01-0xT03:04:05Z',
+    '2024-01-02T03:04:05.12a4Z',
+    '٢٠٢٤-01-02T03:04:05Z',
+    'infinity',
+    '-infinity',
+    '',
+  ])('writes %j as the converter renders it, or refuses it as the converter does', (text) => {
+    const value = encode(schema, { at: text, iso: text });
+    const record = kafkaRecord(value, 1);
+    let expected: string;
+    try {
+      expected = JSON.stringify(reader.read(record, value, 5).value);
+    } catch (error) {
+      expect(() => reader.readJson(record, value, 5)).toThrow((error as Error).message);
+      return;
+    }
+    expect(reader.readJson(record, value, 5)).toBe(expected);
+  });
+});
