@@ -258,7 +258,8 @@ class EnvelopeWriter implements ChangeRowWriter {
 
   append(record: KafkaRecord, cursor: Cursor, out: JsonOutput, transforms: ChangeRowTransforms): boolean {
     // The transforms skip heartbeat topics, whatever their schema says.
-    if (record.topic.startsWith(HEARTBEAT_TOPIC_PREFIX)) return false;
+    const topic = record.topic;
+    if (topic.charCodeAt(0) === UNDERSCORE && topic.startsWith(HEARTBEAT_TOPIC_PREFIX)) return false;
     const start = out.len;
     // Each image that is not null is written where the walk meets it (writing it reads it as
     // strictly as the general path does); the one the op keeps is then moved to the start.
@@ -344,28 +345,38 @@ function readOp(c: Cursor): number {
   return code;
 }
 
+/** The first character of a heartbeat topic's name. */
+const UNDERSCORE = 0x5f;
+
+/** The placeholder and its base64: the texts looked for. */
+const NEEDLES = [TOAST_BYTES, TOAST_BASE64_BYTES];
+/** Looked at every this many bytes: any text of either needle holds one of the bytes looked at. */
+const PROBE_STRIDE = Math.min(...NEEDLES.map((n) => n.length));
+/** Per byte value, where it is in the needles: the needle's index × 64 + the byte's offset. */
+const NEEDLE_POSITIONS: readonly (readonly number[])[] = Array.from({ length: 256 }, (_, byte) =>
+  NEEDLES.flatMap((needle, n) => [...needle].flatMap((b, offset) => (b === byte ? [n * 64 + offset] : []))),
+);
+
 /**
- * Whether `buf[start, end)` holds the placeholder or its base64. A loop over the bytes: two native
- * searches of a subarray cost more on spans this short.
+ * Whether `buf[start, end)` holds the placeholder or its base64. Only every PROBE_STRIDE-th byte
+ * is looked at, and a text is compared only where that byte could be part of a needle: about a
+ * fifth of the time of a loop over every byte, and cheaper than native searches of a subarray.
  */
 function holdsToastPlaceholder(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const b = buf[i];
-    if (
-      b === UNDERSCORE
-        ? holds(buf, i, end, TOAST_BYTES)
-        : b === 0x58 && holds(buf, i, end, TOAST_BASE64_BYTES)
-    )
-      return true;
+  for (let probe = start + PROBE_STRIDE - 1; probe < end; probe += PROBE_STRIDE) {
+    const positions = NEEDLE_POSITIONS[buf[probe] as number] as readonly number[];
+    for (let q = 0; q < positions.length; q++) {
+      const position = positions[q] as number;
+      const at = probe - (position & 63);
+      if (at >= start && holdsAt(buf, at, end, NEEDLES[position >> 6] as Buffer)) return true;
+    }
   }
   return false;
 }
 
-const UNDERSCORE = 0x5f;
-
-function holds(buf: Buffer, at: number, end: number, needle: Buffer): boolean {
+function holdsAt(buf: Buffer, at: number, end: number, needle: Buffer): boolean {
   if (at + needle.length > end) return false;
-  for (let k = 1; k < needle.length; k++) if (buf[at + k] !== needle[k]) return false;
+  for (let k = 0; k < needle.length; k++) if (buf[at + k] !== needle[k]) return false;
   return true;
 }
 

@@ -494,6 +494,53 @@ describe('the Debezium Avro fast path', () => {
     );
   });
 
+  const padded = {
+    type: 'record',
+    name: 'Padded',
+    fields: [
+      { name: 'pad', type: 'string' },
+      { name: 'note', type: 'string' },
+      { name: 'tail', type: 'string' },
+    ],
+  };
+  const paddedSchema = envelopeSchema([
+    { name: 'before', type: ['null', padded], default: null },
+    { name: 'after', type: ['null', 'Padded'], default: null },
+    { name: 'op', type: 'string' },
+  ]);
+  const paddedReader = compiled(paddedSchema);
+  const base64Placeholder = Buffer.from(TOAST_PLACEHOLDER).toString('base64');
+  it.each(Array.from({ length: 45 }, (_, padding) => [padding]))(
+    'finds the placeholder and its base64 wherever they fall in the image (%i bytes before)',
+    (padding) => {
+      const outcomes = [
+        TOAST_PLACEHOLDER,
+        base64Placeholder,
+        TOAST_PLACEHOLDER.slice(1),
+        base64Placeholder.slice(0, -1),
+      ].map((note) => {
+        const value = {
+          before: null,
+          after: { [`${TOPIC}.Padded`]: { pad: 'p'.repeat(padding), note, tail: 'x'.repeat(padding % 7) } },
+          op: 'u',
+        };
+        const record = kafkaRecord(encode(paddedSchema, value), 1);
+        const general = generalOutcome(paddedReader, record, SEED_CHAIN);
+        const fast = fastRow(paddedReader, record, changeRowTransforms(SEED_CHAIN) as ChangeRowTransforms);
+        return [
+          general.kind,
+          fast === undefined ? 'declined' : fast === (general as { text: string }).text ? 'same row' : fast,
+        ];
+      });
+      expect(outcomes).toEqual([
+        ['error', 'declined'],
+        ['error', 'declined'],
+        ['row', 'same row'],
+        ['row', 'same row'],
+      ]);
+    },
+  );
+
   it('writes an image of no columns with the added members only', () => {
     const empty = { type: 'record', name: 'Empty', fields: [] };
     const fields = [
