@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildTableBatches } from '../../../lib/batch/table-batches.ts';
 import type { RegistryConverterConfig } from '../../../lib/config/converters.ts';
+import { CONVERTER_CLASSES } from '../../../lib/config/keys.ts';
 import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
 import type { TransformConfig } from '../../../lib/config/transforms.ts';
 import { type AvroValueReader, compileAvroReader } from '../../../lib/convert/avro.ts';
@@ -691,6 +693,44 @@ describe('the change-row hook of registry values', () => {
       (general as { text: string }).text,
     );
     expect(convertRegistryValue(record, prepared, true)).toMatchObject({ kind: 'object' });
+  });
+  it('builds the table rows of change events from the change-row bytes', async () => {
+    const schema = envelopeSchema();
+    const registry = await startScriptedRegistry({ schemas: { '31': { schema: JSON.stringify(schema) } } });
+    registries.push(registry);
+    const { 'value.converter.schemas.enable': _json, ...debezium } = seedDebeziumSettings(TOPIC, 'typed');
+    const config = parseSinkConfig(
+      seedConfig({
+        ...debezium,
+        'value.converter': CONVERTER_CLASSES.confluentAvro,
+        'value.converter.schema.registry.url': registry.url,
+      }),
+    );
+    const values = ['r', 'c', 'u', 'd'].map((op) =>
+      encode(
+        schema,
+        eventValue(op, () => {}),
+      ),
+    );
+    const records = decodeKafkaEvent(
+      mskEvent(
+        values.map((v, offset) => ({
+          ...eventRecord({ topic: TOPIC, offset }),
+          value: v.toString('base64'),
+        })),
+      ),
+      { tolerant: false },
+    ).records;
+    if (config.valueConverter.kind !== 'registry') throw new Error('expected a registry converter');
+    const prepared = await new RegistryValues(config.valueConverter).prepare(records, Date.now() + 5_000);
+    const rows = buildTableBatches(records, config, undefined, undefined, prepared).tables[0]?.rows ?? [];
+    const reader = compiled(schema);
+    const general = records.map((r) => generalOutcome(reader, r, config.transforms));
+    expect(general.map((g) => g.kind)).toEqual(['row', 'row', 'row', 'row']);
+    expect(rows.every((row) => Buffer.isBuffer(row))).toBe(true);
+    expect(rows.map((row) => (row as Buffer).toString('utf8'))).toEqual(
+      general.map((g) => (g as { text: string }).text),
+    );
   });
 });
 
