@@ -22,9 +22,10 @@ import type { ReadValue, ValueReader } from './value-reader.ts';
 /**
  * The Avro value reader: a registry's Avro schema (the writer schema) compiled once into a reader
  * of values in the Confluent or Glue framing, giving the rows the JSON path gives for the same
- * Kafka Connect data (the mapping is in avro-plan.ts). Two ways to read: `read` builds the value
- * as objects (for transforms), `readJson` writes the row's JSON text straight from the bytes
- * (avro-json.ts), for the common case of no transforms.
+ * Kafka Connect data (the mapping is in avro-plan.ts). Three ways to read: `read` builds the value
+ * as objects (for transforms), `readJson`/`appendJson` write the row's JSON straight from the
+ * bytes (avro-json.ts), for the common case of no transforms, and `appendChangeRow` writes the row
+ * the seed's Debezium transforms make of a change event, also from the bytes (avro-change-rows.ts).
  */
 
 /** An Avro reader; `readJson` is there for every Avro schema. */
