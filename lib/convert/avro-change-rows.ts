@@ -18,9 +18,10 @@ import { HEARTBEAT_TOPIC_PREFIX, TOAST_PLACEHOLDER } from './transforms.ts';
  * The Debezium Avro fast path: the row the seed's transforms (`AddOpFieldForDebeziumRecord`, then
  * `ExtractNewRecordState`) make of a change event in Avro, written from the Avro bytes into the
  * batch's JSON output without building the event as objects. The envelope is walked once: `op`
- * comes after `before`, `after` and `source` in Debezium's field order, so the images' positions
- * are remembered while they are skipped, and the kept image is written from its position by the
- * same writer as the reader's `appendJson` (avro-json.ts), followed by `__op` and `__deleted`.
+ * comes after `before`, `after` and `source` in Debezium's field order, so each image that is not
+ * null is written where the walk meets it (by the same writer as the reader's `appendJson`,
+ * avro-json.ts; an update rarely has both), the other fields are skipped, and once `op` is read the
+ * kept image is moved to the row's start and `__op` and `__deleted` are added after it.
  *
  * It takes the common case only. Anything unusual (an op other than c/u/r/d, a missing kept image,
  * a TOAST placeholder in an upsert, a delete that is dropped, a heartbeat, transaction or schema
