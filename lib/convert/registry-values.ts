@@ -127,7 +127,8 @@ export class RegistryValues {
       }
       prepared[i] = { framed, reader };
     }
-    return new PreparedValues(records, prepared, this.converter);
+    const valueBytes = values.reduce((sum: number, v) => sum + (Buffer.isBuffer(v) ? v.length : 0), 0);
+    return new PreparedValues(records, prepared, this.converter, valueBytes);
   }
 
   /**
@@ -227,13 +228,17 @@ export class PreparedValues {
   readonly converter: RegistryConverterConfig;
   /** Where the next lookup starts: records are converted in the order they were prepared. */
   #cursor = 0;
+  /** The decoded size of the batch's values, to size the output the rows are written into. */
+  readonly #valueBytes: number;
   #output: JsonOutput | undefined;
 
   constructor(
     records: readonly KafkaRecord[],
     values: readonly (PreparedValue | undefined)[],
     converter: RegistryConverterConfig,
+    valueBytes = 0,
   ) {
+    this.#valueBytes = valueBytes;
     this.#records = records;
     this.#values = values;
     this.converter = converter;
@@ -261,7 +266,9 @@ export class PreparedValues {
    * rows already written keep the buffer they were written into.
    */
   get output(): JsonOutput {
-    this.#output ??= new JsonOutput(256 * 1024);
+    // Rows are about as long as their Avro bytes and a half (field names, quotes, rendered
+    // logical types): starting there spares most of the output's doubling copies.
+    this.#output ??= new JsonOutput(Math.max(64 * 1024, Math.ceil(this.#valueBytes * 1.5)));
     return this.#output;
   }
 }
