@@ -158,16 +158,47 @@ function formatEpochInstant(value: unknown, microsPerUnit: 1 | 1000): string {
   return formatInstant(toBigInt(value) * BigInt(microsPerUnit));
 }
 
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const US_PER_DAY_NUMBER = 86_400_000_000;
+const MS_PER_DAY_NUMBER = 86_400_000;
+/** `.f`, `.ff` or `.fff` of each millisecond count, trailing zeros trimmed ('' for 0). */
+const MILLI_FRACTIONS = Array.from({ length: 1000 }, (_, n) =>
+  n === 0 ? '' : `.${String(n).padStart(3, '0').replace(/0+$/, '')}`,
+);
 
-/** `YYYY-MM-DD HH:MM:SS[.ffffff]` of safe-integer epoch microseconds (days → civil date, proleptic Gregorian). */
+/** `YYYY-MM-DD HH:MM:SS[.ffffff]` of safe-integer epoch microseconds. */
 function formatSafeMicros(micros: number): string {
   const days = Math.floor(micros / US_PER_DAY_NUMBER);
   const ofDay = micros - days * US_PER_DAY_NUMBER;
   const seconds = Math.floor(ofDay / 1_000_000);
+  const text = `${civilDateText(days)} ${secondsOfDayText(seconds)}`;
   const fraction = ofDay - seconds * 1_000_000;
-  // Days since 1970-01-01 to year, month, day, counted in 400-year eras from 0000-03-01.
+  if (fraction === 0) return text;
+  let digits = fraction;
+  let width = 6;
+  while (digits % 10 === 0) {
+    digits /= 10;
+    width--;
+  }
+  return `${text}.${String(digits).padStart(width, '0')}`;
+}
+
+/**
+ * `YYYY-MM-DD HH:MM:SS[.fff]` (UTC, fraction trimmed) of epoch milliseconds in years 1 to 9999:
+ * {@link formatInstant}'s text for the same instant, in number arithmetic (Protobuf Timestamps).
+ */
+export function formatEpochMillis(millis: number): string {
+  const days = Math.floor(millis / MS_PER_DAY_NUMBER);
+  const msOfDay = millis - days * MS_PER_DAY_NUMBER;
+  const seconds = Math.floor(msOfDay / 1000);
+  return `${civilDateText(days)} ${secondsOfDayText(seconds)}${MILLI_FRACTIONS[msOfDay - seconds * 1000]}`;
+}
+
+/**
+ * `YYYY-MM-DD` of a day count since 1970-01-01 in years 0 to 9999 (proleptic Gregorian), counted
+ * in 400-year eras from 0000-03-01 as in Howard Hinnant's `civil_from_days`: no Date, no BigInt.
+ */
+function civilDateText(days: number): string {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
@@ -183,16 +214,11 @@ function formatSafeMicros(micros: number): string {
   const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
   const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  const two = TWO_DIGITS as readonly string[];
-  const text = `${two[Math.floor(year / 100)]}${two[year % 100]}-${two[month]}-${two[day]} ${two[Math.floor(seconds / 3600)]}:${two[Math.floor(seconds / 60) % 60]}:${two[seconds % 60]}`;
-  if (fraction === 0) return text;
-  let digits = fraction;
-  let width = 6;
-  while (digits % 10 === 0) {
-    digits /= 10;
-    width--;
-  }
-  return `${text}.${String(digits).padStart(width, '0')}`;
+  return `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}`;
+}
+
+function secondsOfDayText(seconds: number): string {
+  return `${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}`;
 }
 
 /** Nanoseconds: DATETIME holds microseconds, so the last three digits are dropped (floored). */

@@ -1,5 +1,5 @@
 import { rawJson } from './exact-json.ts';
-import { formatTimeOfDay, formatUnscaled } from './logical-types.ts';
+import { formatEpochMillis, formatTimeOfDay, formatUnscaled } from './logical-types.ts';
 
 /**
  * The Protobuf messages ProtobufData turns into Connect logical types (Timestamp, google.type.Date
@@ -91,45 +91,6 @@ function timestampText(message: TimestampMessage): string {
     );
   }
   return formatEpochMillis(seconds * 1000 + Math.trunc(nanos / 1_000_000));
-}
-
-const MS_PER_DAY = 86_400_000;
-const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
-/** `.f`, `.ff` or `.fff` of each millisecond count, trailing zeros trimmed ('' for 0). */
-const MILLI_FRACTIONS = Array.from({ length: 1000 }, (_, n) =>
-  n === 0 ? '' : `.${String(n).padStart(3, '0').replace(/0+$/, '')}`,
-);
-
-/**
- * `YYYY-MM-DD HH:MM:SS[.fff]` (UTC, fraction trimmed) of epoch milliseconds in years 1 to 9999:
- * logical-types' formatInstant of the same instant, in plain number arithmetic (the civil date of
- * a day count as in Howard Hinnant's `civil_from_days`); formatInstant's BigInt steps and Date's
- * ISO text each took a third of the read time of a small message with a Timestamp.
- */
-export function formatEpochMillis(millis: number): string {
-  const days = Math.floor(millis / MS_PER_DAY);
-  const msOfDay = millis - days * MS_PER_DAY;
-  const shifted = days + 719_468;
-  const era = Math.floor(shifted / 146_097);
-  const dayOfEra = shifted - era * 146_097;
-  const yearOfEra = Math.floor(
-    (dayOfEra -
-      Math.floor(dayOfEra / 1460) +
-      Math.floor(dayOfEra / 36_524) -
-      Math.floor(dayOfEra / 146_096)) /
-      365,
-  );
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
-  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  const seconds = Math.floor(msOfDay / 1000);
-  return (
-    `${String(year).padStart(4, '0')}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]} ` +
-    `${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}` +
-    MILLI_FRACTIONS[msOfDay - seconds * 1000]
-  );
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

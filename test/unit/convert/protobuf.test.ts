@@ -1,8 +1,7 @@
 import { common, type INamespace, parse, Root, type Type, util } from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { formatInstant } from '../../../lib/convert/logical-types.ts';
+import { formatEpochMillis, formatInstant } from '../../../lib/convert/logical-types.ts';
 import { compileProtobufReader } from '../../../lib/convert/protobuf.ts';
-import { formatEpochMillis } from '../../../lib/convert/protobuf-logical.ts';
 import type { ProtobufReaderOptions } from '../../../lib/convert/protobuf-values.ts';
 import type { KafkaRecord } from '../../../lib/decode/event.ts';
 import type { RegistryKind, RegistrySchema } from '../../../lib/decode/schema-registry/registry-schema.ts';
