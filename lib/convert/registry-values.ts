@@ -42,12 +42,6 @@ export interface JsonValueReader extends ValueReader {
   ): boolean;
 }
 
-/** What converting one record needs: its framing and the reader of its schema. */
-export interface PreparedValue {
-  readonly framed: FramedValue;
-  readonly reader: JsonValueReader | undefined;
-}
-
 /** Called for a record whose framing or schema is bad, instead of throwing (tolerant modes). */
 export type RegistryRecordHandler = (record: KafkaRecord, error: SinkError) => void;
 
@@ -105,14 +99,11 @@ export class RegistryValues {
     const unknown = ids.size > 0 ? await this.#compileNew(ids, deadline) : new Map<string, Error>();
     // Refs are shared per id (wire-format.ts), so each schema's reader is looked up once a batch.
     const readerOf = new Map<SchemaRef, JsonValueReader | Error | undefined>();
-    const prepared: (PreparedValue | undefined)[] = new Array(records.length);
+    const readers: (JsonValueReader | undefined)[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const framed = framings[i];
       if (framed === undefined) continue;
-      if (framed.kind === 'esm-json') {
-        prepared[i] = { framed, reader: undefined };
-        continue;
-      }
+      if (framed.kind === 'esm-json') continue;
       const record = records[i] as KafkaRecord;
       let reader = readerOf.get(framed.ref);
       if (reader === undefined && !readerOf.has(framed.ref)) {
@@ -123,12 +114,13 @@ export class RegistryValues {
       if (reader instanceof Error || reader === undefined) {
         const reason = reader?.message ?? `schema ${framed.ref.id} was not fetched`;
         reject(record, new RecordError(ErrorCode.DECODE_SCHEMA, record, reason));
+        framings[i] = undefined;
         continue;
       }
-      prepared[i] = { framed, reader };
+      readers[i] = reader;
     }
     const valueBytes = values.reduce((sum: number, v) => sum + (Buffer.isBuffer(v) ? v.length : 0), 0);
-    return new PreparedValues(records, prepared, this.converter, valueBytes);
+    return new PreparedValues(records, framings, readers, this.converter, valueBytes);
   }
 
   /**
@@ -224,7 +216,9 @@ const JSON_SCHEMA_READER: JsonValueReader = {
 /** One batch's framings and readers, for converting its records synchronously. */
 export class PreparedValues {
   readonly #records: readonly KafkaRecord[];
-  readonly #values: readonly (PreparedValue | undefined)[];
+  /** Per record, same index: its framing, and its schema's reader (none for ESM-decoded JSON). */
+  readonly #framings: readonly (FramedValue | undefined)[];
+  readonly #readers: readonly (JsonValueReader | undefined)[];
   readonly converter: RegistryConverterConfig;
   /** Where the next lookup starts: records are converted in the order they were prepared. */
   #cursor = 0;
@@ -234,30 +228,40 @@ export class PreparedValues {
 
   constructor(
     records: readonly KafkaRecord[],
-    values: readonly (PreparedValue | undefined)[],
+    framings: readonly (FramedValue | undefined)[],
+    readers: readonly (JsonValueReader | undefined)[],
     converter: RegistryConverterConfig,
     valueBytes = 0,
   ) {
-    this.#valueBytes = valueBytes;
     this.#records = records;
-    this.#values = values;
+    this.#framings = framings;
+    this.#readers = readers;
     this.converter = converter;
+    this.#valueBytes = valueBytes;
   }
 
   /**
-   * What converting `record` needs; every record `prepare` did not set aside has it. Tables are
-   * built from the prepared records in their order (some left out), so the search walks forward
-   * from the last record found, and starts over only when asked out of order.
+   * The index of `record` among the prepared records, which every record `prepare` did not set
+   * aside has. Tables are built from them in their order (some left out), so the search walks
+   * forward from the last record found, and starts over only when asked out of order.
    */
-  of(record: KafkaRecord): PreparedValue {
+  indexOf(record: KafkaRecord): number {
     const records = this.#records;
     let index = records.indexOf(record, this.#cursor);
     if (index < 0) index = records.indexOf(record);
-    const prepared = index < 0 ? undefined : this.#values[index];
-    if (prepared === undefined)
+    if (index < 0 || this.#framings[index] === undefined) {
       throw new Error(`${record.topic}/${record.partition}@${record.offset} was not prepared`);
+    }
     this.#cursor = index + 1;
-    return prepared;
+    return index;
+  }
+
+  framingAt(index: number): FramedValue {
+    return this.#framings[index] as FramedValue;
+  }
+
+  readerAt(index: number): JsonValueReader | undefined {
+    return this.#readers[index];
   }
 
   /**
@@ -286,11 +290,12 @@ export function convertRegistryValue(
   needObject: boolean,
   changeRow?: ChangeRowTransforms,
 ): ConvertedValue {
-  const { framed, reader } = values.of(record);
+  const index = values.indexOf(record);
+  const framed = values.framingAt(index);
   if (framed.kind === 'esm-json') return convertJsonBytes(record, framed.bytes, 0, needObject);
   if (values.converter.format === 'json')
     return convertJsonBytes(record, framed.bytes, framed.start, needObject);
-  const active = reader as JsonValueReader;
+  const active = values.readerAt(index) as JsonValueReader;
   if (!needObject && active.appendJson !== undefined) return appendRow(record, framed, active, values.output);
   if (changeRow !== undefined && active.appendChangeRow !== undefined) {
     const out = values.output;
