@@ -16,7 +16,6 @@ import {
   setMember,
 } from './avro-plan.ts';
 import { compileRowConverter } from './avro-values.ts';
-import type { ChangeRowTransforms } from './debezium-bytes.ts';
 import type { ReadValue, ValueReader } from './value-reader.ts';
 
 /**
@@ -28,30 +27,13 @@ import type { ReadValue, ValueReader } from './value-reader.ts';
  * the seed's Debezium transforms make of a change event, also from the bytes (avro-change-rows.ts).
  */
 
-/** An Avro reader; `readJson` is there for every Avro schema. */
-export interface AvroValueReader extends ValueReader {
+/** An Avro reader: every way of reading is there for every Avro schema. */
+export interface AvroValueReader extends Required<ValueReader> {
   /**
    * The value's JSON text, the same as `JSON.stringify(read(...).value)`: an object for a record
    * schema, `null` for a null value. Throws the same RecordErrors as `read`.
    */
   readJson(record: KafkaRecord, bytes: Buffer, start: number): string;
-  /**
-   * Appends the value's JSON text (UTF-8) to `out`, a load body being built: the same text as
-   * `readJson` without a string per row. On an error, `out` is left as it was.
-   */
-  appendJson(record: KafkaRecord, bytes: Buffer, start: number, out: JsonOutput): void;
-  /**
-   * Appends the row `transforms` make of the Debezium change event the value holds (avro-change-rows.ts)
-   * and answers true; answers false, `out` unchanged, for a value the general path (`read`, then
-   * applyTransforms) must take: another schema, an unusual event, bytes that do not read.
-   */
-  appendChangeRow(
-    record: KafkaRecord,
-    bytes: Buffer,
-    start: number,
-    out: JsonOutput,
-    transforms: ChangeRowTransforms,
-  ): boolean;
 }
 
 type ForSchemaOptions = Parameters<typeof avro.Type.forSchema>[1];

@@ -23,25 +23,6 @@ import type { ValueReader } from './value-reader.ts';
  * a schema of their format first appears.
  */
 
-/**
- * A reader that can also write the row's JSON straight from the bytes into a body being built
- * (no transforms): the Avro reader, where that is about 4× faster than objects and JSON.stringify.
- */
-export interface JsonValueReader extends ValueReader {
-  appendJson?(record: KafkaRecord, bytes: Buffer, start: number, out: JsonOutput): void;
-  /**
-   * Writes the row of a Debezium change event through the seed's transforms straight from the
-   * bytes (the Avro reader); false, nothing written, when the general path must take the value.
-   */
-  appendChangeRow?(
-    record: KafkaRecord,
-    bytes: Buffer,
-    start: number,
-    out: JsonOutput,
-    transforms: ChangeRowTransforms,
-  ): boolean;
-}
-
 /** Called for a record whose framing or schema is bad, instead of throwing (tolerant modes). */
 export type RegistryRecordHandler = (record: KafkaRecord, error: SinkError) => void;
 
@@ -49,7 +30,7 @@ export type RegistryRecordHandler = (record: KafkaRecord, error: SinkError) => v
 export class RegistryValues {
   readonly converter: RegistryConverterConfig;
   readonly schemas: SchemaCache;
-  readonly #readers = new Map<string, JsonValueReader | Error>();
+  readonly #readers = new Map<string, ValueReader | Error>();
 
   constructor(converter: RegistryConverterConfig, readSecret?: SecretReader) {
     this.converter = converter;
@@ -73,8 +54,10 @@ export class RegistryValues {
     };
     const framings: (FramedValue | undefined)[] = new Array(records.length);
     const ids = new Set<string>();
+    const seen = new Set<SchemaRef>();
     const kind = this.converter.registry.kind;
-    const values = decodeValues(records);
+    const decoded = decodeValues(records);
+    const values = decoded.values;
     for (let i = 0; i < records.length; i++) {
       const record = records[i] as KafkaRecord;
       const bytes = values[i];
@@ -92,14 +75,16 @@ export class RegistryValues {
         continue;
       }
       framings[i] = framed;
-      if (framed.kind === 'framed' && !ids.has(framed.ref.id) && !this.#readers.has(schemaKey(framed.ref))) {
-        ids.add(framed.ref.id);
+      // Refs are shared per id (wire-format.ts): each id is looked at once a batch.
+      if (framed.kind === 'framed' && !seen.has(framed.ref)) {
+        seen.add(framed.ref);
+        if (!this.#readers.has(schemaKey(framed.ref))) ids.add(framed.ref.id);
       }
     }
     const unknown = ids.size > 0 ? await this.#compileNew(ids, deadline) : new Map<string, Error>();
-    // Refs are shared per id (wire-format.ts), so each schema's reader is looked up once a batch.
-    const readerOf = new Map<SchemaRef, JsonValueReader | Error | undefined>();
-    const readers: (JsonValueReader | undefined)[] = new Array(records.length);
+    // Each schema's reader is looked up once a batch, by its shared ref.
+    const readerOf = new Map<SchemaRef, ValueReader | Error | undefined>();
+    const readers: (ValueReader | undefined)[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const framed = framings[i];
       if (framed === undefined) continue;
@@ -119,8 +104,7 @@ export class RegistryValues {
       }
       readers[i] = reader;
     }
-    const valueBytes = values.reduce((sum: number, v) => sum + (Buffer.isBuffer(v) ? v.length : 0), 0);
-    return new PreparedValues(records, framings, readers, this.converter, valueBytes);
+    return new PreparedValues(records, framings, readers, this.converter, decoded.bytes);
   }
 
   /**
@@ -145,7 +129,7 @@ export class RegistryValues {
     return unknown;
   }
 
-  async #compile(schema: RegistrySchema): Promise<JsonValueReader | Error> {
+  async #compile(schema: RegistrySchema): Promise<ValueReader | Error> {
     if (schema.format !== this.converter.format) {
       return new Error(
         `schema ${schema.id} is ${schema.format.toUpperCase()}, but the converter reads ${this.converter.format.toUpperCase()}; set value.converter to the converter of the format the topic carries`,
@@ -164,7 +148,11 @@ export class RegistryValues {
  * tombstone): one buffer instead of one per value, which cost much of the Avro path's time on
  * small records. A value that is not base64 is its record's error, as in decoding.
  */
-function decodeValues(records: readonly KafkaRecord[]): (Buffer | RecordError | null)[] {
+function decodeValues(records: readonly KafkaRecord[]): {
+  readonly values: (Buffer | RecordError | null)[];
+  /** How many bytes the values decoded to. */
+  readonly bytes: number;
+} {
   let size = 0;
   for (const record of records) size += record.valueLength;
   const all = Buffer.allocUnsafe(size);
@@ -185,14 +173,14 @@ function decodeValues(records: readonly KafkaRecord[]): (Buffer | RecordError | 
         : new RecordError(ErrorCode.DECODE_EVENT, record, 'the value is not base64 text');
     pos += written;
   }
-  return values;
+  return { values, bytes: pos };
 }
 
 /** The readers of one format, imported on first use (each with its library, in its own chunk). */
 async function compileReader(
   schema: RegistrySchema,
   converter: RegistryConverterConfig,
-): Promise<JsonValueReader> {
+): Promise<ValueReader> {
   switch (schema.format) {
     case 'avro':
       return (await import('./avro.ts')).compileAvroReader(schema);
@@ -207,7 +195,7 @@ async function compileReader(
  * JSON Schema values are JSON text after the framing. As the JsonSchemaConverter's values are
  * loaded like schemaless JSON, the schema itself is not consulted (the producer validated them).
  */
-const JSON_SCHEMA_READER: JsonValueReader = {
+const JSON_SCHEMA_READER: ValueReader = {
   read: () => {
     throw new Error('JSON Schema values are read as JSON bytes');
   },
@@ -218,7 +206,7 @@ export class PreparedValues {
   readonly #records: readonly KafkaRecord[];
   /** Per record, same index: its framing, and its schema's reader (none for ESM-decoded JSON). */
   readonly #framings: readonly (FramedValue | undefined)[];
-  readonly #readers: readonly (JsonValueReader | undefined)[];
+  readonly #readers: readonly (ValueReader | undefined)[];
   readonly converter: RegistryConverterConfig;
   /** Where the next lookup starts: records are converted in the order they were prepared. */
   #cursor = 0;
@@ -229,7 +217,7 @@ export class PreparedValues {
   constructor(
     records: readonly KafkaRecord[],
     framings: readonly (FramedValue | undefined)[],
-    readers: readonly (JsonValueReader | undefined)[],
+    readers: readonly (ValueReader | undefined)[],
     converter: RegistryConverterConfig,
     valueBytes = 0,
   ) {
@@ -260,7 +248,7 @@ export class PreparedValues {
     return this.#framings[index] as FramedValue;
   }
 
-  readerAt(index: number): JsonValueReader | undefined {
+  readerAt(index: number): ValueReader | undefined {
     return this.#readers[index];
   }
 
@@ -295,7 +283,7 @@ export function convertRegistryValue(
   if (framed.kind === 'esm-json') return convertJsonBytes(record, framed.bytes, 0, needObject);
   if (values.converter.format === 'json')
     return convertJsonBytes(record, framed.bytes, framed.start, needObject);
-  const active = values.readerAt(index) as JsonValueReader;
+  const active = values.readerAt(index) as ValueReader;
   if (!needObject && active.appendJson !== undefined) return appendRow(record, framed, active, values.output);
   if (changeRow !== undefined && active.appendChangeRow !== undefined) {
     const out = values.output;
@@ -334,7 +322,7 @@ export function registryValuesFor(
 function appendRow(
   record: KafkaRecord,
   framed: Extract<FramedValue, { kind: 'framed' }>,
-  reader: JsonValueReader,
+  reader: ValueReader,
   out: JsonOutput,
 ): ConvertedValue {
   const start = out.len;

@@ -1,4 +1,6 @@
 import type { KafkaRecord } from '../decode/event.ts';
+import type { JsonOutput } from './avro-json-output.ts';
+import type { ChangeRowTransforms } from './debezium-bytes.ts';
 
 /**
  * The contract between a registry schema and the rows: a value reader, compiled once per schema,
@@ -19,4 +21,22 @@ export interface ValueReader {
    * schema id when the bytes do not match the schema.
    */
   read(record: KafkaRecord, bytes: Buffer, start: number): ReadValue;
+  /**
+   * Appends the value's row as JSON (UTF-8) to `out`, a load body being built, straight from the
+   * bytes (no transforms): the same text as `JSON.stringify(read(...).value)` without a string per
+   * row. On an error, `out` is left as it was. Only readers that can (Avro).
+   */
+  appendJson?(record: KafkaRecord, bytes: Buffer, start: number, out: JsonOutput): void;
+  /**
+   * Appends the row `transforms` (the seed's Debezium chain) make of the change event the value
+   * holds and answers true; answers false, `out` unchanged, for a value the general path (`read`,
+   * then applyTransforms) must take: another schema, an unusual event, bytes that do not read.
+   */
+  appendChangeRow?(
+    record: KafkaRecord,
+    bytes: Buffer,
+    start: number,
+    out: JsonOutput,
+    transforms: ChangeRowTransforms,
+  ): boolean;
 }

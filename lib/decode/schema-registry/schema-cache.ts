@@ -58,11 +58,6 @@ export class SchemaCache {
     return found;
   }
 
-  /** How many schemas are cached (for tests and the report). */
-  get size(): number {
-    return this.#known.size;
-  }
-
   #remember(id: string, schema: RegistrySchema): void {
     this.#known.set(id, schema);
     if (this.#known.size > MAX_CACHED_SCHEMAS) {
