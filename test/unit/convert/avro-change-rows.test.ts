@@ -12,7 +12,12 @@ import { convertRegistryValue, RegistryValues } from '../../../lib/convert/regis
 import { applyTransforms, TOAST_PLACEHOLDER } from '../../../lib/convert/transforms.ts';
 import { decodeKafkaEvent, decodeRecord, type KafkaRecord } from '../../../lib/decode/event.ts';
 import { seedDebeziumSettings } from '../../../lib/local/seed.ts';
-import { encoderOf, framed, registrySchema } from '../../fixtures/avro/avro-values.ts';
+import {
+  encoderOf,
+  framed,
+  registrySchema,
+  VARIABLE_SCALE_DECIMAL,
+} from '../../fixtures/avro/avro-values.ts';
 import { kafkaRecord as eventRecord, mskEvent, seedConfig } from '../../fixtures/events.ts';
 import { recordWithValue } from '../../support/records.ts';
 import { type ScriptedRegistry, startScriptedRegistry } from '../../support/scripted-registry.ts';
@@ -74,17 +79,7 @@ const VALUE_SCHEMA = {
     },
     {
       name: 'price',
-      ...optional({
-        type: 'record',
-        name: 'VariableScaleDecimal',
-        namespace: 'io.debezium.data',
-        fields: [
-          { name: 'scale', type: 'int' },
-          { name: 'value', type: 'bytes' },
-        ],
-        'connect.version': 1,
-        'connect.name': 'io.debezium.data.VariableScaleDecimal',
-      }),
+      ...optional(VARIABLE_SCALE_DECIMAL),
     },
     { name: 'day', ...optional(connectType('int', 'io.debezium.time.Date')) },
     { name: 't_ms', ...optional(connectType('int', 'io.debezium.time.Time')) },

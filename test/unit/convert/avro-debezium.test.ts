@@ -8,7 +8,12 @@ import { convertValue } from '../../../lib/convert/json-converter.ts';
 import { applyTransforms } from '../../../lib/convert/transforms.ts';
 import type { KafkaRecord } from '../../../lib/decode/event.ts';
 import { seedDebeziumSettings } from '../../../lib/local/seed.ts';
-import { encoderOf, framed, registrySchema } from '../../fixtures/avro/avro-values.ts';
+import {
+  encoderOf,
+  framed,
+  registrySchema,
+  VARIABLE_SCALE_DECIMAL,
+} from '../../fixtures/avro/avro-values.ts';
 import { seedConfig } from '../../fixtures/events.ts';
 import { recordWithValue } from '../../support/records.ts';
 
@@ -190,21 +195,7 @@ const TYPED_COLUMNS = [
     },
     avro: {
       name: 'price',
-      type: [
-        'null',
-        {
-          type: 'record',
-          name: 'VariableScaleDecimal',
-          namespace: 'io.debezium.data',
-          fields: [
-            { name: 'scale', type: 'int' },
-            { name: 'value', type: 'bytes' },
-          ],
-          'connect.doc': 'Variable scaled decimal',
-          'connect.version': 1,
-          'connect.name': 'io.debezium.data.VariableScaleDecimal',
-        },
-      ],
+      type: ['null', VARIABLE_SCALE_DECIMAL],
       default: null,
     },
     value: { scale: 3, value: 'AeI=' },

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { compileAvroReader } from '../../../lib/convert/avro.ts';
 import { JsonOutput } from '../../../lib/convert/avro-json-output.ts';
 import { RecordError } from '../../../lib/errors.ts';
-import { avroRecord, encoderOf, framed, registrySchema } from '../../fixtures/avro/avro-values.ts';
+import {
+  avroRecord,
+  encoderOf,
+  framed,
+  registrySchema,
+  VARIABLE_SCALE_DECIMAL,
+} from '../../fixtures/avro/avro-values.ts';
 
 /**
  * The two Avro reading paths agree: over many generated values of a schema holding every Avro
@@ -81,16 +87,7 @@ const EVERYTHING = {
     { name: 'zts', type: { type: 'string', 'connect.name': 'io.debezium.time.ZonedTimestamp' } },
     {
       name: 'vsd',
-      type: {
-        type: 'record',
-        name: 'VariableScaleDecimal',
-        namespace: 'io.debezium.data',
-        'connect.name': 'io.debezium.data.VariableScaleDecimal',
-        fields: [
-          { name: 'scale', type: 'int' },
-          { name: 'value', type: 'bytes' },
-        ],
-      },
+      type: VARIABLE_SCALE_DECIMAL,
     },
     { name: 'opt', type: ['null', 'string'], default: null },
     { name: 'optr', type: ['string', 'null'], default: 'x' },

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { compileAvroReader } from '../../../lib/convert/avro.ts';
 import { JsonOutput } from '../../../lib/convert/avro-json-output.ts';
 import { RecordError } from '../../../lib/errors.ts';
-import { avroRecord, encoderOf, framed, registrySchema } from '../../fixtures/avro/avro-values.ts';
+import {
+  avroRecord,
+  encoderOf,
+  framed,
+  registrySchema,
+  VARIABLE_SCALE_DECIMAL,
+} from '../../fixtures/avro/avro-values.ts';
 
 const SCHEMA_ID = 7;
 
@@ -235,18 +241,7 @@ describe('compileAvroReader: each Avro type', () => {
     ],
     [
       'io.debezium.data.VariableScaleDecimal (a record of scale and bytes)',
-      {
-        type: 'record',
-        name: 'VariableScaleDecimal',
-        namespace: 'io.debezium.data',
-        fields: [
-          { name: 'scale', type: 'int' },
-          { name: 'value', type: 'bytes' },
-        ],
-        'connect.doc': 'Variable scaled decimal',
-        'connect.version': 1,
-        'connect.name': 'io.debezium.data.VariableScaleDecimal',
-      },
+      VARIABLE_SCALE_DECIMAL,
       { scale: 4, value: bytes(0xff, 0x85, 0xee) },
       '-3.1250',
     ],
