@@ -155,7 +155,7 @@ export interface StarRocksKafkaSinkProps {
    *   mapping renders them.
    * - `EventRecordFormat.SOURCE`: the value without its framing; the sink decodes it with the
    *   schema `valueSchemaMetadata` names, from its own converter's registry (which must be the
-   *   same). Protobuf is refused: the mapping drops the message indexes.
+   *   same). A Protobuf body keeps its message indexes, which the sink reads.
    *
    * Leaving it out is the recommended setup: the sink reads the registry framing itself, with its
    * own logical-type rules, and needs no provisioned mode.
