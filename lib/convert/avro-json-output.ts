@@ -85,10 +85,6 @@ export const NULL_BYTES = Buffer.from('null');
 export const TRUE_BYTES = Buffer.from('true');
 export const FALSE_BYTES = Buffer.from('false');
 
-export function isAscii(bytes: Uint8Array): boolean {
-  return bytes.every((b) => b < 0x80);
-}
-
 /** A logical type's rendering: text (dates, times, JSON documents), exact digits, or a number. */
 export function writeRendered(o: JsonOutput, value: unknown): void {
   if (typeof value === 'string') writeText(o, value);

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import {
   AvroInvalidError,
   AvroTruncatedError,
@@ -14,7 +15,6 @@ import {
 import {
   COMMA,
   FALSE_BYTES,
-  isAscii,
   JsonOutput,
   NULL_BYTES,
   QUOTE,
@@ -33,13 +33,12 @@ import {
   AvroPathError,
   type LogicalNode,
   logicalValue,
-  longValue,
   type RecordNode,
   type UnionNode,
 } from './avro-plan.ts';
 import { nullDefaultOf } from './avro-values.ts';
 import { parseJsonExact } from './exact-json.ts';
-import { floatValue } from './json-numbers.ts';
+import { floatValue, int64Value } from './json-numbers.ts';
 import { formatUnscaled } from './logical-types.ts';
 
 /**
@@ -480,7 +479,7 @@ function valueReaderOf(node: AvroNode, records: Map<RecordNode, Writer>): (c: Cu
     case 'int':
       return readInt;
     case 'long':
-      return (c) => longValue(readLong(c));
+      return (c) => int64Value(readLong(c));
     case 'string':
       return readString;
     case 'bytes':

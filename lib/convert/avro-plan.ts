@@ -1,7 +1,6 @@
 import type { Type as AvroType, types as avroTypes } from 'avsc';
 import { formatUuid } from '../decode/schema-registry/wire-format.ts';
 import type { ConnectSchema } from './connect-schema.ts';
-import { rawJson } from './exact-json.ts';
 import { LOGICAL_TYPES } from './logical-types.ts';
 
 /**
@@ -318,14 +317,6 @@ function uuidNode(base: AvroNode, avroLogical: unknown): LogicalNode | undefined
     name: 'uuid',
     render: (value) => formatUuid(Buffer.from(value as string, 'base64')),
   };
-}
-
-/** An int64 as the JSON path holds it: a number when a double holds it exactly, else its digits. */
-export function longValue(value: number | bigint): unknown {
-  if (typeof value === 'number') return value;
-  return value >= -9_007_199_254_740_991n && value <= 9_007_199_254_740_991n
-    ? Number(value)
-    : rawJson(`${value}`);
 }
 
 /** Thrown below a record, array or map; each level on the way up adds its step to the path. */

@@ -5,12 +5,11 @@ import {
   type FieldNode,
   type LogicalNode,
   logicalValue,
-  longValue,
   type RecordNode,
   setMember,
   type UnionNode,
 } from './avro-plan.ts';
-import { doubleValue, floatValue } from './json-numbers.ts';
+import { doubleValue, floatValue, int64Value } from './json-numbers.ts';
 
 /**
  * The Avro object path: an avsc-decoded value (wrapped unions, Buffers, bigint longs) → the row
@@ -52,7 +51,7 @@ function converterOf(node: AvroNode, compilation: Compilation): RowConverter {
     case 'null':
       return toNull;
     case 'long':
-      return longValue as RowConverter;
+      return int64Value as RowConverter;
     case 'float':
       return floatValue as RowConverter;
     case 'double':

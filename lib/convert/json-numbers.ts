@@ -1,7 +1,17 @@
+import { rawJson } from './exact-json.ts';
+
 /**
- * Floating-point values as JsonConverter writes them, for the readers of registry formats (Avro,
- * Protobuf): one place decides how a float, a double and the values JSON has no number for load.
+ * Numbers as JsonConverter writes them, for the readers of registry formats (Avro, Protobuf): one
+ * place decides how a 64-bit integer, a float, a double and the values JSON has no number for load.
  */
+
+/** An int64 as the JSON path holds it: a number when a double holds it exactly, else its digits. */
+export function int64Value(value: number | bigint): unknown {
+  if (typeof value === 'number') return value;
+  return value >= -9_007_199_254_740_991n && value <= 9_007_199_254_740_991n
+    ? Number(value)
+    : rawJson(`${value}`);
+}
 
 /**
  * A float as JsonConverter writes it: Java's shortest decimal of the float (0.1f is `0.1`, not the

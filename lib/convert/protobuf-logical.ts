@@ -1,4 +1,5 @@
 import { rawJson } from './exact-json.ts';
+import { int64Value } from './json-numbers.ts';
 import { formatEpochMillis, formatTimeOfDay, formatUnscaled } from './logical-types.ts';
 
 /**
@@ -28,7 +29,7 @@ export function longValue(value: number | LongBits, unsigned: boolean): unknown 
   const number = high * TWO_POW_32 + (value.low >>> 0);
   if (Number.isSafeInteger(number)) return number;
   const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
-  return rawJson((unsigned ? bits : BigInt.asIntN(64, bits)).toString());
+  return int64Value(unsigned ? bits : BigInt.asIntN(64, bits));
 }
 
 /**
