@@ -8,6 +8,8 @@ export const ErrorCode = {
   DECODE_EVENT: 'DECODE_EVENT',
   DECODE_VALUE: 'DECODE_VALUE',
   CDC_UNSUPPORTED: 'CDC_UNSUPPORTED',
+  /** A configured transform (SMT) cannot handle a record: wrong type, missing field, bad format. */
+  TRANSFORM_FAILED: 'TRANSFORM_FAILED',
   ROUTE_TOPIC_NOT_ALLOWED: 'ROUTE_TOPIC_NOT_ALLOWED',
   LOAD_FAILED: 'LOAD_FAILED',
   LOAD_AUTH: 'LOAD_AUTH',

@@ -10,27 +10,28 @@ import { ErrorCode, RecordError } from '../errors.ts';
  */
 
 /**
- * Resolves the table for a topic: `starrocks.topic2table.map`, else the topic's own name. With
- * `topics`/`topics.regex` set, any other topic is an error.
+ * Resolves the table for a record's topic (`topic`: the topic the transforms gave it):
+ * `starrocks.topic2table.map`, else the topic's own name. With `topics`/`topics.regex` set, any
+ * other topic is an error.
  */
-export function resolveTable(record: KafkaRecord, config: SinkConfig): string {
+export function resolveTable(record: KafkaRecord, config: SinkConfig, topic: string = record.topic): string {
   let tables = resolvedTables.get(config);
   if (tables === undefined) {
     tables = new Map();
     resolvedTables.set(config, tables);
   }
-  const known = tables.get(record.topic);
+  const known = tables.get(topic);
   if (known !== undefined) return known;
-  const table = checkedTable(record, config);
-  tables.set(record.topic, table);
+  const table = checkedTable(record, topic, config);
+  tables.set(topic, table);
   return table;
 }
 
 /** Topics resolved to tables, per config: the checks below run once per topic, not per record. */
 const resolvedTables = new WeakMap<SinkConfig, Map<string, string>>();
 
-function checkedTable(record: KafkaRecord, config: SinkConfig): string {
-  const route = routeTopic(record.topic, config);
+function checkedTable(record: KafkaRecord, topic: string, config: SinkConfig): string {
+  const route = routeTopic(topic, config);
   if ('problem' in route) throw new RecordError(ErrorCode.ROUTE_TOPIC_NOT_ALLOWED, record, route.problem);
   return route.table;
 }

@@ -9,7 +9,10 @@ import {
   tooDeepError,
 } from '../convert/json-converter.ts';
 import { convertRegistryValue, type PreparedValues } from '../convert/registry-values.ts';
-import { applyTransforms, HEARTBEAT_TOPIC_PREFIX, type SkipReason } from '../convert/transforms.ts';
+import { readConnectRecord, renderTransformedRow } from '../convert/transformed-values.ts';
+import { chainReadsKey, schemalessRecord, transformChain } from '../convert/transforms/chain.ts';
+import { type ConnectRecord, TransformSkip } from '../convert/transforms/connect-record.ts';
+import { HEARTBEAT_TOPIC_PREFIX } from '../convert/transforms/debezium.ts';
 import type { KafkaRecord, PartitionRun, RecordLayout } from '../decode/event.ts';
 import { ErrorCode, RecordError, SinkError } from '../errors.ts';
 import { resolveTable } from './route.ts';
@@ -37,8 +40,6 @@ export interface TableBatch {
    * `'rows'` when every row is its own record (schemaless JSON): see {@link sourceOf}.
    */
   readonly sources?: KafkaRecord[] | 'rows';
-  /** Records routed here that produced no row (tombstones, dropped deletes). */
-  skipped: number;
 }
 
 export interface OffsetRange {
@@ -86,24 +87,37 @@ export function buildTableBatches(
   let lastTopic: string | undefined;
   let batch: TableBatch | undefined;
   let range: OffsetRange | undefined;
+  const transformed = needObject ? transformedRows(config, registry) : undefined;
   for (const record of records) {
-    const topic = record.topic;
-    let row: ReturnType<typeof toRow>;
+    let topic = record.topic;
+    let row: RowPart | Skip;
     try {
+      if (transformed !== undefined) {
+        // The transforms may route the record elsewhere (RegexRouter): its table follows them.
+        const outcome = transformed(record);
+        if (outcome instanceof Skip) row = outcome;
+        else {
+          topic = outcome.topic;
+          row = outcome.row;
+        }
+      } else if (rowsAreRecords) {
+        // The hottest path: the record is the row. A null value is a tombstone, as JSON null is.
+        row = record.valueBase64 === null || isJsonNull(record) ? TOMBSTONE : record;
+      } else row = toRow(record, config, registry);
+      if (row instanceof Skip) {
+        skipped[row.skip] = (skipped[row.skip] ?? 0) + 1;
+        continue;
+      }
       if (topic !== lastTopic || batch === undefined) {
-        const table = resolveTable(record, config);
+        const table = resolveTable(record, config, topic);
         batch = byTable.get(table);
         if (batch === undefined) {
-          batch = { table, rows: [], ranges: [], sources: rowsAreRecords ? 'rows' : [], skipped: 0 };
+          batch = { table, rows: [], ranges: [], sources: rowsAreRecords ? 'rows' : [] };
           byTable.set(table, batch);
         }
         range = batch.ranges[batch.ranges.length - 1];
         lastTopic = topic;
       }
-      if (rowsAreRecords) {
-        // The hottest path: the record is the row. A null value is a tombstone, as JSON null is.
-        row = record.valueBase64 === null || isJsonNull(record) ? TOMBSTONE : record;
-      } else row = toRow(record, config, needObject, registry);
     } catch (thrown) {
       // Parsing, converting or writing a value nested thousands of levels deep runs out of stack.
       const error = thrown instanceof RangeError ? tooDeepError(record) : thrown;
@@ -111,19 +125,14 @@ export function buildTableBatches(
       onRecordError(record, error);
       continue;
     }
-    if (row instanceof Skip) {
-      skipped[row.skip] = (skipped[row.skip] ?? 0) + 1;
-      batch.skipped++;
-      continue;
-    }
     batch.rows.push(row);
     if (batch.sources !== 'rows') batch.sources?.push(record);
     const partition = record.partition;
-    if (range !== undefined && range.partition === partition && range.topic === topic) {
+    if (range !== undefined && range.partition === partition && range.topic === record.topic) {
       range.last = record.offset;
       range.count++;
     } else {
-      range = { topic, partition, first: record.offset, last: record.offset, count: 1 };
+      range = { topic: record.topic, partition, first: record.offset, last: record.offset, count: 1 };
       batch.ranges.push(range);
     }
   }
@@ -183,19 +192,30 @@ function batchesByRun(
       last: (records[r.end - 1] as KafkaRecord).offset,
       count: r.end - r.start,
     }));
-    tables.push({ table, rows, ranges, sources: 'rows', skipped: 0 });
+    tables.push({ table, rows, ranges, sources: 'rows' });
   }
   return { tables, records: records.length, skipped: {} };
 }
 
 /** A record that loads no row, and why. */
 class Skip {
-  readonly skip: 'tombstone' | SkipReason;
-  constructor(skip: 'tombstone' | SkipReason) {
+  readonly skip: string;
+  constructor(skip: string) {
     this.skip = skip;
   }
 }
 const TOMBSTONE = new Skip('tombstone');
+const skips = new Map<string, Skip>([['tombstone', TOMBSTONE]]);
+
+/** The one Skip of each reason a transform gives. */
+function skipFor(reason: string): Skip {
+  let skip = skips.get(reason);
+  if (skip === undefined) {
+    skip = new Skip(reason);
+    skips.set(reason, skip);
+  }
+  return skip;
+}
 
 /** Schemaless JSON without transforms: each record is its own row, decoded into the body and checked there. */
 function isSchemalessJsonFastPath(config: SinkConfig, needObject: boolean): boolean {
@@ -211,44 +231,80 @@ export function sourceOf(batch: TableBatch, index: number): KafkaRecord {
   return record;
 }
 
+/** The row of a record when no transforms are configured. */
 function toRow(
   record: KafkaRecord,
   config: SinkConfig,
-  needObject: boolean,
   registry: PreparedValues | undefined,
 ): RowPart | Skip {
-  const unwrap = needObject && config.transforms.some((t) => t.kind === 'extractNewRecordState');
-  // Heartbeat topics are skipped by the transforms, whatever their schema says.
-  const changeRow =
-    unwrap && !record.topic.startsWith(HEARTBEAT_TOPIC_PREFIX)
-      ? changeRowTransforms(config.transforms)
-      : undefined;
-  const converted = convertRecordValue(record, config, { needObject, unwrap, changeRow }, registry);
+  const converted = convertRecordValue(record, config, { needObject: false }, registry);
   if (converted === null) return TOMBSTONE;
-  if (config.format === 'csv') {
-    let line = converted.kind === 'string' ? converted.text : jsonRow(converted);
-    if (typeof line !== 'string')
-      line = Buffer.isBuffer(line) ? line.toString('utf8') : (line.value as Buffer).toString('utf8');
-    if (line.endsWith(config.rowDelimiter)) line = line.slice(0, -config.rowDelimiter.length);
-    if (line.includes(config.rowDelimiter)) {
-      throw new RecordError(
-        ErrorCode.DECODE_VALUE,
-        record,
-        `the CSV value contains the row delimiter ${JSON.stringify(config.rowDelimiter)}, so it would load as several rows; one record must be one line`,
-      );
-    }
-    return line;
-  }
+  if (config.format === 'csv')
+    return csvLine(record, config, converted.kind === 'string' ? converted.text : jsonRow(converted));
   if (converted.kind === 'string') {
     // StringConverter with format=json: the text must itself be a JSON object, loaded verbatim.
     const bytes = record.value as Buffer;
     checkJsonObjectBytes(record, bytes, 0, bytes.length);
     return bytes;
   }
-  if (config.transforms.length === 0 || converted.kind !== 'object') return jsonRow(converted);
-  const outcome = applyTransforms(record, converted.value, config.transforms, converted.schemaName);
-  if (outcome.kind === 'skip') return new Skip(outcome.reason);
-  return JSON.stringify(outcome.value);
+  return jsonRow(converted);
+}
+
+/** One CSV line of a record: its text without the trailing delimiter, refused if it holds another. */
+function csvLine(record: KafkaRecord, config: SinkConfig, row: RowPart): string {
+  let line = row;
+  if (typeof line !== 'string')
+    line = Buffer.isBuffer(line) ? line.toString('utf8') : (line.value as Buffer).toString('utf8');
+  if (line.endsWith(config.rowDelimiter)) line = line.slice(0, -config.rowDelimiter.length);
+  if (line.includes(config.rowDelimiter)) {
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      `the CSV value contains the row delimiter ${JSON.stringify(config.rowDelimiter)}, so it would load as several rows; one record must be one line`,
+    );
+  }
+  return line;
+}
+
+/** A transformed record's row and the topic it now has (a router may have changed it). */
+interface TransformedRow {
+  readonly topic: string;
+  readonly row: RowPart;
+}
+
+/**
+ * The rows of records through the configured transforms. The seed's Debezium chain (`unwrap`, or
+ * `addfield,unwrap`, with no predicate) first tries the change-row fast paths, which write the row
+ * from the event's bytes; every other record is read into Connect data (key only when a transform
+ * reads it), run through the chain, and rendered.
+ */
+function transformedRows(
+  config: SinkConfig,
+  registry: PreparedValues | undefined,
+): (record: KafkaRecord) => TransformedRow | Skip {
+  const chain = transformChain(config.transforms, config.predicates);
+  const changeRow = changeRowTransforms(config.transforms);
+  const unwrap = config.transforms.some((t) => t.kind === 'extractNewRecordState');
+  const withKey = chainReadsKey(config.transforms);
+  return (record) => {
+    let connect: ConnectRecord;
+    if (changeRow !== undefined && !record.topic.startsWith(HEARTBEAT_TOPIC_PREFIX)) {
+      const converted = convertRecordValue(record, config, { needObject: true, unwrap, changeRow }, registry);
+      if (converted === null) return TOMBSTONE;
+      // The row written from the event's bytes.
+      if (converted.kind === 'json-text') return { topic: record.topic, row: converted.text };
+      if (converted.kind === 'json-bytes') return { topic: record.topic, row: converted.bytes };
+      if (converted.kind !== 'object') throw new Error(`the change-row path gave ${converted.kind}`);
+      // The change event, converted for StarRocks: the chain picks its image by shape.
+      connect = { ...schemalessRecord(record, converted.value), valueSchemaName: converted.schemaName };
+    } else connect = readConnectRecord(record, config, registry, withKey);
+    const outcome = chain(connect);
+    if (outcome instanceof TransformSkip) return skipFor(outcome.reason);
+    const value = renderTransformedRow(outcome, config);
+    if (value === null) return TOMBSTONE;
+    const text = JSON.stringify(value);
+    return { topic: outcome.topic, row: config.format === 'csv' ? csvLine(record, config, text) : text };
+  };
 }
 
 function convertRecordValue(
@@ -305,7 +361,7 @@ export function withoutRows(batch: TableBatch, drop: ReadonlySet<number>): Table
       });
     }
   });
-  return { table: batch.table, rows, ranges, sources, skipped: batch.skipped };
+  return { table: batch.table, rows, ranges, sources };
 }
 
 /** `topic-partition@first..last` for logs. */

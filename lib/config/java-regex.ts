@@ -1,5 +1,5 @@
 /**
- * `topics.regex` is a Java `Pattern` (Kafka Connect matches it with `Matcher.matches()`, the whole
+ * `topics.regex` (and the transforms' patterns) are Java `Pattern`s (Kafka Connect matches `topics.regex` with `Matcher.matches()`, the whole
  * topic name). This file reads Java's syntax and writes a JavaScript pattern (unicode mode) that
  * matches the same topic names, or says why it cannot: a construct that JavaScript reads
  * differently or not at all is refused rather than silently given another meaning.
@@ -12,6 +12,7 @@
  * JavaScript's); class union and intersection (`[a-z[0-9]]`, `&&`); `\G`, `\h`, `\v`, `\R`, `\X`,
  * `\N{…}`, `\e`, `\a` and any escape Java does not define.
  */
+import { shortened } from './shown-values.ts';
 
 /**
  * A JavaScript pattern source matching what the Java pattern matches, or why there is none: the
@@ -269,4 +270,44 @@ interface Token {
 
 function token(text: string, length: number, last: Reader['last']): Token {
   return { text, length, last };
+}
+
+/** A Java pattern compiled: `whole` matches as Java's `matches()` (the whole text), `source` is the translation. */
+export interface CompiledJavaPattern {
+  readonly whole: RegExp;
+  readonly source: string;
+}
+
+/**
+ * A Java pattern from the config, translated and compiled; undefined after reporting `key` when Java
+ * would refuse it or it uses a construct this sink cannot match as Java does.
+ */
+export function compileJavaPattern(
+  key: string,
+  text: string,
+  problem: (key: string, message: string) => void,
+): CompiledJavaPattern | undefined {
+  const shown = `"${shortened(text)}"`;
+  const translated = translateJavaPattern(text);
+  if ('problem' in translated) {
+    const what =
+      translated.kind === 'invalid'
+        ? 'is not a valid regular expression'
+        : 'uses a Java construct this sink refuses, as it cannot match it as Java does';
+    problem(key, `${shown} ${what}: ${translated.problem}`);
+    return undefined;
+  }
+  try {
+    new RegExp(translated.source, 'u');
+    return { whole: new RegExp(`^(?:${translated.source})$`, 'u'), source: translated.source };
+  } catch (error) {
+    problem(key, `${shown} is not a valid regular expression: ${regexErrorReason(error)}`);
+    return undefined;
+  }
+}
+
+/** The reason of a RegExp syntax error without the pattern V8 quotes before it ("/…/u: reason"). */
+function regexErrorReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /\/[a-z]*: ([^:]+)$/.exec(message)?.[1] ?? 'it does not compile';
 }

@@ -213,14 +213,6 @@ export const IGNORED_CONVERTER_OPTIONS = [
   'timeToLiveMillis',
 ] as const;
 
-export const TRANSFORM_CLASSES = {
-  addOpField: 'com.starrocks.connector.kafka.transforms.AddOpFieldForDebeziumRecord',
-  extractNewRecordState: 'io.debezium.transforms.ExtractNewRecordState',
-} as const;
-
-export const DELETE_HANDLING_MODES = ['drop', 'rewrite', 'none'] as const;
-export type DeleteHandlingMode = (typeof DELETE_HANDLING_MODES)[number];
-
 export const ERROR_TOLERANCES = ['none', 'all'] as const;
 export type ErrorTolerance = (typeof ERROR_TOLERANCES)[number];
 
@@ -343,6 +335,12 @@ export const SINK_KEYS = {
     kind: 'list',
     default: undefined,
     doc: 'Transform names, applied in order, each configured by transforms.<name>.*.',
+  },
+  predicates: {
+    group: 'connector',
+    kind: 'list',
+    default: undefined,
+    doc: 'Predicate names, each configured by predicates.<name>.*; a transform names one in transforms.<name>.predicate.',
   },
   'connect.timeoutms': {
     group: 'connector',
@@ -502,33 +500,6 @@ export const RESERVED_LOAD_HEADERS = [
   'host',
 ] as const;
 
-/**
- * The options under `transforms.<name>.`. Both options belong to ExtractNewRecordState;
- * AddOpFieldForDebeziumRecord takes none.
- */
-export const TRANSFORM_OPTIONS = {
-  type: {
-    group: 'connector',
-    kind: 'choice',
-    values: Object.values(TRANSFORM_CLASSES),
-    default: REQUIRED,
-    doc: 'The transform class.',
-  },
-  'drop.tombstones': {
-    group: 'connector',
-    kind: 'boolean',
-    default: true,
-    doc: 'ExtractNewRecordState: tombstones are skipped.',
-  },
-  'delete.handling.mode': {
-    group: 'connector',
-    kind: 'choice',
-    values: DELETE_HANDLING_MODES,
-    default: 'drop',
-    doc: 'ExtractNewRecordState: what a delete loads (Debezium ≤ 3.1 semantics).',
-  },
-} as const satisfies Readonly<Record<string, KeySpec>>;
-
 /** Key families: every key under the prefix belongs to the family and is checked by its parser. */
 export const KEY_FAMILIES = [
   {
@@ -540,6 +511,11 @@ export const KEY_FAMILIES = [
     prefix: 'transforms.',
     shown: 'transforms.<name>.<option>',
     doc: 'The options of the transforms listed in transforms.',
+  },
+  {
+    prefix: 'predicates.',
+    shown: 'predicates.<name>.<option>',
+    doc: 'The options of the predicates listed in predicates.',
   },
   {
     prefix: 'value.converter.',
@@ -581,8 +557,8 @@ export const IGNORED_KEYS = [
   ),
 ] as const;
 
-/** Prefixes of ignored Kafka Connect keys (`predicates` also matches the key `predicates` itself). */
-export const IGNORED_PREFIXES = ['consumer.override.', 'producer.override.', 'predicates'] as const;
+/** Prefixes of ignored Kafka Connect keys. */
+export const IGNORED_PREFIXES = ['consumer.override.', 'producer.override.'] as const;
 
 /** Kafka Connect keys the sink refuses, with what to do instead. */
 export const REFUSED_KEYS: Readonly<Record<string, string>> = {

@@ -2,7 +2,7 @@
  * The routing keys: which topics are accepted (`topics` or `topics.regex`) and which table each
  * topic loads into (`starrocks.topic2table.map`), checked against each other.
  */
-import { translateJavaPattern } from './java-regex.ts';
+import { compileJavaPattern } from './java-regex.ts';
 import { shortened } from './shown-values.ts';
 import { type ConfigSource, isValidTableName, type Report, splitList, TOPIC_PATTERN } from './values.ts';
 
@@ -67,30 +67,7 @@ function parseTopics(text: string, problem: Report): Set<string> {
  * messages show at most the start of a long pattern.
  */
 function parseTopicsRegex(text: string, problem: Report): RegExp | undefined {
-  const key = 'topics.regex';
-  const shown = `"${shortened(text)}"`;
-  const translated = translateJavaPattern(text);
-  if ('problem' in translated) {
-    const what =
-      translated.kind === 'invalid'
-        ? 'is not a valid regular expression'
-        : 'uses a Java construct this sink refuses, as it cannot match it as Java does';
-    problem(key, `${shown} ${what}: ${translated.problem}`);
-    return undefined;
-  }
-  try {
-    new RegExp(translated.source, 'u');
-    return new RegExp(`^(?:${translated.source})$`, 'u');
-  } catch (error) {
-    problem(key, `${shown} is not a valid regular expression: ${regexErrorReason(error)}`);
-    return undefined;
-  }
-}
-
-/** The reason of a RegExp syntax error without the pattern V8 quotes before it ("/…/u: reason"). */
-function regexErrorReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return /\/[a-z]*: ([^:]+)$/.exec(message)?.[1] ?? 'it does not compile';
+  return compileJavaPattern('topics.regex', text, problem)?.whole;
 }
 
 /**

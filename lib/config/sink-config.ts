@@ -19,7 +19,7 @@ import type { ErrorTolerance } from './keys.ts';
 import { checkCsvInputs, checkMergeCommit, parseBodyFormat, parseLoadHeaders } from './load-headers.ts';
 import { parseRouting } from './routing.ts';
 import { hasUserinfo, hideSecrets, isUrlShaped, jsonErrorText, userinfoSecrets } from './shown-values.ts';
-import { parseTransforms, type TransformConfig } from './transforms.ts';
+import { type PredicateConfig, parseTransforms, type TransformConfig } from './transforms.ts';
 import { type ConfigSource, readInteger } from './values.ts';
 
 export interface SinkConfig {
@@ -38,6 +38,8 @@ export interface SinkConfig {
   readonly keyConverter: ConverterConfig;
   readonly valueConverter: ConverterConfig;
   readonly transforms: readonly TransformConfig[];
+  /** `predicates`: by name, for the transforms that name one. */
+  readonly predicates: ReadonlyMap<string, PredicateConfig>;
   readonly format: 'json' | 'csv';
   /** JSON bodies: `[r1,r2]` when true, newline-delimited objects when the user turned it off. */
   readonly stripOuterArray: boolean;
@@ -112,7 +114,7 @@ export function parseSinkConfig(input: unknown): SinkConfig {
   const { topicToTable, topics, topicsRegex } = parseRouting(source);
   const keyConverter = parseConverter('key', source);
   const valueConverter = parseConverter('value', source);
-  const transforms = parseTransforms(source);
+  const { transforms, predicates } = parseTransforms(source);
 
   const loadHeaders = parseLoadHeaders(source);
   const { format, stripOuterArray, rowDelimiter } = parseBodyFormat(loadHeaders.headers, source.problem);
@@ -136,6 +138,7 @@ export function parseSinkConfig(input: unknown): SinkConfig {
     keyConverter,
     valueConverter,
     transforms,
+    predicates,
     format,
     stripOuterArray,
     rowDelimiter,

@@ -12,7 +12,7 @@ import { COMMA, JsonOutput } from './avro-json-output.ts';
 import type { AvroNode, RecordNode, UnionNode } from './avro-plan.ts';
 import { nullDefaultOf } from './avro-values.ts';
 import type { ChangeRowTransforms } from './debezium-bytes.ts';
-import { HEARTBEAT_TOPIC_PREFIX, TOAST_PLACEHOLDER } from './transforms.ts';
+import { HEARTBEAT_TOPIC_PREFIX, TOAST_PLACEHOLDER } from './transforms/debezium.ts';
 
 /**
  * The Debezium Avro fast path: the row the seed's transforms (`AddOpFieldForDebeziumRecord`, then

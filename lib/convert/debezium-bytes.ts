@@ -5,7 +5,7 @@ import type { ConnectSchema } from './connect-schema.ts';
 import { isRawJson, rawJson } from './exact-json.ts';
 import { LOGICAL_TYPES, type LogicalConverter } from './logical-types.ts';
 import { isRequired } from './required-fields.ts';
-import { TOAST_PLACEHOLDER } from './transforms.ts';
+import { TOAST_PLACEHOLDER } from './transforms/debezium.ts';
 
 /**
  * The Debezium fast path: the row the seed's transforms (`AddOpFieldForDebeziumRecord`, then

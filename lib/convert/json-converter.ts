@@ -623,3 +623,70 @@ function toObject(record: KafkaRecord, value: unknown, schemaName?: string): Con
   if (value === null || value === undefined) return null;
   return { kind: 'object', value: requireObject(record, value, 'the payload'), schemaName };
 }
+
+/** A value as JsonConverter's `toConnectData` gives it: its schema (null: schemaless) and its data. */
+export interface ConnectData {
+  readonly schema: ConnectSchema | null;
+  readonly value: unknown;
+}
+
+/**
+ * The Connect data of JSON bytes (a record's key or value) for the transforms: with `schemasEnable`,
+ * the envelope's schema and its payload unconverted (rendered for StarRocks after the transforms);
+ * without, the JSON as parsed. Every digit is kept. `what` names the part in errors.
+ */
+export function readJsonConnectData(
+  record: KafkaRecord,
+  bytes: Buffer,
+  schemasEnable: boolean,
+  what: 'the key' | 'the value',
+): ConnectData {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, `${what} is not valid UTF-8 text`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseJsonExact(text);
+  } catch (error) {
+    throw new RecordError(ErrorCode.DECODE_VALUE, record, invalidJsonReason(text, error, what));
+  }
+  if (!schemasEnable || parsed === null) return { schema: null, value: parsed };
+  if (
+    typeof parsed !== 'object' ||
+    Array.isArray(parsed) ||
+    !('schema' in parsed) ||
+    !('payload' in parsed)
+  ) {
+    throw new RecordError(
+      ErrorCode.DECODE_VALUE,
+      record,
+      what === 'the value'
+        ? NO_ENVELOPE
+        : `${what} has no {"schema": ..., "payload": ...} envelope; set key.converter.schemas.enable=false for plain JSON keys`,
+    );
+  }
+  rejectExtraMembers(record, Object.keys(parsed));
+  const { schema, payload } = parsed as { schema: ConnectSchema | null; payload: unknown };
+  return { schema, value: payload };
+}
+
+/**
+ * A transformed value with its schema, rendered as the JSON StarRocks loads (logical types as text,
+ * defaults taken, required fields checked), as the converter renders a value with no transforms.
+ */
+export function renderConnectValue(
+  record: KafkaRecord,
+  schema: ConnectSchema,
+  value: unknown,
+  replaceNullWithDefault: boolean,
+): unknown {
+  return fromConnect(record, schema, value, '', replaceNullWithDefault, { lossy: false });
+}
+
+/** {@link requireObject} for callers outside this file: a row must be one JSON object. */
+export function requireRowObject(record: KafkaRecord, value: unknown): Record<string, unknown> {
+  return requireObject(record, value, 'the transformed value');
+}

@@ -52,6 +52,8 @@ export interface KafkaRecord {
   readonly partition: number;
   readonly offset: number;
   readonly timestamp: number | undefined;
+  /** The event's `timestampType`, when it names one of Kafka's two. */
+  readonly timestampType?: 'CREATE_TIME' | 'LOG_APPEND_TIME' | undefined;
   /** The value as the event carries it (base64), or null for a tombstone. */
   readonly valueBase64: string | null;
   /** Decoded length of the value in bytes (0 for a tombstone). */
@@ -91,6 +93,11 @@ class DecodedRecord implements KafkaRecord {
   get timestamp(): number | undefined {
     const timestamp = this.source.timestamp;
     return typeof timestamp === 'number' ? timestamp : undefined;
+  }
+
+  get timestampType(): 'CREATE_TIME' | 'LOG_APPEND_TIME' | undefined {
+    const type = this.source.timestampType;
+    return type === 'CREATE_TIME' || type === 'LOG_APPEND_TIME' ? type : undefined;
   }
 
   get valueBase64(): string | null {

@@ -499,7 +499,7 @@ describe('buildTableBatches, run by run, on generated events', () => {
 });
 
 describe('serializeBody', () => {
-  const batch = { table: 't', rows: ['{"a":1}', '{"a":2}'], ranges: [], skipped: 0 };
+  const batch = { table: 't', rows: ['{"a":1}', '{"a":2}'], ranges: [] };
 
   it('writes a JSON array for strip_outer_array=true', () => {
     expect(serializeBody(batch, parseSinkConfig(seedConfig())).toString()).toBe('[{"a":1},{"a":2}]');

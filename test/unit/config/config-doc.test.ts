@@ -12,7 +12,6 @@ import {
   SINK_KEYS,
   SINK_PROPERTIES,
   SINK_PROPERTIES_PREFIX,
-  TRANSFORM_OPTIONS,
 } from '../../../lib/config/keys.ts';
 
 /**
@@ -34,10 +33,34 @@ const CATALOGUE: ReadonlyMap<string, KeySpec> = new Map<string, KeySpec>([
     `${SINK_PROPERTIES_PREFIX}${header}`,
     spec,
   ]),
-  ...Object.entries(TRANSFORM_OPTIONS).map(([option, spec]): [string, KeySpec] => [
-    `transforms.<name>.${option}`,
-    spec,
-  ]),
+  [
+    'transforms.<name>.type',
+    {
+      group: 'connector',
+      kind: 'choice',
+      values: [],
+      default: REQUIRED,
+      doc: 'The transform class.',
+    } as KeySpec,
+  ],
+  [
+    'transforms.<name>.predicate',
+    { group: 'connector', kind: 'text', default: undefined, doc: 'A predicate.' } as KeySpec,
+  ],
+  [
+    'transforms.<name>.negate',
+    { group: 'connector', kind: 'boolean', default: false, doc: 'Negate.' } as KeySpec,
+  ],
+  [
+    'predicates.<name>.type',
+    {
+      group: 'connector',
+      kind: 'choice',
+      values: [],
+      default: REQUIRED,
+      doc: 'The predicate class.',
+    } as KeySpec,
+  ],
   ...Object.entries(CONVERTER_OPTIONS).map(([option, spec]): [string, KeySpec] => [
     `*.converter.${option}`,
     spec,
@@ -186,8 +209,8 @@ describe('docs/configuration.md', () => {
     ],
     [
       'an ignored prefix not listed',
-      () => broken(', `predicates.*`', ''),
-      'ignored key not listed: predicates.example',
+      () => broken(', `producer.override.*`', ''),
+      'ignored key not listed: producer.override.example',
     ],
     [
       'a listed key that is not ignored',

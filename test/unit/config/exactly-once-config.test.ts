@@ -66,7 +66,7 @@ describe('offsetRows', () => {
     const batch = {
       table: 'events',
       rows: [],
-      skipped: 0,
+
       ranges: [
         { topic: 't', partition: 0, first: 1, last: 3, count: 3 },
         { topic: 't', partition: 0, first: 5, last: 9, count: 2 },
@@ -86,7 +86,7 @@ describe('offsetRows', () => {
     const batch = {
       table: 'events',
       rows: [],
-      skipped: 0,
+
       ranges: [{ topic: 't', partition: 0, first: 1, last: 3, count: 3 }],
     };
     const covered = [

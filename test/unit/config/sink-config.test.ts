@@ -42,8 +42,22 @@ describe('parseSinkConfig', () => {
     });
 
     expect(config.transforms).toEqual([
-      { name: 'addfield', kind: 'addOpField' },
-      { name: 'unwrap', kind: 'extractNewRecordState', dropTombstones: true, deleteHandlingMode: 'rewrite' },
+      {
+        name: 'addfield',
+        kind: 'addOpField',
+        className: 'com.starrocks.connector.kafka.transforms.AddOpFieldForDebeziumRecord',
+        negate: false,
+        predicate: undefined,
+      },
+      {
+        name: 'unwrap',
+        kind: 'extractNewRecordState',
+        className: 'io.debezium.transforms.ExtractNewRecordState',
+        dropTombstones: true,
+        deleteHandlingMode: 'rewrite',
+        negate: false,
+        predicate: undefined,
+      },
     ]);
     expect(config.connectTimeoutMs).toBe(3000);
     expect(config.valueConverter).toEqual({

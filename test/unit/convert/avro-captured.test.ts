@@ -5,10 +5,10 @@ import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
 import { compileAvroReader } from '../../../lib/convert/avro.ts';
 import { rawJson } from '../../../lib/convert/exact-json.ts';
 import { convertValue } from '../../../lib/convert/json-converter.ts';
-import { applyTransforms } from '../../../lib/convert/transforms.ts';
 import { decodeRecord, type KafkaRecord } from '../../../lib/decode/event.ts';
 import { seedDebeziumSettings } from '../../../lib/local/seed.ts';
 import { seedConfig } from '../../fixtures/events.ts';
+import { applyTransforms } from '../../support/transforms.ts';
 
 /**
  * Real Debezium 3.6.1 records written by Apicurio's AvroConverter (test/fixtures/debezium-avro,

@@ -9,7 +9,7 @@ import { type AvroValueReader, compileAvroReader } from '../../../lib/convert/av
 import { JsonOutput } from '../../../lib/convert/avro-json-output.ts';
 import { type ChangeRowTransforms, changeRowTransforms } from '../../../lib/convert/debezium-bytes.ts';
 import { convertRegistryValue, RegistryValues } from '../../../lib/convert/registry-values.ts';
-import { applyTransforms, TOAST_PLACEHOLDER } from '../../../lib/convert/transforms.ts';
+import { TOAST_PLACEHOLDER } from '../../../lib/convert/transforms/debezium.ts';
 import { decodeKafkaEvent, decodeRecord, type KafkaRecord } from '../../../lib/decode/event.ts';
 import { seedDebeziumSettings } from '../../../lib/local/seed.ts';
 import {
@@ -21,6 +21,7 @@ import {
 import { kafkaRecord as eventRecord, mskEvent, seedConfig } from '../../fixtures/events.ts';
 import { recordWithValue } from '../../support/records.ts';
 import { type ScriptedRegistry, startScriptedRegistry } from '../../support/scripted-registry.ts';
+import { applyTransforms } from '../../support/transforms.ts';
 
 /**
  * The Debezium Avro fast path (avro-change-rows.ts) writes the row the general path gives (the

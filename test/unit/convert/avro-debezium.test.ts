@@ -5,7 +5,6 @@ import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
 import { compileAvroReader } from '../../../lib/convert/avro.ts';
 import { isRawJson, parseJsonExact } from '../../../lib/convert/exact-json.ts';
 import { convertValue } from '../../../lib/convert/json-converter.ts';
-import { applyTransforms } from '../../../lib/convert/transforms.ts';
 import type { KafkaRecord } from '../../../lib/decode/event.ts';
 import { seedDebeziumSettings } from '../../../lib/local/seed.ts';
 import {
@@ -16,6 +15,7 @@ import {
 } from '../../fixtures/avro/avro-values.ts';
 import { seedConfig } from '../../fixtures/events.ts';
 import { recordWithValue } from '../../support/records.ts';
+import { applyTransforms } from '../../support/transforms.ts';
 
 /**
  * Debezium with Avro gives the rows Debezium with JSON gives: the real JSON change events captured

@@ -7,12 +7,12 @@ import type { ConnectSchema } from '../../../lib/convert/connect-schema.ts';
 import { changeRowText, changeRowTransforms } from '../../../lib/convert/debezium-bytes.ts';
 import { parseJsonExact } from '../../../lib/convert/exact-json.ts';
 import { convertValue } from '../../../lib/convert/json-converter.ts';
-import { applyTransforms } from '../../../lib/convert/transforms.ts';
 import { decodeEvent } from '../../../lib/decode/event.ts';
 import { scanMembers } from '../../../lib/decode/json-scanner.ts';
 import { RecordError } from '../../../lib/errors.ts';
 import { seedDebeziumSettings } from '../../../lib/local/seed.ts';
 import { kafkaRecord, mskEvent, seedConfig } from '../../fixtures/events.ts';
+import { applyTransforms } from '../../support/transforms.ts';
 
 /**
  * The Debezium fast path (lib/convert/debezium-bytes.ts) must write the row the general path (parse, convert,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TransformConfig } from '../../../lib/config/transforms.ts';
-import { applyTransforms } from '../../../lib/convert/transforms.ts';
 import { decodeRecord, type KafkaRecord } from '../../../lib/decode/event.ts';
+import { applyTransforms, transformConfig } from '../../support/transforms.ts';
 
 const RECORD: KafkaRecord = decodeRecord({
   topic: 'test.public.customers',
@@ -9,13 +9,14 @@ const RECORD: KafkaRecord = decodeRecord({
   offset: 4,
   value: null,
 });
-const ADD_OP: TransformConfig = { name: 'addfield', kind: 'addOpField' };
-const unwrap = (deleteHandlingMode: 'drop' | 'rewrite' | 'none'): TransformConfig => ({
-  name: 'unwrap',
-  kind: 'extractNewRecordState',
-  dropTombstones: true,
-  deleteHandlingMode,
-});
+const ADD_OP: TransformConfig = transformConfig({ name: 'addfield', kind: 'addOpField' });
+const unwrap = (deleteHandlingMode: 'drop' | 'rewrite' | 'none'): TransformConfig =>
+  transformConfig({
+    name: 'unwrap',
+    kind: 'extractNewRecordState',
+    dropTombstones: true,
+    deleteHandlingMode,
+  });
 
 function debeziumEnvelope(op: string, before: object | null, after: object | null) {
   return {

@@ -1,0 +1,8 @@
+/**
+ * Apache Kafka's record transforms, ready to run: each spec kind of
+ * config/transform-classes/kafka-records.ts → its step.
+ */
+import type { KafkaRecordTransformSpec } from '../../config/transform-classes/kafka-records.ts';
+import type { StepFactories } from './step-factories.ts';
+
+export const KAFKA_RECORD_STEPS: StepFactories<KafkaRecordTransformSpec> = {};
