@@ -6,6 +6,10 @@
  */
 import { DEBEZIUM_TRANSFORMS, type DebeziumTransformSpec } from './transform-classes/debezium.ts';
 import { KAFKA_RECORD_TRANSFORMS, type KafkaRecordTransformSpec } from './transform-classes/kafka-records.ts';
+import {
+  KAFKA_ROUTING_TRANSFORMS,
+  type KafkaRoutingTransformSpec,
+} from './transform-classes/kafka-routing.ts';
 import { KAFKA_TYPE_TRANSFORMS, type KafkaTypeTransformSpec } from './transform-classes/kafka-types.ts';
 import { PREDICATE_CLASSES, type PredicateConfig } from './transform-classes/predicates.ts';
 import { type TransformClass, transformOptionReader } from './transform-spec.ts';
@@ -14,7 +18,11 @@ import { type ConfigSource, type Report, splitList } from './values.ts';
 export type { PredicateConfig } from './transform-classes/predicates.ts';
 
 /** Every transform's parsed options, discriminated by `kind` (one kind per class, or per `$Key`/`$Value` pair). */
-export type TransformSpec = KafkaRecordTransformSpec | KafkaTypeTransformSpec | DebeziumTransformSpec;
+export type TransformSpec =
+  | KafkaRecordTransformSpec
+  | KafkaRoutingTransformSpec
+  | KafkaTypeTransformSpec
+  | DebeziumTransformSpec;
 
 /** A transform as configured: its spec, its name in `transforms`, and its predicate. */
 export type TransformConfig = TransformSpec & {
@@ -30,6 +38,7 @@ export type TransformConfig = TransformSpec & {
 /** Every transform class the sink applies, in the order the docs list them. */
 export const TRANSFORM_CATALOGUE: readonly TransformClass<TransformSpec>[] = [
   ...KAFKA_RECORD_TRANSFORMS,
+  ...KAFKA_ROUTING_TRANSFORMS,
   ...KAFKA_TYPE_TRANSFORMS,
   ...DEBEZIUM_TRANSFORMS,
 ] as readonly TransformClass<TransformSpec>[];

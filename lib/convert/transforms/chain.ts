@@ -10,6 +10,7 @@ import {
 } from './connect-record.ts';
 import { DEBEZIUM_STEPS } from './debezium.ts';
 import { KAFKA_RECORD_STEPS } from './kafka-records.ts';
+import { KAFKA_ROUTING_STEPS } from './kafka-routing.ts';
 import { KAFKA_TYPE_STEPS } from './kafka-types.ts';
 import type { StepFactories } from './step-factories.ts';
 
