@@ -1,5 +1,6 @@
 import { AvroTruncatedError, type Cursor, readBase64, readLength, readLong } from './avro-binary.ts';
 import { isRawJson } from './exact-json.ts';
+import { civilDate } from './logical-types.ts';
 
 /**
  * JSON values written as UTF-8 bytes: the output the Avro JSON writers (avro-json.ts) fill, and
@@ -174,4 +175,117 @@ export function writeBase64(c: Cursor, o: JsonOutput, length: number): void {
   o.byte(QUOTE);
   o.ascii1(readBase64(c, length));
   o.byte(QUOTE);
+}
+
+/** The ASCII codes of `00` to `99`, two per number. */
+const DIGIT_PAIRS = Uint8Array.from(
+  Array.from({ length: 100 }, (_, n) => [48 + Math.floor(n / 10), 48 + (n % 10)]).flat(),
+);
+
+/** Puts the two digits of `n` (0 to 99) at `buf[pos]`. */
+function putTwoDigits(buf: Buffer, pos: number, n: number): void {
+  buf[pos] = DIGIT_PAIRS[2 * n] as number;
+  buf[pos + 1] = DIGIT_PAIRS[2 * n + 1] as number;
+}
+
+/** Puts `YYYY-MM-DD` of a day count in years 0 to 9999 (civilDate's range) at `buf[pos]`. */
+function putDate(buf: Buffer, pos: number, days: number): void {
+  const date = civilDate(days);
+  const year = Math.floor(date / 10_000);
+  const monthDay = date - year * 10_000;
+  const month = Math.floor(monthDay / 100);
+  putTwoDigits(buf, pos, Math.floor(year / 100));
+  putTwoDigits(buf, pos + 2, year % 100);
+  buf[pos + 4] = 0x2d;
+  putTwoDigits(buf, pos + 5, month);
+  buf[pos + 7] = 0x2d;
+  putTwoDigits(buf, pos + 8, monthDay - month * 100);
+}
+
+/**
+ * `"YYYY-MM-DD"` of a day count in years 0 to 9999 (MIN_CIVIL_DAYS to MAX_CIVIL_DAYS): the text
+ * logical-types.ts renders for a Date, put into the row without a string.
+ */
+export function writeDate(o: JsonOutput, days: number): void {
+  o.reserve(12);
+  const buf = o.buf;
+  const len = o.len;
+  buf[len] = QUOTE;
+  putDate(buf, len + 1, days);
+  buf[len + 11] = QUOTE;
+  o.len = len + 12;
+}
+
+const US_PER_DAY = 86_400_000_000;
+
+/**
+ * `"YYYY-MM-DD HH:MM:SS[.ffffff]"` (UTC, fraction without its trailing zeros) of epoch
+ * microseconds that are a safe integer (years 1684 to 2255): the text logical-types.ts renders for
+ * a Timestamp or MicroTimestamp, put into the row without a string (the hottest logical type of
+ * Avro rows).
+ */
+export function writeEpochMicros(o: JsonOutput, micros: number): void {
+  o.reserve(28);
+  const days = Math.floor(micros / US_PER_DAY);
+  const ofDay = micros - days * US_PER_DAY;
+  const seconds = Math.floor(ofDay / 1_000_000);
+  let fraction = ofDay - seconds * 1_000_000;
+  const buf = o.buf;
+  let len = o.len;
+  buf[len] = QUOTE;
+  putDate(buf, len + 1, days);
+  buf[len + 11] = 0x20;
+  const minutes = Math.floor(seconds / 60);
+  putTwoDigits(buf, len + 12, Math.floor(minutes / 60));
+  buf[len + 14] = 0x3a;
+  putTwoDigits(buf, len + 15, minutes % 60);
+  buf[len + 17] = 0x3a;
+  putTwoDigits(buf, len + 18, seconds - minutes * 60);
+  len += 20;
+  if (fraction !== 0) {
+    let width = 6;
+    while (fraction % 10 === 0) {
+      fraction /= 10;
+      width--;
+    }
+    buf[len] = 0x2e;
+    for (let i = width; i > 0; i--) {
+      buf[len + i] = 48 + (fraction % 10);
+      fraction = Math.floor(fraction / 10);
+    }
+    len += width + 1;
+  }
+  buf[len] = QUOTE;
+  o.len = len + 1;
+}
+
+/**
+ * The digits of a decimal whose unscaled value is a safe integer, `scale` digits after the point
+ * (zeros appended for a negative scale): formatUnscaled's text, without a BigInt.
+ */
+export function writeScaledDigits(o: JsonOutput, unscaled: number, scale: number): void {
+  const digits = `${unscaled < 0 ? -unscaled : unscaled}`;
+  const count = digits.length;
+  o.reserve(count + Math.abs(scale) + 3);
+  const buf = o.buf;
+  let len = o.len;
+  if (unscaled < 0) buf[len++] = 0x2d;
+  if (scale <= 0) {
+    for (let i = 0; i < count; i++) buf[len++] = digits.charCodeAt(i);
+    for (let i = scale; i < 0; i++) buf[len++] = 0x30;
+  } else {
+    // At least one digit before the point: `0.05`, not `.05`.
+    const whole = count - scale;
+    if (whole <= 0) {
+      buf[len++] = 0x30;
+      buf[len++] = 0x2e;
+      for (let i = whole; i < 0; i++) buf[len++] = 0x30;
+      for (let i = 0; i < count; i++) buf[len++] = digits.charCodeAt(i);
+    } else {
+      for (let i = 0; i < whole; i++) buf[len++] = digits.charCodeAt(i);
+      buf[len++] = 0x2e;
+      for (let i = whole; i < count; i++) buf[len++] = digits.charCodeAt(i);
+    }
+  }
+  o.len = len;
 }

@@ -21,10 +21,13 @@ import {
   type SlicingBuffer,
   TRUE_BYTES,
   writeBase64,
+  writeDate,
   writeDouble,
+  writeEpochMicros,
   writeLong,
   writeNumberOrText,
   writeRendered,
+  writeScaledDigits,
   writeString,
 } from './avro-json-output.ts';
 import {
@@ -39,7 +42,7 @@ import {
 import { nullDefaultOf } from './avro-values.ts';
 import { parseJsonExact } from './exact-json.ts';
 import { floatValue, int64Value } from './json-numbers.ts';
-import { formatUnscaled } from './logical-types.ts';
+import { formatUnscaled, MAX_CIVIL_DAYS, MIN_CIVIL_DAYS } from './logical-types.ts';
 
 /**
  * The Avro fast path: a row's JSON text written straight from the Avro bytes, by writers compiled
@@ -373,8 +376,11 @@ function logicalWriter(node: LogicalNode, records: Map<RecordNode, Writer>): Wri
   const scale = node.decimalScale;
   if (scale !== undefined && (base.kind === 'bytes' || base.kind === 'fixed')) {
     const size = base.kind === 'fixed' ? base.size : undefined;
-    return (c, o) => o.ascii1(decimalText(c, size ?? readLength(c), scale, node.name));
+    return (c, o) => writeDecimal(c, o, size ?? readLength(c), scale, node.name);
   }
+  const microsPerUnit = EPOCH_INSTANTS[node.name];
+  if (microsPerUnit !== undefined && base.kind === 'long') return epochInstantWriter(node, microsPerUnit);
+  if (EPOCH_DATES.has(node.name) && base.kind === 'int') return epochDateWriter(node);
   const read = valueReaderOf(base, records);
   const render: Writer = (c, o) => writeRendered(o, logicalValue(node, read(c)));
   if (base.kind === 'string' && UTC_TIMESTAMPS.has(node.name)) return utcTimestampWriter(render);
@@ -394,6 +400,44 @@ function logicalWriter(node: LogicalNode, records: Map<RecordNode, Writer>): Wri
 }
 
 const MAX_KEPT_RENDERINGS = 4096;
+
+/** The logical types of an instant as an epoch count of longs, by the microseconds in their unit. */
+const EPOCH_INSTANTS: Readonly<Record<string, 1 | 1000>> = {
+  'org.apache.kafka.connect.data.Timestamp': 1000,
+  'io.debezium.time.Timestamp': 1000,
+  'io.debezium.time.MicroTimestamp': 1,
+};
+
+/**
+ * An epoch instant written digit by digit into the row when its microseconds are a safe integer,
+ * as logical-types.ts's number path renders it; other values (±infinity's extremes, longs past
+ * 2^53) are left to the converter.
+ */
+function epochInstantWriter(node: LogicalNode, microsPerUnit: 1 | 1000): Writer {
+  return (c, o) => {
+    const value = readLong(c);
+    if (typeof value === 'number') {
+      const micros = value * microsPerUnit;
+      if (Number.isSafeInteger(micros)) {
+        writeEpochMicros(o, micros);
+        return;
+      }
+    }
+    writeRendered(o, logicalValue(node, int64Value(value)));
+  };
+}
+
+/** The logical types of a date as a day count of ints. */
+const EPOCH_DATES = new Set(['org.apache.kafka.connect.data.Date', 'io.debezium.time.Date']);
+
+/** A date written digit by digit in years 0 to 9999; any other is left to the converter. */
+function epochDateWriter(node: LogicalNode): Writer {
+  return (c, o) => {
+    const days = readInt(c);
+    if (days >= MIN_CIVIL_DAYS && days <= MAX_CIVIL_DAYS) writeDate(o, days);
+    else writeRendered(o, logicalValue(node, days));
+  };
+}
 
 /** The logical types whose text is an ISO-8601 instant, rendered as DATETIME text in UTC. */
 const UTC_TIMESTAMPS = new Set(['io.debezium.time.ZonedTimestamp', 'io.debezium.time.IsoTimestamp']);
@@ -455,22 +499,22 @@ const INSTANT_PUNCTUATION: readonly (number | undefined)[] = [...'DDDD-DD-DDTDD:
 );
 
 /** A decimal's two's-complement unscaled bytes, as exact JSON digits. */
-function decimalText(c: Cursor, length: number, scale: number, name: string): string {
+function writeDecimal(c: Cursor, o: JsonOutput, length: number, scale: number, name: string): void {
   const end = c.pos + length;
   if (end > c.buf.length) throw new AvroTruncatedError();
   if (length === 0) throw new AvroPathError('empty decimal bytes', name);
   const buf = c.buf;
-  let unscaled: bigint;
-  if (length <= 6) {
+  if (length <= 6 && Number.isInteger(scale)) {
     // Up to 48 bits: exact in a double.
     let n = (buf[c.pos] as number) & 0x80 ? -1 : 0;
     for (let i = c.pos; i < end; i++) n = n * 256 + (buf[i] as number);
-    unscaled = BigInt(n);
-  } else {
-    unscaled = BigInt.asIntN(length * 8, BigInt(`0x${buf.toString('hex', c.pos, end)}`));
+    c.pos = end;
+    writeScaledDigits(o, n, scale);
+    return;
   }
+  const unscaled = BigInt.asIntN(length * 8, BigInt(`0x${buf.toString('hex', c.pos, end)}`));
   c.pos = end;
-  return formatUnscaled(unscaled, scale);
+  o.ascii1(formatUnscaled(unscaled, scale));
 }
 
 /** Reads the base of a logical type in the form JsonConverter carries it (what its converter takes). */

@@ -117,6 +117,8 @@ function formatEpochDays(value: unknown): string {
 }
 
 function formatDays(days: number): string {
+  // Years 0 to 9999 (every date StarRocks' DATE holds) need no Date object.
+  if (days >= MIN_CIVIL_DAYS && days <= MAX_CIVIL_DAYS) return civilDateText(days);
   const d = new Date(days * MS_PER_DAY);
   if (Number.isNaN(d.getTime())) throw new Error(`${days} days is out of the date range`);
   const year = d.getUTCFullYear();
@@ -194,11 +196,26 @@ export function formatEpochMillis(millis: number): string {
   return `${civilDateText(days)} ${secondsOfDayText(seconds)}${MILLI_FRACTIONS[msOfDay - seconds * 1000]}`;
 }
 
-/**
- * `YYYY-MM-DD` of a day count since 1970-01-01 in years 0 to 9999 (proleptic Gregorian), counted
- * in 400-year eras from 0000-03-01 as in Howard Hinnant's `civil_from_days`: no Date, no BigInt.
- */
+/** The day counts of 0000-01-01 and 9999-12-31, the years {@link civilDate} is written for. */
+export const MIN_CIVIL_DAYS = -719_528;
+export const MAX_CIVIL_DAYS = 2_932_896;
+
+/** `YYYY-MM-DD` of a day count since 1970-01-01 in years 0 to 9999 (see {@link civilDate}). */
 function civilDateText(days: number): string {
+  const date = civilDate(days);
+  const year = Math.floor(date / 10_000);
+  const monthDay = date - year * 10_000;
+  const month = Math.floor(monthDay / 100);
+  return `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[monthDay - month * 100]}`;
+}
+
+/**
+ * The date of a day count since 1970-01-01 in years 0 to 9999 (proleptic Gregorian), as the
+ * number `year * 10000 + month * 100 + day`: counted in 400-year eras from 0000-03-01 as in
+ * Howard Hinnant's `civil_from_days`, with no Date, BigInt or string, so that the Avro writer can
+ * put its digits straight into a row.
+ */
+export function civilDate(days: number): number {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
@@ -214,7 +231,7 @@ function civilDateText(days: number): string {
   const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
   const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  return `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}`;
+  return year * 10_000 + month * 100 + day;
 }
 
 function secondsOfDayText(seconds: number): string {

@@ -16,6 +16,11 @@ describe('logical types', () => {
   it.each([
     ['io.debezium.time.Date', '19000', '2022-01-08'],
     ['io.debezium.time.Date', '-1', '1969-12-31'],
+    ['io.debezium.time.Date', '-719528', '0000-01-01'],
+    ['io.debezium.time.Date', '2932896', '9999-12-31'],
+    ['io.debezium.time.Date', '2932897', '10000-01-01'],
+    ['io.debezium.time.Date', '-719529', '-0001-12-31'],
+    ['io.debezium.time.Date', '-141', '1969-08-13'],
     ['io.debezium.time.Time', '64957123', '18:02:37.123'],
     ['io.debezium.time.MicroTime', '3723000001', '01:02:03.000001'],
     ['io.debezium.time.MicroTime', '0', '00:00:00'],
