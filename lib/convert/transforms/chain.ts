@@ -21,6 +21,7 @@ import type { StepFactories } from './step-factories.ts';
 
 const FACTORIES = {
   ...KAFKA_RECORD_STEPS,
+  ...KAFKA_ROUTING_STEPS,
   ...KAFKA_TYPE_STEPS,
   ...DEBEZIUM_STEPS,
 } as StepFactories<TransformConfig>;
