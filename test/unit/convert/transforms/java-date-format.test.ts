@@ -3,7 +3,7 @@ import {
   compileJavaDateFormat,
   JavaDateFormatError,
   javaDateFormatProblem,
-} from '../../../../lib/convert/transforms/java-date-format.ts';
+} from '../../../../lib/config/java-date-format.ts';
 
 /** 2001-07-04T12:08:56.235Z: the instant of SimpleDateFormat's documented examples, in UTC. */
 const JULY_4_2001 = Date.UTC(2001, 6, 4, 12, 8, 56, 235);
