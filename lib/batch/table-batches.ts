@@ -1,3 +1,4 @@
+import { decodeDelimiter } from '../config/load-headers.ts';
 import type { SinkConfig } from '../config/sink-config.ts';
 import { changeRowTransforms } from '../convert/debezium-bytes.ts';
 import {
@@ -15,6 +16,19 @@ import { type ConnectRecord, TransformSkip } from '../convert/transforms/connect
 import { HEARTBEAT_TOPIC_PREFIX } from '../convert/transforms/debezium.ts';
 import type { KafkaRecord, PartitionRun, RecordLayout } from '../decode/event.ts';
 import { ErrorCode, RecordError, SinkError } from '../errors.ts';
+import {
+  assignMetadata,
+  compileMetadataColumns,
+  csvMetadataFields,
+  type MetadataColumns,
+} from './metadata-columns.ts';
+import {
+  type RowAdditions,
+  rowAdditions,
+  spliceValue,
+  valueInsertions,
+  withMembers,
+} from './metadata-rows.ts';
 import { resolveTable } from './route.ts';
 
 /**
@@ -75,7 +89,8 @@ export function buildTableBatches(
   registry?: PreparedValues,
 ): BatchSummary {
   const needObject = config.transforms.length > 0;
-  const rowsAreRecords = isSchemalessJsonFastPath(config, needObject);
+  const metadata = metadataOf(config);
+  const rowsAreRecords = metadata === undefined && isSchemalessJsonFastPath(config, needObject);
   if (rowsAreRecords && layout?.records === records && !layout.shortOrNullValues) {
     const byRuns = batchesByRun(records, config, layout.runs);
     if (byRuns !== undefined) return byRuns;
@@ -87,14 +102,15 @@ export function buildTableBatches(
   let lastTopic: string | undefined;
   let batch: TableBatch | undefined;
   let range: OffsetRange | undefined;
-  const transformed = needObject ? transformedRows(config, registry) : undefined;
+  const transformed = needObject ? transformedRows(config, registry, metadata) : undefined;
+  const rowOf = splicedRows(config, registry, metadata, transformed) ?? transformed;
   for (const record of records) {
     let topic = record.topic;
     let row: RowPart | Skip;
     try {
-      if (transformed !== undefined) {
+      if (rowOf !== undefined) {
         // The transforms may route the record elsewhere (RegexRouter): its table follows them.
-        const outcome = transformed(record);
+        const outcome = rowOf(record);
         if (outcome instanceof Skip) row = outcome;
         else {
           topic = outcome.topic;
@@ -103,7 +119,7 @@ export function buildTableBatches(
       } else if (rowsAreRecords) {
         // The hottest path: the record is the row. A null value is a tombstone, as JSON null is.
         row = record.valueBase64 === null || isJsonNull(record) ? TOMBSTONE : record;
-      } else row = toRow(record, config, registry);
+      } else row = toRow(record, config, registry, metadata);
       if (row instanceof Skip) {
         skipped[row.skip] = (skipped[row.skip] ?? 0) + 1;
         continue;
@@ -231,23 +247,102 @@ export function sourceOf(batch: TableBatch, index: number): KafkaRecord {
   return record;
 }
 
-/** The row of a record when no transforms are configured. */
+/** The row of a record when no transforms are configured, with its metadata columns. */
 function toRow(
   record: KafkaRecord,
   config: SinkConfig,
   registry: PreparedValues | undefined,
+  metadata: MetadataRows | undefined,
 ): RowPart | Skip {
   const converted = convertRecordValue(record, config, { needObject: false }, registry);
   if (converted === null) return TOMBSTONE;
-  if (config.format === 'csv')
-    return csvLine(record, config, converted.kind === 'string' ? converted.text : jsonRow(converted));
+  if (config.format === 'csv') {
+    const line = csvLine(record, config, converted.kind === 'string' ? converted.text : jsonRow(converted));
+    if (metadata === undefined) return line;
+    const { columns, csvSeparator } = metadata;
+    return (
+      line + csvMetadataFields(record, columns, config.metadataColumns, csvSeparator, config.rowDelimiter)
+    );
+  }
+  let row: RowPart;
   if (converted.kind === 'string') {
     // StringConverter with format=json: the text must itself be a JSON object, loaded verbatim.
     const bytes = record.value as Buffer;
     checkJsonObjectBytes(record, bytes, 0, bytes.length);
-    return bytes;
+    row = bytes;
+  } else if (converted.kind === 'object' && metadata !== undefined) {
+    assignMetadata(converted.value, record, metadata.columns);
+    return JSON.stringify(converted.value);
+  } else row = jsonRow(converted);
+  if (metadata === undefined) return row;
+  return withMembers(record, rowBytes(row), metadata.additions, metadata.columns);
+}
+
+/** A JSON row's bytes: a record's value (decoded), or the row itself. */
+function rowBytes(row: RowPart): Buffer {
+  if (typeof row === 'string') return Buffer.from(row);
+  return Buffer.isBuffer(row) ? row : (row.value as Buffer);
+}
+
+/** The metadata columns of a config, ready: their values, as added members, and CSV's separator. */
+interface MetadataRows {
+  readonly columns: MetadataColumns;
+  readonly additions: RowAdditions;
+  readonly csvSeparator: string;
+}
+
+/** StarRocks' default `column_separator`. */
+const DEFAULT_COLUMN_SEPARATOR = '\t';
+
+const metadataRows = new WeakMap<SinkConfig, MetadataRows | undefined>();
+
+/** The config's metadata columns, ready (once per config); undefined when it has none. */
+function metadataOf(config: SinkConfig): MetadataRows | undefined {
+  if (config.metadataColumns.length === 0) return undefined;
+  let ready = metadataRows.get(config);
+  if (ready === undefined) {
+    const columns = compileMetadataColumns(config.metadataColumns, config.keyConverter);
+    const separator = config.loadHeaders.column_separator;
+    ready = {
+      columns,
+      additions: rowAdditions([], columns),
+      csvSeparator:
+        separator === undefined ? DEFAULT_COLUMN_SEPARATOR : (decodeDelimiter(separator) ?? separator),
+    };
+    metadataRows.set(config, ready);
   }
-  return jsonRow(converted);
+  return ready;
+}
+
+/**
+ * Schemaless JSON with metadata columns and/or transforms that are only `InsertField$Value`: each
+ * value's bytes with the added members spliced before its closing brace, without parsing it
+ * (metadata-rows.ts). A value that is not one object, or that has an added name at its top level,
+ * takes the general path: the chain, or the converter and the parse that overwrites. Undefined
+ * when the config is not of that shape.
+ */
+function splicedRows(
+  config: SinkConfig,
+  registry: PreparedValues | undefined,
+  metadata: MetadataRows | undefined,
+  transformed: ((record: KafkaRecord) => TransformedRow | Skip) | undefined,
+): ((record: KafkaRecord) => TransformedRow | Skip) | undefined {
+  const converter = config.valueConverter;
+  if (config.format !== 'json' || converter.kind !== 'json' || converter.schemasEnable) return undefined;
+  const insertions = valueInsertions(config.transforms);
+  if (insertions === undefined || (insertions.length === 0 && metadata === undefined)) return undefined;
+  const additions = rowAdditions(insertions, metadata?.columns);
+  const general = (record: KafkaRecord): TransformedRow | Skip => {
+    if (transformed !== undefined) return transformed(record);
+    const row = toRow(record, config, registry, metadata);
+    return row instanceof Skip ? row : { topic: record.topic, row };
+  };
+  return (record) => {
+    // A null value is a tombstone, as JSON null is; InsertField passes both through.
+    if (record.valueBase64 === null || isJsonNull(record)) return TOMBSTONE;
+    const row = spliceValue(record, additions.membersOf(record), additions.names);
+    return row === undefined ? general(record) : { topic: record.topic, row };
+  };
 }
 
 /** One CSV line of a record: its text without the trailing delimiter, refused if it holds another. */
@@ -281,6 +376,7 @@ interface TransformedRow {
 function transformedRows(
   config: SinkConfig,
   registry: PreparedValues | undefined,
+  metadata: MetadataRows | undefined,
 ): (record: KafkaRecord) => TransformedRow | Skip {
   const chain = transformChain(config.transforms, config.predicates);
   const changeRow = changeRowTransforms(config.transforms);
@@ -292,8 +388,14 @@ function transformedRows(
       const converted = convertRecordValue(record, config, { needObject: true, unwrap, changeRow }, registry);
       if (converted === null) return TOMBSTONE;
       // The row written from the event's bytes.
-      if (converted.kind === 'json-text') return { topic: record.topic, row: converted.text };
-      if (converted.kind === 'json-bytes') return { topic: record.topic, row: converted.bytes };
+      if (converted.kind === 'json-text' || converted.kind === 'json-bytes') {
+        const row = converted.kind === 'json-text' ? converted.text : converted.bytes;
+        if (metadata === undefined) return { topic: record.topic, row };
+        return {
+          topic: record.topic,
+          row: withMembers(record, rowBytes(row), metadata.additions, metadata.columns),
+        };
+      }
       if (converted.kind !== 'object') throw new Error(`the change-row path gave ${converted.kind}`);
       // The change event, converted for StarRocks: the chain picks its image by shape.
       connect = { ...schemalessRecord(record, converted.value), valueSchemaName: converted.schemaName };
@@ -302,6 +404,8 @@ function transformedRows(
     if (outcome instanceof TransformSkip) return skipFor(outcome.reason);
     const value = renderTransformedRow(outcome, config);
     if (value === null) return TOMBSTONE;
+    // The metadata columns are the consumed record's, whatever the chain changed.
+    if (metadata !== undefined) assignMetadata(value, record, metadata.columns);
     const text = JSON.stringify(value);
     return { topic: outcome.topic, row: config.format === 'csv' ? csvLine(record, config, text) : text };
   };

@@ -238,6 +238,12 @@ export const REDIRECT_HOSTS_KEY = 'starrocks.redirect.hosts';
 /** Ours: the level of `sink.properties.compression`. */
 export const COMPRESSION_LEVEL_KEY = 'sink.compression.level';
 
+/** Ours: columns filled from the Kafka record's topic, partition, offset, timestamp, key and headers. */
+export const METADATA_COLUMNS_KEY = 'sink.metadata.columns';
+
+/** Ours: the prefix of per-table Stream Load headers, `sink.table.<table>.properties.<header>`. */
+export const TABLE_PROPERTIES_PREFIX = 'sink.table.';
+
 /**
  * Every key the sink reads, in the order the unknown-key message lists them. Keys under a prefix
  * (`sink.properties.*`, `transforms.<name>.*`) are in {@link SINK_PROPERTIES}, {@link TRANSFORM_OPTIONS}
@@ -303,7 +309,7 @@ export const SINK_KEYS = {
     kind: 'choice',
     values: Object.values(CONVERTER_CLASSES),
     default: CONVERTER_CLASSES.json,
-    doc: 'How record keys are read (validated; keys are not loaded).',
+    doc: 'How record keys are read (loaded only by transforms and key metadata columns).',
   },
   'value.converter': {
     group: 'connector',
@@ -413,6 +419,12 @@ export const SINK_KEYS = {
     default: 1,
     doc: 'The level of sink.properties.compression; its range depends on the codec.',
   },
+  [METADATA_COLUMNS_KEY]: {
+    group: 'ours',
+    kind: 'text',
+    default: undefined,
+    doc: '"column:source" pairs: columns loaded from the record\'s topic, partition, offset, timestamp, key or headers.',
+  },
 } as const satisfies Readonly<Record<string, KeySpec>>;
 
 export type SinkKey = keyof typeof SINK_KEYS;
@@ -506,6 +518,11 @@ export const KEY_FAMILIES = [
     prefix: SINK_PROPERTIES_PREFIX,
     shown: `${SINK_PROPERTIES_PREFIX}<stream load header>`,
     doc: 'Stream Load headers, sent lower-cased with the value unchanged.',
+  },
+  {
+    prefix: TABLE_PROPERTIES_PREFIX,
+    shown: `${TABLE_PROPERTIES_PREFIX}<table>.properties.<stream load header>`,
+    doc: "One table's Stream Load headers, over sink.properties.* for that table's loads.",
   },
   {
     prefix: 'transforms.',

@@ -35,20 +35,40 @@ export function parseLoadHeaders(source: ConfigSource): LoadHeaders {
     if (!key.startsWith(SINK_PROPERTIES_PREFIX)) continue;
     const header = key.slice(SINK_PROPERTIES_PREFIX.length).toLowerCase();
     keyOf.set(header, key);
-    if (!/^[a-z0-9_.-]+$/.test(header)) {
-      source.problem(key, `"${header}" is not a valid Stream Load header name (letters, digits, _ . -)`);
-    } else if (reservedHeaders.has(header)) {
-      source.problem(
-        key,
-        `"${header}" is set by the sink for every load (labels are derived from Kafka offsets); remove "${key}"`,
-      );
-    } else {
-      const checked = checkHeaderValue(header, value);
-      if ('problem' in checked) source.problem(key, checked.problem);
-      else headers[header] = checked.value;
-    }
+    const checked = readLoadHeader(key, header, value, source.problem);
+    if (checked !== undefined) headers[header] = checked;
   }
   return { headers, keyOf };
+}
+
+/**
+ * One Stream Load header as it is sent (`header` lower-cased), or undefined after reporting `key`:
+ * a name that is no header, one the sink sets itself, or a value a header cannot carry. The check of
+ * `sink.properties.*` and of the per-table `sink.table.<table>.properties.*` keys.
+ */
+export function readLoadHeader(
+  key: string,
+  header: string,
+  value: string,
+  problem: Report,
+): string | undefined {
+  if (!/^[a-z0-9_.-]+$/.test(header)) {
+    problem(key, `"${header}" is not a valid Stream Load header name (letters, digits, _ . -)`);
+    return undefined;
+  }
+  if (reservedHeaders.has(header)) {
+    problem(
+      key,
+      `"${header}" is set by the sink for every load (labels are derived from Kafka offsets); remove "${key}"`,
+    );
+    return undefined;
+  }
+  const checked = checkHeaderValue(header, value);
+  if ('problem' in checked) {
+    problem(key, checked.problem);
+    return undefined;
+  }
+  return checked.value;
 }
 
 /**
@@ -148,7 +168,7 @@ export function checkMergeCommit(headers: Readonly<Record<string, string>>, prob
  * UTF-8, so the delimiter written must be these bytes); anything else is taken literally.
  * Undefined for hex that is malformed or not UTF-8.
  */
-function decodeDelimiter(text: string): string | undefined {
+export function decodeDelimiter(text: string): string | undefined {
   if (/^\\x/i.test(text)) {
     const hex = text.slice(2);
     if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-f]+$/i.test(hex)) return undefined;

@@ -17,8 +17,10 @@ import { type DeadLetterDestination, type ExactlyOnce, parseDelivery } from './d
 import { checkKeyNames } from './key-names.ts';
 import type { ErrorTolerance } from './keys.ts';
 import { checkCsvInputs, checkMergeCommit, parseBodyFormat, parseLoadHeaders } from './load-headers.ts';
+import { type MetadataColumn, parseMetadataColumns } from './metadata-columns.ts';
 import { parseRouting } from './routing.ts';
 import { hasUserinfo, hideSecrets, isUrlShaped, jsonErrorText, userinfoSecrets } from './shown-values.ts';
+import { mergeTableHeaders, parseTableLoadSettings } from './table-load-settings.ts';
 import { type PredicateConfig, parseTransforms, type TransformConfig } from './transforms.ts';
 import { type ConfigSource, readInteger } from './values.ts';
 
@@ -45,8 +47,15 @@ export interface SinkConfig {
   readonly stripOuterArray: boolean;
   /** CSV row delimiter as bytes to write (the `\x0A` hex form decoded). */
   readonly rowDelimiter: string;
-  /** Every `sink.properties.*` key, lower-cased, plus the defaults the body needs. */
+  /**
+   * Every `sink.properties.*` key, lower-cased, plus the defaults the body needs. A load takes its
+   * table's headers through `loadHeadersFor` (table-load-settings.ts), never this alone.
+   */
   readonly loadHeaders: Readonly<Record<string, string>>;
+  /** Tables with `sink.table.<table>.properties.*` keys: `loadHeaders` with the table's own over them. */
+  readonly tableLoadHeaders: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** `sink.metadata.columns`: columns loaded from the Kafka record rather than its value, in order. */
+  readonly metadataColumns: readonly MetadataColumn[];
   /**
    * `sink.properties.compression` (or `content-encoding`): bodies are compressed with this and
    * announced with the `compression` header. Undefined: bodies are sent as they are.
@@ -121,6 +130,8 @@ export function parseSinkConfig(input: unknown): SinkConfig {
   checkCsvInputs(format, valueConverter, transforms, source);
   checkMergeCommit(loadHeaders.headers, source.problem);
   const compression = parseCompression(loadHeaders, format, source);
+  const tableLoadHeaders = mergeTableHeaders(loadHeaders.headers, parseTableLoadSettings(source));
+  const metadataColumns = parseMetadataColumns(source, keyConverter);
 
   const connectTimeoutMs = parseConnectTimeout(source);
   const maxConcurrentLoads = readInteger(source, 'sink.max.concurrent.loads');
@@ -143,6 +154,8 @@ export function parseSinkConfig(input: unknown): SinkConfig {
     stripOuterArray,
     rowDelimiter,
     loadHeaders: loadHeaders.headers,
+    tableLoadHeaders,
+    metadataColumns,
     compression,
     connectTimeoutMs,
     maxConcurrentLoads,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SinkConfig } from '../config/sink-config.ts';
+import { loadHeadersFor } from '../config/table-load-settings.ts';
 import { AttemptFailure } from './attempts.ts';
 import { settleWithLimit } from './concurrency.ts';
 import { type CoveredOffset, offsetRowList, writeIntent } from './offsets-table.ts';
@@ -128,9 +129,9 @@ async function loadEveryTable(
   offsetsTable: string,
   offsets: Buffer,
 ): Promise<void> {
-  const dataHeaders = { ...config.loadHeaders, ...headers };
   for (const l of loads) {
-    expectOk(await txn.load({ ...dataHeaders, table: l.batch.table }, l.body), 'load');
+    const table = l.batch.table;
+    expectOk(await txn.load({ ...loadHeadersFor(config, table), ...headers, table }, l.body), 'load');
   }
   const offsetHeaders = { ...headers, table: offsetsTable, format: 'json', strip_outer_array: 'true' };
   expectOk(await txn.load(offsetHeaders, offsets), 'load of the offsets');
@@ -251,7 +252,7 @@ async function prepareTable(
     expectOk(await txn.operation('begin', headers), 'begin');
   } else expectOk(begun, 'begin');
   labels.open.add(label);
-  expectOk(await txn.load({ ...config.loadHeaders, ...headers }, load.body), 'load');
+  expectOk(await txn.load({ ...loadHeadersFor(config, load.batch.table), ...headers }, load.body), 'load');
   expectOk(await txn.operation('prepare', headers), 'prepare');
 }
 

@@ -1,4 +1,5 @@
 import type { PreparedLoad } from '../batch/prepare-loads.ts';
+import { loadHeadersFor } from '../config/table-load-settings.ts';
 import { type SinkLog, type TableLoadReport, tableReport } from './batch-report.ts';
 import { settleWithLimit } from './concurrency.ts';
 import {
@@ -120,7 +121,7 @@ async function loadOnce(
       table: load.batch.table,
       label: load.label,
       body: load.body,
-      headers: config.loadHeaders,
+      headers: loadHeadersFor(config, load.batch.table),
       deadline,
       credentials,
       onBackpressure: (reason) => pushedBack(load, reason),

@@ -1,0 +1,280 @@
+import { describe, expect, it } from 'vitest';
+import { serializeBody } from '../../../lib/batch/serialize.ts';
+import { type BatchSummary, buildTableBatches } from '../../../lib/batch/table-batches.ts';
+import { CONVERTER_CLASSES } from '../../../lib/config/keys.ts';
+import { parseSinkConfig, type SinkConfig } from '../../../lib/config/sink-config.ts';
+import { decodeEvent, type KafkaEventRecord } from '../../../lib/decode/event.ts';
+import { RecordError } from '../../../lib/errors.ts';
+import { seedDebeziumSettings } from '../../../lib/local/seed.ts';
+import { kafkaRecord, mskEvent, type RecordSpec, seedConfig } from '../../fixtures/events.ts';
+
+/** The timestamp the fixtures give a record at offset 0: 2025-06-21 23:11:02.087 UTC. */
+const TIMESTAMP_MS = 1_750_547_462_087;
+
+/** A JsonConverter key envelope (key.converter.schemas.enable=true, the seed's setting). */
+function keyEnvelope(payload: unknown): string {
+  return JSON.stringify({
+    schema: { type: 'struct', fields: [{ field: 'id', type: 'int64' }], optional: false },
+    payload,
+  });
+}
+
+function configWith(overrides: Record<string, string>): SinkConfig {
+  return parseSinkConfig(seedConfig(overrides));
+}
+
+function summaryOf(config: SinkConfig, records: readonly KafkaEventRecord[]): BatchSummary {
+  return buildTableBatches(decodeEvent(mskEvent([...records])), config);
+}
+
+/** The one table's body, as text. */
+function bodyText(config: SinkConfig, records: readonly KafkaEventRecord[]): string {
+  const summary = summaryOf(config, records);
+  expect(summary.tables).toHaveLength(1);
+  return serializeBody(summary.tables[0]!, config).toString('utf8');
+}
+
+/** The rows of the one table's JSON body. */
+function rowsOf(config: SinkConfig, records: readonly KafkaEventRecord[]): Record<string, unknown>[] {
+  return JSON.parse(bodyText(config, records)) as Record<string, unknown>[];
+}
+
+function rowOf(
+  columns: string,
+  spec: RecordSpec,
+  overrides: Record<string, string> = {},
+): Record<string, unknown> {
+  const [row] = rowsOf(configWith({ 'sink.metadata.columns': columns, ...overrides }), [kafkaRecord(spec)]);
+  return row as Record<string, unknown>;
+}
+
+function errorOf(run: () => unknown): RecordError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(RecordError);
+    return error as RecordError;
+  }
+  throw new Error('expected a RecordError');
+}
+
+describe('metadata columns: the values', () => {
+  const spec: RecordSpec = {
+    topic: 'test',
+    partition: 3,
+    offset: 41,
+    value: { a: 1 },
+    key: keyEnvelope({ id: 7, region: 'eu' }),
+    headers: [{ trace: 'first' }, { trace: 'second', 'content-type': 'application/json' }],
+  };
+
+  it.each([
+    ['topic', 'test'],
+    ['partition', 3],
+    ['offset', 41],
+    ['timestamp', '2025-06-21 23:11:02.128'],
+    ['timestamp.ms', TIMESTAMP_MS + 41],
+    ['timestamp.type', 'CreateTime'],
+    ['key', keyEnvelope({ id: 7, region: 'eu' })],
+    ['key.json', { id: 7, region: 'eu' }],
+    ['key.id', 7],
+    ['key.region', 'eu'],
+    ['key.missing', null],
+    ['header.trace', 'second'],
+    ['header.content-type', 'application/json'],
+    ['header.absent', null],
+    ['headers', { trace: 'second', 'content-type': 'application/json' }],
+  ])('loads %s as %j, beside the value', (source, expected) => {
+    expect(rowOf(`m:${source}`, spec)).toEqual({ a: 1, m: expected });
+  });
+
+  it.each(['key', 'key.json', 'key.id'])('loads NULL for %s when the record has no key', (source) => {
+    expect(rowOf(`m:${source}`, { value: { a: 1 }, key: null })).toEqual({ a: 1, m: null });
+  });
+
+  it('loads an empty object for headers when the record has none', () => {
+    expect(rowOf('m:headers', { value: { a: 1 } })).toEqual({ a: 1, m: {} });
+  });
+
+  it('reads a plain JSON key with key.converter.schemas.enable=false', () => {
+    const row = rowOf(
+      'k:key.json,id:key.id',
+      { value: { a: 1 }, key: '{"id":12345678901234567890}' },
+      {
+        'key.converter.schemas.enable': 'false',
+      },
+    );
+    expect(row).toEqual({ a: 1, k: { id: 12345678901234567000 }, id: 12345678901234567000 });
+    // Every digit of a long id is kept.
+    expect(
+      bodyText(
+        configWith({ 'sink.metadata.columns': 'id:key.id', 'key.converter.schemas.enable': 'false' }),
+        [kafkaRecord({ value: { a: 1 }, key: '{"id":12345678901234567890}' })],
+      ),
+    ).toBe('[{"a":1,"id":12345678901234567890}]');
+  });
+
+  it('reads a StringConverter key as text, and as JSON for key.json', () => {
+    const row = rowOf(
+      'k:key,j:key.json',
+      { value: { a: 1 }, key: '[1,2]' },
+      {
+        'key.converter': CONVERTER_CLASSES.string,
+      },
+    );
+    expect(row).toEqual({ a: 1, k: '[1,2]', j: [1, 2] });
+  });
+
+  it('gives the metadata value to a column the value also has', () => {
+    expect(rowOf('a:offset', { offset: 5, value: { a: 'from the value', b: 2 } })).toEqual({ a: 5, b: 2 });
+  });
+
+  it('writes the metadata members at the end of the value, unparsed, in the listed order', () => {
+    const config = configWith({ 'sink.metadata.columns': 'o:offset,t:topic,p:partition' });
+    const records = [kafkaRecord({ offset: 9, partition: 1, value: '{ "b" : 1.50 , "n": {"x": [1, {}]} }' })];
+    expect(bodyText(config, records)).toBe('[{ "b" : 1.50 , "n": {"x": [1, {}]} ,"o":9,"t":"test","p":1}]');
+  });
+
+  it('fails the record naming the column when key.<field> meets a key that is not an object', () => {
+    const config = configWith({
+      'sink.metadata.columns': 'id:key.id',
+      'key.converter.schemas.enable': 'false',
+    });
+    const error = errorOf(() =>
+      summaryOf(config, [kafkaRecord({ offset: 4, value: { a: 1 }, key: '"abc"' })]),
+    );
+    expect(error.message).toContain('record test-0@4');
+    expect(error.message).toContain('metadata column "id" (key.id): the key is a string, not a JSON object');
+  });
+
+  it('fails the record when key.json meets a key without the envelope schemas.enable=true needs', () => {
+    const config = configWith({ 'sink.metadata.columns': 'k:key.json' });
+    const error = errorOf(() =>
+      summaryOf(config, [kafkaRecord({ offset: 2, value: { a: 1 }, key: '{"id":1}' })]),
+    );
+    expect(error.message).toContain('the key has no {"schema": ..., "payload": ...} envelope');
+  });
+
+  it('fails the record when the key is not UTF-8 text for the key source', () => {
+    const config = configWith({ 'sink.metadata.columns': 'k:key' });
+    const record = { ...kafkaRecord({ value: { a: 1 } }), key: Buffer.from([0xff, 0xfe]).toString('base64') };
+    const error = errorOf(() => summaryOf(config, [record as KafkaEventRecord]));
+    expect(error.message).toContain('metadata column "k" (key): the key is not valid UTF-8 text');
+  });
+
+  it('sets a record with a bad key aside with errors.tolerance=all, and loads the others', () => {
+    const config = configWith({
+      'sink.metadata.columns': 'id:key.id',
+      'key.converter.schemas.enable': 'false',
+    });
+    const bad: string[] = [];
+    const summary = buildTableBatches(
+      decodeEvent(
+        mskEvent([
+          kafkaRecord({ offset: 0, value: { a: 1 }, key: '{"id":1}' }),
+          kafkaRecord({ offset: 1, value: { a: 2 }, key: 'not json' }),
+        ]),
+      ),
+      config,
+      (record) => bad.push(`${record.offset}`),
+    );
+    expect(bad).toEqual(['1']);
+    expect(JSON.parse(serializeBody(summary.tables[0]!, config).toString('utf8'))).toEqual([{ a: 1, id: 1 }]);
+  });
+
+  it('keeps skipping tombstones', () => {
+    const config = configWith({ 'sink.metadata.columns': 'o:offset' });
+    const summary = summaryOf(config, [
+      kafkaRecord({ value: null }),
+      kafkaRecord({ offset: 1, value: 'null' }),
+    ]);
+    expect(summary.tables).toEqual([]);
+    expect(summary.skipped).toEqual({ tombstone: 2 });
+  });
+
+  it("refuses a value that is not an object with the converter's error", () => {
+    const config = configWith({ 'sink.metadata.columns': 'o:offset' });
+    const error = errorOf(() => summaryOf(config, [kafkaRecord({ offset: 3, value: '[1,2]' })]));
+    expect(error.message).toContain('record test-0@3');
+    expect(error.message).toContain('an array, not a JSON object');
+  });
+});
+
+describe('metadata columns: other formats and paths', () => {
+  it('adds the columns to the payload of a JsonConverter envelope', () => {
+    const config = configWith({
+      'value.converter.schemas.enable': 'true',
+      'sink.metadata.columns': 'o:offset,t:timestamp',
+    });
+    const value = { schema: { type: 'struct', fields: [{ field: 'a', type: 'int32' }] }, payload: { a: 1 } };
+    expect(rowsOf(config, [kafkaRecord({ offset: 1, value })])).toEqual([
+      { a: 1, o: 1, t: '2025-06-21 23:11:02.088' },
+    ]);
+  });
+
+  it('adds the columns to a StringConverter JSON text loaded verbatim', () => {
+    const config = configWith({
+      'value.converter': CONVERTER_CLASSES.string,
+      'sink.metadata.columns': 'o:offset',
+    });
+    expect(bodyText(config, [kafkaRecord({ offset: 6, value: '{"a":1}' })])).toBe('[{"a":1,"o":6}]');
+  });
+
+  it("takes the consumed record's values after the Debezium unwrap, whatever the chain changed", () => {
+    const config = parseSinkConfig({
+      ...seedConfig(),
+      ...seedDebeziumSettings('test', 'customers'),
+      'sink.metadata.columns': 'src_topic:topic,src_offset:offset,id:key.id',
+    });
+    const change = {
+      schema: { type: 'struct', fields: [] },
+      payload: { op: 'c', before: null, after: { id: 1, name: 'a' }, source: { ts_ms: 1 } },
+    };
+    const rows = rowsOf(config, [kafkaRecord({ offset: 8, value: change, key: keyEnvelope({ id: 1 }) })]);
+    expect(rows).toEqual([expect.objectContaining({ id: 1, name: 'a', src_topic: 'test', src_offset: 8 })]);
+  });
+
+  it('appends the values to a CSV line in the listed order, NULL as \\N, with the column separator', () => {
+    const config = configWith({
+      'value.converter': CONVERTER_CLASSES.string,
+      'key.converter': CONVERTER_CLASSES.string,
+      'sink.properties.format': 'csv',
+      'sink.properties.column_separator': '|',
+      'sink.metadata.columns': 'o:offset,k:key,h:headers,x:header.x',
+    });
+    const body = bodyText(config, [
+      kafkaRecord({ offset: 1, value: '1|a', key: 'k1', headers: [{ x: 'y' }] }),
+      kafkaRecord({ offset: 2, value: '2|b\n', key: null }),
+    ]);
+    expect(body).toBe('1|a|1|k1|{"x":"y"}|y\n2|b|2|\\N|{}|\\N\n');
+  });
+
+  it('writes the CSV columns with the default tab separator, and with a hex one', () => {
+    const csv = { 'value.converter': CONVERTER_CLASSES.string, 'sink.properties.format': 'csv' };
+    expect(
+      bodyText(configWith({ ...csv, 'sink.metadata.columns': 'o:offset' }), [kafkaRecord({ value: 'a' })]),
+    ).toBe('a\t0\n');
+    const hex = configWith({
+      ...csv,
+      'sink.properties.column_separator': '\\x01',
+      'sink.metadata.columns': 'o:offset',
+    });
+    expect(bodyText(hex, [kafkaRecord({ value: 'a' })])).toBe('a\u00010\n');
+  });
+
+  it.each([
+    ['the column separator', 'a,b', 'contains the column separator ","'],
+    ['the row delimiter', 'a\nb', 'contains the row delimiter "\\n"'],
+  ])('refuses a CSV metadata value holding %s, naming the record and the column', (_what, key, message) => {
+    const config = configWith({
+      'value.converter': CONVERTER_CLASSES.string,
+      'key.converter': CONVERTER_CLASSES.string,
+      'sink.properties.format': 'csv',
+      'sink.properties.column_separator': ',',
+      'sink.metadata.columns': 'k:key',
+    });
+    const error = errorOf(() => summaryOf(config, [kafkaRecord({ offset: 5, value: 'x', key })]));
+    expect(error.message).toContain('record test-0@5');
+    expect(error.message).toContain(`metadata column "k" (key): the value ${JSON.stringify(key)} ${message}`);
+  });
+});
