@@ -50,10 +50,15 @@ export function textHeaders(...pairs: [string, string][]): ConnectHeader[] {
  * them (every topic loads into the table of its own name).
  */
 export function sinkConfig(keys: Record<string, string>): SinkConfig {
+  return parseSinkConfig(configInput(keys));
+}
+
+/** The raw config {@link sinkConfig} parses. */
+export function configInput(keys: Record<string, string>): Record<string, string> {
   const input = seedConfig();
   delete input.topics;
   delete input['starrocks.topic2table.map'];
-  return parseSinkConfig({ ...input, ...keys });
+  return { ...input, ...keys };
 }
 
 /** The chain of the transforms `keys` configure. */

@@ -40,12 +40,9 @@ export const PREDICATE_CLASSES: readonly PredicateClass[] = [
     className: `${PACKAGE}HasHeaderKey`,
     options: { name: 'The header name to look for (required).' },
     parse(options) {
-      const headerName = options.raw('name');
-      if (headerName === undefined || headerName === '') {
-        options.problem('name', 'is required: the header name to look for');
-        return undefined;
-      }
-      return { kind: 'hasHeaderKey', headerName };
+      // Trimmed, as Kafka's ConfigDef trims every string option before its non-empty check.
+      const headerName = options.required('name', 'the header name to look for');
+      return headerName === undefined ? undefined : { kind: 'hasHeaderKey', headerName };
     },
   },
   {
