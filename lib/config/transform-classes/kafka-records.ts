@@ -269,13 +269,14 @@ const maskField: TransformClass<MaskFieldSpec> = {
         'is empty; give a non-empty replacement, or remove it to mask with empty values',
       );
     }
+    const replaceNullWithDefault = readReplaceNullWithDefault(options);
     if (fields === undefined) return undefined;
     return {
       kind: 'maskField',
       ...partOf(className),
       fields: new Set(fields),
       replacement: replacement === '' ? undefined : replacement,
-      replaceNullWithDefault: readReplaceNullWithDefault(options),
+      replaceNullWithDefault,
     };
   },
 };
