@@ -4,7 +4,11 @@
  * options come from the catalogue (transform-classes/); an unknown class or option is a problem
  * naming the key and what is supported.
  */
-import { DEBEZIUM_TRANSFORMS, type DebeziumTransformSpec } from './transform-classes/debezium.ts';
+import {
+  checkDebeziumTransforms,
+  DEBEZIUM_TRANSFORMS,
+  type DebeziumTransformSpec,
+} from './transform-classes/debezium.ts';
 import { KAFKA_RECORD_TRANSFORMS, type KafkaRecordTransformSpec } from './transform-classes/kafka-records.ts';
 import {
   KAFKA_ROUTING_TRANSFORMS,
@@ -64,6 +68,7 @@ export function parseTransforms(source: ConfigSource): Transforms {
     if (transform !== undefined) transforms.push(transform);
   }
   reportUnlisted(source, 'transforms', names);
+  checkDebeziumTransforms(transforms, source.problem);
   return { transforms, predicates };
 }
 

@@ -1,4 +1,5 @@
 import { isAscii } from 'node:buffer';
+import type { ExtractNewRecordStateSpec } from '../config/transform-classes/debezium.ts';
 import type { TransformConfig } from '../config/transforms.ts';
 import { isNullLiteral, isSpace, MemberCursor, type MemberSpan, memberName } from '../decode/json-scanner.ts';
 import type { ConnectSchema } from './connect-schema.ts';
@@ -6,6 +7,7 @@ import { isRawJson, rawJson } from './exact-json.ts';
 import { LOGICAL_TYPES, type LogicalConverter } from './logical-types.ts';
 import { isRequired } from './required-fields.ts';
 import { TOAST_PLACEHOLDER } from './transforms/debezium.ts';
+import { deleteHandling } from './transforms/debezium-unwrap.ts';
 
 /**
  * The Debezium fast path: the row the seed's transforms (`AddOpFieldForDebeziumRecord`, then
@@ -27,7 +29,14 @@ export interface ChangeRowTransforms {
 
 const chains = new WeakMap<readonly TransformConfig[], ChangeRowTransforms | null>();
 
-/** `[unwrap]` or `[addOpField, unwrap]`; undefined for any other chain. */
+/**
+ * `[unwrap]` or `[addOpField, unwrap]`, with no predicate and no unwrap option that changes more than
+ * the image, `__op` and `__deleted` (`add.fields`, `add.headers`, `route.by.field`,
+ * `drop.fields.header.name`, `replace.null.with.default=false`); undefined for any other chain,
+ * whose records go through the general chain. Every delete and tombstone handling is written here:
+ * the upserts' rows are the same in each mode, and a delete is written only when rewritten (the
+ * general path drops it or makes it a tombstone otherwise).
+ */
 export function changeRowTransforms(transforms: readonly TransformConfig[]): ChangeRowTransforms | undefined {
   let known = chains.get(transforms);
   if (known === undefined) {
@@ -36,12 +45,24 @@ export function changeRowTransforms(transforms: readonly TransformConfig[]): Cha
     known =
       rest.length === 0 &&
       unwrap?.kind === 'extractNewRecordState' &&
-      (second === undefined || first?.kind === 'addOpField')
-        ? { addOp: second !== undefined, rewrite: unwrap.deleteHandlingMode === 'rewrite' }
+      (second === undefined || first?.kind === 'addOpField') &&
+      transforms.every((t) => t.predicate === undefined) &&
+      writesOnlyTheImage(unwrap)
+        ? { addOp: second !== undefined, rewrite: deleteHandling(unwrap).deletes === 'rewrite' }
         : null;
     chains.set(transforms, known);
   }
   return known ?? undefined;
+}
+
+function writesOnlyTheImage(unwrap: ExtractNewRecordStateSpec): boolean {
+  return (
+    (unwrap.addFields ?? []).length === 0 &&
+    (unwrap.addHeaders ?? []).length === 0 &&
+    unwrap.routeByField === undefined &&
+    unwrap.dropFields === undefined &&
+    unwrap.replaceNullWithDefault === undefined
+  );
 }
 
 /**

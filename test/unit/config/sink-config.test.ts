@@ -253,13 +253,13 @@ describe('parseSinkConfig', () => {
       seedConfig({
         transforms: 'unwrap',
         'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
-        'transforms.unwrap.add.fields': 'op',
+        'transforms.unwrap.add.field': 'op',
         'transforms.unwrap.delete.handling.mode': 'soft',
         'transforms.other.type': 'x',
       }),
     );
     expect(problems.map((p) => p.key)).toEqual([
-      'transforms.unwrap.add.fields',
+      'transforms.unwrap.add.field',
       'transforms.unwrap.delete.handling.mode',
       'transforms.other.type',
     ]);
