@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { serializeBody } from '../../../lib/batch/serialize.ts';
-import { type BatchSummary, buildTableBatches } from '../../../lib/batch/table-batches.ts';
+import { type BatchSummary, buildTableBatches, sourceOf } from '../../../lib/batch/table-batches.ts';
 import { CONVERTER_CLASSES } from '../../../lib/config/keys.ts';
 import { parseSinkConfig, type SinkConfig } from '../../../lib/config/sink-config.ts';
 import { decodeEvent, type KafkaEventRecord } from '../../../lib/decode/event.ts';
@@ -276,5 +276,159 @@ describe('metadata columns: other formats and paths', () => {
     const error = errorOf(() => summaryOf(config, [kafkaRecord({ offset: 5, value: 'x', key })]));
     expect(error.message).toContain('record test-0@5');
     expect(error.message).toContain(`metadata column "k" (key): the value ${JSON.stringify(key)} ${message}`);
+  });
+});
+
+describe('the splice fast path: schemaless JSON with metadata columns and InsertField$Value', () => {
+  const INSERT = 'org.apache.kafka.connect.transforms.InsertField$Value';
+  const insertKeys = (predicate?: string): Record<string, string> => ({
+    transforms: 'meta,constant',
+    'transforms.meta.type': INSERT,
+    'transforms.meta.topic.field': 't',
+    'transforms.meta.partition.field': 'p!',
+    'transforms.meta.offset.field': 'offset',
+    'transforms.meta.timestamp.field': 'ts',
+    'transforms.constant.type': INSERT,
+    'transforms.constant.static.field': 'source',
+    'transforms.constant.static.value': 'kafka "eu" ü',
+    // A name both the chain and the metadata columns add: the metadata value wins.
+    'transforms.constant.offset.field': 'kafka_key',
+    ...(predicate === undefined
+      ? {}
+      : {
+          'transforms.meta.predicate': predicate,
+          'transforms.constant.predicate': predicate,
+          predicates: predicate,
+          [`predicates.${predicate}.type`]: 'org.apache.kafka.connect.transforms.predicates.TopicNameMatches',
+          [`predicates.${predicate}.pattern`]: predicate === 'always' ? '.*' : 'no-such-topic',
+        }),
+  });
+  const METADATA = {
+    'sink.metadata.columns': 'kafka_key:key,kafka_headers:headers,kafka_ts:timestamp,id:key.id',
+    'key.converter.schemas.enable': 'false',
+  };
+
+  /** Values as their bytes: spacing, unicode, nesting and names the splice must look at. */
+  const VALUES = [
+    '{"a":1}',
+    '{}',
+    ' \n{ }\t ',
+    '  { "a" : [1, {"b": "}"}] , "c" : null }  ',
+    '{"é":"ü","日本語":{"キー":[1,2,{"y":"}{"}]},"emoji":"😀"}',
+    '{"n":12345678901234567890,"d":1.50,"e":-0.0e+1}',
+    '{"s":"a\\"b\\\\","u":"\\u00e9"}',
+    '{"t":"the value\'s own t"}',
+    '{"offset":"already here","x":1}',
+    '{"kafka_key":"the value\'s"}',
+    '{"ts":null}',
+    '{"a\\u0074":"an escaped name, which might be an added one"}',
+    '{"nested":{"t":"not top level","offset":{"kafka_key":1}}}',
+  ];
+
+  const records = (): KafkaEventRecord[] =>
+    VALUES.flatMap((value, i) => {
+      const base = kafkaRecord({
+        partition: i % 3,
+        offset: 100 + i,
+        value,
+        key: i % 4 === 0 ? null : JSON.stringify({ id: i, name: `k${i}` }),
+        headers: i % 2 === 0 ? [] : [{ traceparent: `00-${i}` }, { 'x-ü': 'ä' }],
+      });
+      // Every third record without a timestamp: InsertField leaves ts out, the metadata column loads NULL.
+      if (i % 3 === 2) {
+        const { timestamp: _t, ...without } = base as unknown as Record<string, unknown>;
+        return [without as unknown as KafkaEventRecord];
+      }
+      return [base];
+    });
+
+  function bodyAndRows(overrides: Record<string, string>) {
+    const config = configWith(overrides);
+    const summary = summaryOf(config, records());
+    expect(summary.tables).toHaveLength(1);
+    const table = summary.tables[0]!;
+    // The splice copies number text as it is (`-0.0e+1`), the chain writes the number again (`0`):
+    // StarRocks reads both as the same value, which JSON.parse gives apart only for negative zero.
+    const body = JSON.parse(serializeBody(table, config).toString('utf8'), (_k, v) =>
+      Object.is(v, -0) ? 0 : v,
+    );
+    // Rows come in partition order: each row's value, by its record's offset.
+    const values = table.rows.map((_row, i) => VALUES[sourceOf(table, i).offset - 100]);
+    return { rows: table.rows, body: body as unknown[], values };
+  }
+
+  it('writes the same rows as the chain, for every value', () => {
+    const fast = bodyAndRows({ ...insertKeys(), ...METADATA });
+    const general = bodyAndRows({ ...insertKeys('always'), ...METADATA });
+    expect(fast.body).toEqual(general.body);
+    expect(fast.body).toHaveLength(VALUES.length);
+    // The general path parsed and wrote every row; the fast path spliced all but the values with an
+    // added name at their top level (or written with an escape), which it left to the chain.
+    expect(general.rows.every((row) => typeof row === 'string')).toBe(true);
+    expect(fast.rows.map((row) => Buffer.isBuffer(row))).toEqual(
+      fast.values.map((v) => !/^\{"(t|offset|kafka_key|ts|a\\u0074)"/.test(v ?? '')),
+    );
+  });
+
+  it('writes the same rows as the chain with the InsertField transforms alone', () => {
+    const fast = bodyAndRows({ ...insertKeys(), 'key.converter.schemas.enable': 'false' });
+    const general = bodyAndRows({ ...insertKeys('always'), 'key.converter.schemas.enable': 'false' });
+    expect(fast.body).toEqual(general.body);
+    expect(fast.body[fast.values.indexOf('{"a":1}')]).toEqual({
+      a: 1,
+      t: 'test',
+      p: 0,
+      offset: 100,
+      ts: TIMESTAMP_MS + 100,
+      source: 'kafka "eu" ü',
+      kafka_key: 100,
+    });
+  });
+
+  it('writes the same rows with the metadata columns alone as through a chain that changes nothing', () => {
+    const fast = bodyAndRows(METADATA);
+    const general = bodyAndRows({ ...insertKeys('never'), ...METADATA });
+    expect(fast.body).toEqual(general.body);
+    expect(fast.body[fast.values.indexOf('{}')]).toEqual({
+      kafka_key: '{"id":1,"name":"k1"}',
+      kafka_headers: { traceparent: '00-1', 'x-ü': 'ä' },
+      kafka_ts: '2025-06-21 23:11:02.188',
+      id: 1,
+    });
+  });
+
+  it('keeps every digit and the spacing of a spliced value', () => {
+    const config = configWith({ ...insertKeys(), ...METADATA });
+    const summary = summaryOf(config, [
+      kafkaRecord({ offset: 7, value: ' { "n" : 12345678901234567890 } ' }),
+    ]);
+    expect(serializeBody(summary.tables[0]!, config).toString('utf8')).toBe(
+      `[ { "n" : 12345678901234567890 ,"t":"test","p":0,"offset":7,"ts":${TIMESTAMP_MS + 7},"kafka_key":null,"source":"kafka \\"eu\\" ü","kafka_headers":{},"kafka_ts":"2025-06-21 23:11:02.094","id":null}]`,
+    );
+  });
+
+  it("refuses a value that is not an object with the chain's error", () => {
+    const config = configWith({ ...insertKeys(), ...METADATA });
+    const error = errorOf(() => summaryOf(config, [kafkaRecord({ offset: 2, value: '[1]' })]));
+    expect(error.message).toContain('record test-0@2');
+    expect(error.message).toContain('transform "meta"');
+  });
+
+  it('fails a value that is not base64 by its offset', () => {
+    const config = configWith({ ...insertKeys(), ...METADATA });
+    // Longer than a tombstone could be, so only the splice decodes it.
+    const record = { ...kafkaRecord({ offset: 3 }), value: 'eyJhIjoxMjM0NTY3ODkwMTIzfQ==!!!!' };
+    const error = errorOf(() => summaryOf(config, [record as KafkaEventRecord]));
+    expect(error.message).toContain('record test-0@3');
+    expect(error.message).toContain('not base64');
+  });
+
+  it('skips tombstones as the chain does', () => {
+    const config = configWith({ ...insertKeys(), ...METADATA });
+    const summary = summaryOf(config, [
+      kafkaRecord({ value: null }),
+      kafkaRecord({ offset: 1, value: ' null ' }),
+    ]);
+    expect(summary.skipped).toEqual({ tombstone: 2 });
   });
 });
