@@ -87,7 +87,8 @@ export function requireStruct(
   purpose: string,
 ): Record<string, unknown> {
   if (schema.type === 'struct' && isSchemalessMap(value)) return value;
-  const found = value === null || value === undefined ? 'null' : `${schema.type} (${describeValue(value)})`;
+  const found =
+    value === null || value === undefined ? 'null' : `${describeValue(value)} with a ${schema.type} schema`;
   throw new DataShapeError(`Only Struct objects supported for [${purpose}], found: ${found}`);
 }
 

@@ -24,61 +24,50 @@ import {
 } from './field-path.ts';
 import { readPart, withPart } from './kafka-records-part.ts';
 
-const TIMESTAMP_LOGICAL = 'org.apache.kafka.connect.data.Timestamp';
-
 /** One field InsertField adds: its name, its schema, and its value for a record. */
 interface Insertion {
   readonly name: string;
   readonly schema: ConnectSchema;
   /** The value; undefined when the record has none to give (no timestamp): the field is left null. */
-  readonly valueOf: (record: ConnectRecord) => unknown;
+  readonly valueFor: (record: ConnectRecord) => unknown;
 }
 
-function primitiveField(type: string, field: InsertedField): ConnectSchema {
-  return { type, optional: field.optional, field: field.name };
+/** Each metadata field InsertField can add, in Kafka's order: its spec key, schema and value. */
+const METADATA_FIELDS: readonly {
+  readonly key: 'topicField' | 'partitionField' | 'offsetField' | 'timestampField';
+  readonly schema: Omit<ConnectSchema, 'optional' | 'field'>;
+  readonly valueFor: (record: ConnectRecord) => unknown;
+}[] = [
+  { key: 'topicField', schema: { type: 'string' }, valueFor: (r) => r.topic },
+  { key: 'partitionField', schema: { type: 'int32' }, valueFor: (r) => r.partition },
+  { key: 'offsetField', schema: { type: 'int64' }, valueFor: (r) => r.offset },
+  // Epoch milliseconds either way: the Timestamp logical type's wire form with a schema, and the
+  // record's `Long` timestamp as Kafka puts it into a Map without one.
+  {
+    key: 'timestampField',
+    schema: { type: 'int64', name: 'org.apache.kafka.connect.data.Timestamp', version: 1 },
+    valueFor: (r) => r.timestamp ?? undefined,
+  },
+];
+
+function fieldSchema(schema: Omit<ConnectSchema, 'optional' | 'field'>, field: InsertedField): ConnectSchema {
+  return { ...schema, optional: field.optional, field: field.name };
 }
 
-/**
- * The insertions in Kafka's order (topic, partition, offset, timestamp, static). The timestamp is
- * epoch milliseconds either way: the Timestamp logical type's wire form with a schema, and the
- * record's `Long` timestamp as Kafka puts it into a Map without one.
- */
+/** The insertions in Kafka's order: topic, partition, offset, timestamp, static. */
 function insertionsOf(spec: InsertFieldSpec): Insertion[] {
   const insertions: Insertion[] = [];
-  const { topicField, partitionField, offsetField, timestampField, staticField, staticValue } = spec;
-  if (topicField !== undefined) {
-    insertions.push({
-      name: topicField.name,
-      schema: primitiveField('string', topicField),
-      valueOf: (r) => r.topic,
-    });
+  for (const { key, schema, valueFor } of METADATA_FIELDS) {
+    const field = spec[key];
+    if (field !== undefined)
+      insertions.push({ name: field.name, schema: fieldSchema(schema, field), valueFor });
   }
-  if (partitionField !== undefined) {
-    insertions.push({
-      name: partitionField.name,
-      schema: primitiveField('int32', partitionField),
-      valueOf: (r) => r.partition,
-    });
-  }
-  if (offsetField !== undefined) {
-    insertions.push({
-      name: offsetField.name,
-      schema: primitiveField('int64', offsetField),
-      valueOf: (r) => r.offset,
-    });
-  }
-  if (timestampField !== undefined) {
-    insertions.push({
-      name: timestampField.name,
-      schema: { ...primitiveField('int64', timestampField), name: TIMESTAMP_LOGICAL, version: 1 },
-      valueOf: (r) => r.timestamp ?? undefined,
-    });
-  }
+  const { staticField, staticValue } = spec;
   if (staticField !== undefined && staticValue !== undefined) {
     insertions.push({
       name: staticField.name,
-      schema: primitiveField('string', staticField),
-      valueOf: () => staticValue,
+      schema: fieldSchema({ type: 'string' }, staticField),
+      valueFor: () => staticValue,
     });
   }
   return insertions;
@@ -98,7 +87,7 @@ export function insertFieldStep(config: Extract<TransformConfig, { kind: 'insert
     if (schema === null) {
       const updated: Record<string, unknown> = { ...requireMap(value, purpose) };
       for (const insertion of insertions) {
-        const inserted = insertion.valueOf(record);
+        const inserted = insertion.valueFor(record);
         if (inserted !== undefined) updated[insertion.name] = inserted;
       }
       return withPart(record, part, null, updated);
@@ -109,7 +98,7 @@ export function insertFieldStep(config: Extract<TransformConfig, { kind: 'insert
     for (const field of fieldsOf(schema)) {
       updated[fieldName(field)] = structFieldValue(struct, field, replaceNullWithDefault);
     }
-    for (const insertion of insertions) updated[insertion.name] = insertion.valueOf(record) ?? null;
+    for (const insertion of insertions) updated[insertion.name] = insertion.valueFor(record) ?? null;
     return withPart(record, part, newSchema, updated);
   });
 }

@@ -136,7 +136,7 @@ describe('InsertField', () => {
       'a string with a schema',
       { type: 'string', optional: true },
       'x',
-      'Only Struct objects supported for [field insertion], found: string (string)',
+      'Only Struct objects supported for [field insertion], found: string with a string schema',
     ],
     [
       'a struct that has the field already',
