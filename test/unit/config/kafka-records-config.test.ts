@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
+import { KAFKA_RECORD_TRANSFORMS } from '../../../lib/config/transform-classes/kafka-records.ts';
 import { seedConfig } from '../../fixtures/events.ts';
 import { problemsOf } from '../../support/config-problems.ts';
 
@@ -169,5 +171,28 @@ describe('field transform options', () => {
         'transforms.t.replace.null.with.default',
       ]),
     );
+  });
+});
+
+describe('docs/transforms.md', () => {
+  const docs = readFileSync(new URL('../../../docs/transforms.md', import.meta.url), 'utf8');
+
+  /** The text of the `## <title>` section. */
+  function section(title: string): string {
+    const start = docs.indexOf(`\n## ${title}\n`);
+    if (start < 0) return '';
+    const end = docs.indexOf('\n## ', start + 1);
+    return docs.slice(start, end < 0 ? undefined : end);
+  }
+
+  it.each(
+    KAFKA_RECORD_TRANSFORMS.map((c) => [
+      /\.(\w+)(?:\$|$)/.exec(c.classes[0] as string)?.[1] as string,
+      c.classes,
+      Object.keys(c.options),
+    ]),
+  )('documents %s: its class names and every option', (title, classes, options) => {
+    const text = section(title);
+    for (const name of [...classes, ...options]) expect(text).toContain(`\`${name}\``);
   });
 });
