@@ -23,7 +23,10 @@ import { deleteHandling } from './transforms/debezium-unwrap.ts';
 export interface ChangeRowTransforms {
   /** `AddOpFieldForDebeziumRecord` runs before the unwrap: `__op` 0 (c/u) or 1 (d). */
   readonly addOp: boolean;
-  /** `delete.handling.mode=rewrite`: `__deleted` "true"/"false"; deletes are otherwise dropped. */
+  /**
+   * A rewrite mode (`rewrite`, `rewrite-with-tombstone`, or `delete.handling.mode=rewrite`):
+   * `__deleted` "true"/"false", deletes written; otherwise deletes are left to the general path.
+   */
   readonly rewrite: boolean;
 }
 

@@ -154,5 +154,10 @@ export function tombstoneHeaders(references: readonly FieldReference[]): Connect
 
 /** The resolved entries as headers. */
 export function asHeaders(fields: readonly AddedField[]): ConnectHeader[] {
-  return fields.map((f) => ({ key: f.name, schema: f.schema, value: f.value }));
+  return fields.map(({ name, schema, value }) => {
+    if (schema === null) return { key: name, schema, value };
+    // A header's schema is a value schema, not a struct field: it has no field name.
+    const { field: _field, ...headerSchema } = schema;
+    return { key: name, schema: headerSchema, value };
+  });
 }

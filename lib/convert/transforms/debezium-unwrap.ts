@@ -1,4 +1,4 @@
-import type { ExtractNewRecordStateSpec } from '../../config/transform-classes/debezium.ts';
+import type { ExtractNewRecordStateSpec, FieldReference } from '../../config/transform-classes/debezium.ts';
 import type { TransformConfig } from '../../config/transforms.ts';
 import type { ConnectSchema } from '../connect-schema.ts';
 import {
@@ -63,121 +63,141 @@ export function deleteHandling(spec: ExtractNewRecordStateSpec): DeleteHandling 
 const TOMBSTONE_SKIP = new TransformSkip(SkipReason.tombstone);
 const DELETE_SKIP = new TransformSkip(SkipReason.deleteDropped);
 
+type UnwrapConfig = Extract<TransformConfig, { kind: 'extractNewRecordState' }>;
+
 /** The step of one configured `ExtractNewRecordState`. */
-export function unwrapStep(
-  config: Extract<TransformConfig, { kind: 'extractNewRecordState' }>,
-): TransformStep {
-  const handling = deleteHandling(config);
-  const rewrite = handling.deletes === 'rewrite';
-  const fillDefaults = rewrite && config.replaceNullWithDefault !== false;
-  const addHeaders = config.addHeaders ?? [];
-  const readHeaders = metadataReader(config.name, 'add.headers', addHeaders);
-  const readFields = metadataReader(config.name, 'add.fields', config.addFields ?? []);
-  const addsFields = (config.addFields ?? []).length > 0;
-  const dropFields =
-    config.dropFields === undefined ? undefined : dropFieldsStep(config.dropFields, config.name);
-  const routeBy = config.routeByField;
-  const rowSchemas = new WeakMap<ConnectSchema, ConnectSchema>();
-  const addedSchemas = new WeakMap<ConnectSchema, Map<string, ConnectSchema>>();
+export function unwrapStep(config: UnwrapConfig): TransformStep {
+  const unwrap = new Unwrap(config);
+  return (record) => unwrap.apply(record);
+}
 
-  /** The row's schema: the image's, required (as the extracted struct is), `__deleted` added when rewriting. */
-  const rowSchema = (image: ConnectSchema | undefined): ConnectSchema | null => {
-    if (image === undefined) return null;
-    let schema = rowSchemas.get(image);
-    if (schema === undefined) {
-      schema = {
-        ...((rewrite ? withFields(image, [DELETED_FIELD]) : image) as ConnectSchema),
-        optional: false,
-      };
-      rowSchemas.set(image, schema);
-    }
-    return schema;
-  };
+/** One configured unwrap: its options resolved once, and its schema caches. */
+class Unwrap {
+  private readonly name: string;
+  private readonly handling: DeleteHandling;
+  private readonly rewrite: boolean;
+  private readonly fillDefaults: boolean;
+  private readonly addHeaders: readonly FieldReference[];
+  private readonly readHeaders: ReturnType<typeof metadataReader>;
+  private readonly readFields: ReturnType<typeof metadataReader> | undefined;
+  private readonly dropFields: ((record: ConnectRecord) => ConnectRecord) | undefined;
+  private readonly routeBy: string | undefined;
+  private readonly rowSchemas = new WeakMap<ConnectSchema, ConnectSchema>();
+  private readonly addedSchemas = new WeakMap<ConnectSchema, Map<string, ConnectSchema>>();
 
-  const imageRow = (
-    record: ConnectRecord,
-    image: Record<string, unknown>,
-    imageName: 'before' | 'after',
-    deleted: boolean,
-  ): ConnectRecord => {
-    const imageSchema = fieldSchema(record.valueSchema, imageName);
-    const value: Record<string, unknown> = { ...image };
-    if (rewrite) {
-      if (fillDefaults && imageSchema !== undefined) takeDefaults(value, imageSchema);
-      value.__deleted = deleted ? 'true' : 'false';
-    }
-    return withChanges(record, { value, valueSchema: rowSchema(imageSchema), valueSchemaName: undefined });
-  };
+  constructor(config: UnwrapConfig) {
+    this.name = config.name;
+    this.handling = deleteHandling(config);
+    this.rewrite = this.handling.deletes === 'rewrite';
+    this.fillDefaults = this.rewrite && config.replaceNullWithDefault !== false;
+    this.addHeaders = config.addHeaders ?? [];
+    this.readHeaders = metadataReader(config.name, 'add.headers', this.addHeaders);
+    const addFields = config.addFields ?? [];
+    this.readFields =
+      addFields.length === 0 ? undefined : metadataReader(config.name, 'add.fields', addFields);
+    this.dropFields =
+      config.dropFields === undefined ? undefined : dropFieldsStep(config.dropFields, config.name);
+    this.routeBy = config.routeByField;
+  }
 
-  const routed = (
-    record: ConnectRecord,
-    image: Record<string, unknown>,
-    imageSchema: ConnectSchema | null,
-  ) => {
-    if (routeBy === undefined) return record;
-    const topic = routeTopic(record, config.name, routeBy, image, imageSchema);
-    return topic === undefined ? record : withChanges(record, { topic });
-  };
+  apply(record: ConnectRecord): ConnectRecord | TransformSkip {
+    if (record.value === null || record.value === undefined) return this.tombstone(record);
+    if (!isObjectValue(record)) return record;
+    const change = routedChange(record, this.name);
+    if (change instanceof TransformSkip) return change;
+    // Headers come from the change event, before it is unwrapped (and whatever becomes of it).
+    const event =
+      this.addHeaders.length === 0
+        ? record
+        : withChanges(record, {
+            headers: [...record.headers, ...asHeaders(this.readHeaders(record, change.envelope))],
+          });
+    return change.envelope.op === 'd' ? this.deleteRow(event, change) : this.upsertRow(event, change);
+  }
 
-  const withAddedFields = (row: ConnectRecord, event: ConnectRecord, envelope: Record<string, unknown>) => {
-    if (!addsFields) return row;
-    return appendFields(row, config.name, readFields(event, envelope), addedSchemas);
-  };
+  private tombstone(record: ConnectRecord): ConnectRecord | TransformSkip {
+    if (!this.handling.keepTombstones) return TOMBSTONE_SKIP;
+    const headers = tombstoneHeaders(this.addHeaders);
+    return headers.length === 0 ? record : withChanges(record, { headers: [...record.headers, ...headers] });
+  }
 
-  const deleteRow = (record: ConnectRecord, change: RoutedChange): ConnectRecord | TransformSkip => {
-    const { envelope, image } = change;
+  private upsertRow(event: ConnectRecord, change: RoutedChange): ConnectRecord {
+    let row = this.imageRow(event, change.image, 'after', false);
+    row = this.routed(row, row.value as Record<string, unknown>, row.valueSchema);
+    row = this.withAddedFields(row, event, change.envelope);
+    return this.dropFields === undefined ? row : this.dropFields(row);
+  }
+
+  private deleteRow(event: ConnectRecord, change: RoutedChange): ConnectRecord | TransformSkip {
     let row: ConnectRecord;
-    switch (handling.deletes) {
+    switch (this.handling.deletes) {
       case 'drop':
       case 'legacy-none':
         return DELETE_SKIP;
       case 'tombstone':
-        // The row becomes a null value with the `after` schema, as Debezium's extraction gives it.
-        row = withChanges(record, {
+        // A null value with the `after` schema, as Debezium's extraction of the null `after` gives.
+        row = withChanges(event, {
           value: null,
-          valueSchema: fieldSchema(record.valueSchema, 'after') ?? null,
+          valueSchema: fieldSchema(event.valueSchema, 'after') ?? null,
           valueSchemaName: undefined,
         });
         break;
       case 'delete-to-tombstone':
-        row = withChanges(record, { value: null, valueSchema: null, valueSchemaName: undefined });
+        row = withChanges(event, { value: null, valueSchema: null, valueSchemaName: undefined });
         break;
       case 'rewrite':
-        row = imageRow(record, image, 'before', true);
+        row = this.imageRow(event, change.image, 'before', true);
         break;
     }
-    // A delete routes by its `before` image, whatever the row became.
-    row = routed(row, image, fieldSchema(record.valueSchema, 'before') ?? null);
-    if (dropFields !== undefined) row = dropFields(row);
-    return row.value === null ? row : withAddedFields(row, record, envelope);
-  };
+    // A delete routes by its `before` image, whatever the row became; fields are dropped before
+    // the metadata is added (Debezium's order for deletes).
+    row = this.routed(row, change.image, fieldSchema(event.valueSchema, 'before') ?? null);
+    if (this.dropFields !== undefined) row = this.dropFields(row);
+    return row.value === null ? row : this.withAddedFields(row, event, change.envelope);
+  }
 
-  const upsertRow = (record: ConnectRecord, change: RoutedChange): ConnectRecord => {
-    let row = imageRow(record, change.image, 'after', false);
-    row = routed(row, row.value as Record<string, unknown>, row.valueSchema);
-    row = withAddedFields(row, record, change.envelope);
-    return dropFields === undefined ? row : dropFields(row);
-  };
-
-  return (record) => {
-    if (record.value === null || record.value === undefined) {
-      if (!handling.keepTombstones) return TOMBSTONE_SKIP;
-      const headers = tombstoneHeaders(addHeaders);
-      return headers.length === 0
-        ? record
-        : withChanges(record, { headers: [...record.headers, ...headers] });
+  /** The image as the row, `__deleted` added (and nulls given their defaults) when rewriting. */
+  private imageRow(
+    event: ConnectRecord,
+    image: Record<string, unknown>,
+    imageName: 'before' | 'after',
+    deleted: boolean,
+  ): ConnectRecord {
+    const imageSchema = fieldSchema(event.valueSchema, imageName);
+    const value: Record<string, unknown> = { ...image };
+    if (this.rewrite) {
+      if (this.fillDefaults && imageSchema !== undefined) takeDefaults(value, imageSchema);
+      value.__deleted = deleted ? 'true' : 'false';
     }
-    if (!isObjectValue(record)) return record;
-    const change = routedChange(record, config.name);
-    if (change instanceof TransformSkip) return change;
-    const event =
-      addHeaders.length === 0
-        ? record
-        : withChanges(record, {
-            headers: [...record.headers, ...asHeaders(readHeaders(record, change.envelope))],
-          });
-    return change.envelope.op === 'd' ? deleteRow(event, change) : upsertRow(event, change);
-  };
+    return withChanges(event, {
+      value,
+      valueSchema: this.rowSchema(imageSchema),
+      valueSchemaName: undefined,
+    });
+  }
+
+  /** The row's schema: the image's, required (as the extracted struct is), with `__deleted` when rewriting. */
+  private rowSchema(image: ConnectSchema | undefined): ConnectSchema | null {
+    if (image === undefined) return null;
+    let schema = this.rowSchemas.get(image);
+    if (schema === undefined) {
+      const fields = this.rewrite ? (withFields(image, [DELETED_FIELD]) as ConnectSchema) : image;
+      schema = { ...fields, optional: false };
+      this.rowSchemas.set(image, schema);
+    }
+    return schema;
+  }
+
+  private routed(row: ConnectRecord, image: Record<string, unknown>, imageSchema: ConnectSchema | null) {
+    if (this.routeBy === undefined) return row;
+    const topic = routeTopic(row, this.name, this.routeBy, image, imageSchema);
+    return topic === undefined ? row : withChanges(row, { topic });
+  }
+
+  private withAddedFields(row: ConnectRecord, event: ConnectRecord, envelope: Record<string, unknown>) {
+    if (this.readFields === undefined) return row;
+    return appendFields(row, this.name, this.readFields(event, envelope), this.addedSchemas);
+  }
 }
 
 /** Nulls of fields with a schema default take the default, as Connect's InsertField copies them. */

@@ -296,15 +296,15 @@ describe.each(MODES)('add.headers (%s)', (mode) => {
     const withSchema = (schema: ConnectSchema) => (mode === 'schema' ? schema : null);
     expect(out.headers).toEqual([
       existing,
-      { key: 'dbz.op', schema: withSchema({ type: 'string', optional: true, field: 'dbz.op' }), value: 'u' },
+      { key: 'dbz.op', schema: withSchema({ type: 'string', optional: true }), value: 'u' },
       {
         key: 'dbz.LSN',
-        schema: withSchema({ type: 'int64', optional: true, field: 'dbz.LSN' }),
+        schema: withSchema({ type: 'int64', optional: true }),
         value: 39729576,
       },
       {
         key: 'dbz.db',
-        schema: withSchema({ type: 'string', optional: true, field: 'dbz.db' }),
+        schema: withSchema({ type: 'string', optional: true }),
         value: 'sink_e2e_capture',
       },
     ]);
