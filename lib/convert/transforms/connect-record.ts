@@ -16,7 +16,7 @@ import type { ConnectSchema } from '../connect-schema.ts';
  *   the unscaled two's-complement bytes (or a number / RawJson with `decimal.format=NUMERIC`);
  *   Debezium's logical types keep the form Debezium writes.
  * - schemaless: the JSON as parsed (RawJson for digits a double cannot hold), plus what schemaless
- *   transforms may put in: a `Date` for a timestamp (InsertField's timestamp, TimestampConverter's
+ *   transforms may put in: a `Date` for a timestamp (TimestampConverter's
  *   `Timestamp`/`Date`/`Time` targets) and a `Buffer` for bytes.
  *
  * Records are immutable: a transform returns a new record ({@link withChanges}) and new values,
