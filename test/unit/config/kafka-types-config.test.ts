@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { KAFKA_TYPE_TRANSFORMS } from '../../../lib/config/transform-classes/kafka-types.ts';
 import { problemsOf } from '../../support/config-problems.ts';
 import { configInput, sinkConfig } from '../../support/kafka-routing.ts';
 
@@ -156,5 +158,29 @@ describe('Flatten in the config', () => {
     expect(problems('Flatten$Value', { separator: '_' }).join('\n')).toMatch(
       /transforms\.t\.separator: is not an option of .*Flatten\$Value; its options: delimiter/,
     );
+  });
+});
+
+describe('docs/transforms.md', () => {
+  const docs = readFileSync(new URL('../../../docs/transforms.md', import.meta.url), 'utf8');
+
+  /** The text of the `## <title>` section. */
+  function section(title: string): string {
+    const start = docs.indexOf(`\n## ${title}\n`);
+    if (start < 0) return '';
+    const end = docs.indexOf('\n## ', start + 1);
+    return docs.slice(start, end < 0 ? undefined : end);
+  }
+
+  it.each(
+    KAFKA_TYPE_TRANSFORMS.map((c) => [
+      /\.(\w+)\$/.exec(c.classes[0] as string)?.[1] as string,
+      c.classes,
+      Object.keys(c.options),
+    ]),
+  )('documents %s: its class names and every option', (title, classes, options) => {
+    const text = section(title);
+    expect(text).not.toBe('');
+    for (const name of [...classes, ...options]) expect(text).toContain(`\`${name}\``);
   });
 });
