@@ -377,6 +377,8 @@ function parseItems(items: readonly Item[], text: string, centuryStart: number):
     if (end === undefined) return undefined;
     position = end;
   }
+  // DateFormat.parse(String) refuses text of which nothing was read (an empty pattern reads nothing).
+  if (position === 0) return undefined;
   const instant = resolveInstant(fields);
   if (fields.ambiguousYear && instant < centuryStart) {
     fields.values.set('year', (fields.values.get('year') ?? 0) + 100);
@@ -398,7 +400,8 @@ function parseField(
   while (text.charAt(start) === ' ' || text.charAt(start) === '\t') start++;
   if (start >= text.length) return undefined;
   if (isNumericField(item)) {
-    const limit = obeyCount ? start + item.count : text.length;
+    // Java counts the letters from where the field began, spaces skipped before it included.
+    const limit = obeyCount ? from + item.count : text.length;
     if (limit > text.length) return undefined;
     const match = /^-?\d+/.exec(text.slice(start, limit));
     if (match === null) return undefined;

@@ -92,6 +92,7 @@ describe('compileJavaDateFormat().parse', () => {
     ['yyyy-MM-dd HH:mm XXX', '2024-01-05 10:00 +0500'],
     ['yyyy-MM-dd HH:mm z', '2024-01-05 10:00 PST'],
     ['MMM yyyy', 'Jux 2024'],
+    ['', '2024'],
   ])('does not read %s from "%s"', (pattern, text) => {
     expect(compileJavaDateFormat(pattern, NOW).parse(text)).toBeUndefined();
   });
