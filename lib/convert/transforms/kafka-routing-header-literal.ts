@@ -1,220 +1,362 @@
 /**
- * InsertHeader's `value.literal`, typed as Kafka Connect's `Values.parseString` types a top-level
- * text: `null`, `true`/`false`, ISO dates and times, the smallest integer type that holds a whole
- * number, float32/float64 for a fraction, a Decimal beyond those; anything else is the text itself.
- * The value is Connect data in this sink's form (connect-record.ts): Date as days, Time as
- * milliseconds of the day, Timestamp as epoch milliseconds, Decimal as base64 unscaled bytes.
+ * InsertHeader's `value.literal`, typed as Kafka Connect's `Values.parseString` types a text:
+ * `null`, `true`/`false`, numbers, ISO dates and times (kafka-routing-literal-scalars.ts), arrays
+ * `[…]` and maps `{k:v,…}` of those with `"quoted"` strings, else the text itself.
+ *
+ * Connect's parser is followed step by step, including its quirks: only the first token decides a
+ * top-level value (`12:30` is the int8 12), whitespace-only tokens are skipped where a delimiter is
+ * looked for, a malformed array or map (or one with a null beside typed elements) is the text, and
+ * the elements of an array (the keys and values of a map) share the widest numeric schema among
+ * them, converted to it.
  */
 import type { ConnectSchema } from '../connect-schema.ts';
-import { rawJson } from '../exact-json.ts';
+import { isRawJson } from '../exact-json.ts';
+import {
+  DATE_NAME,
+  type HeaderValue,
+  MILLIS_PER_DAY,
+  numberOf,
+  schemaOf,
+  TIME_NAME,
+  TIMESTAMP_NAME,
+  temporalAt,
+} from './kafka-routing-literal-scalars.ts';
 
-/** A header's schema and value (Connect's SchemaAndValue). */
-export interface HeaderValue {
-  readonly schema: ConnectSchema | null;
-  readonly value: unknown;
-}
+export type { HeaderValue } from './kafka-routing-literal-scalars.ts';
 
 const NULL_HEADER: HeaderValue = { schema: null, value: null };
+const TRUE: HeaderValue = { schema: schemaOf('boolean'), value: true };
+const FALSE: HeaderValue = { schema: schemaOf('boolean'), value: false };
 
-const schemaOf = (type: string): ConnectSchema => ({ type, optional: false });
+/**
+ * The header value a literal stands for. `text` is the option as Kafka's ConfigDef gives it
+ * (trimmed).
+ *
+ * @example parseHeaderLiteral('42') // { schema: { type: 'int8', optional: false }, value: 42 }
+ * @example parseHeaderLiteral('["a","b"]') // an array of strings
+ */
+export function parseHeaderLiteral(text: string): HeaderValue {
+  if (text === '') return { schema: schemaOf('string'), value: '' };
+  return new ValueParser(new TokenReader(text)).parse(false) ?? NULL_HEADER;
+}
 
-const LOGICAL_VERSION = 1;
-const DATE_SCHEMA: ConnectSchema = {
-  type: 'int32',
-  optional: false,
-  name: 'org.apache.kafka.connect.data.Date',
-  version: LOGICAL_VERSION,
-};
-const TIME_SCHEMA: ConnectSchema = {
-  type: 'int32',
-  optional: false,
-  name: 'org.apache.kafka.connect.data.Time',
-  version: LOGICAL_VERSION,
-};
-const TIMESTAMP_SCHEMA: ConnectSchema = {
-  type: 'int64',
-  optional: false,
-  name: 'org.apache.kafka.connect.data.Timestamp',
-  version: LOGICAL_VERSION,
-};
+/** Connect's DataException while parsing: the caller falls back to reading the text otherwise. */
+class LiteralError extends Error {}
 
 /** Characters that end a token in Connect's value syntax, unless escaped with a backslash. */
 const DELIMITERS = new Set([':', ',', '{', '}', '[', ']', '"']);
 
-const MILLIS_PER_DAY = 86_400_000;
-
-/**
- * The header value a literal stands for. `text` is the option as Kafka's ConfigDef gives it
- * (trimmed). A text starting with `[` or `{` stays text (Kafka reads it as an array or a map when
- * it can; docs/transforms.md says so).
- *
- * @example parseHeaderLiteral('42') // { schema: { type: 'int8', optional: false }, value: 42 }
- */
-export function parseHeaderLiteral(text: string): HeaderValue {
-  if (text === '') return { schema: schemaOf('string'), value: '' };
-  if (text === 'null') return NULL_HEADER;
-  if (text === 'true' || text === 'false') return { schema: schemaOf('boolean'), value: text === 'true' };
-  const tokens = tokenize(text);
-  const first = (tokens[0] as string).trim();
-  const firstChar = first[0] as string;
-  const isDigit = /[0-9]/.test(firstChar);
-  if (isDigit) {
-    const temporal = temporalOf(tokens);
-    if (temporal !== undefined) return temporal;
-  }
-  if (isDigit || firstChar === '+' || firstChar === '-') {
-    const number = numberOf(first);
-    if (number !== undefined) return number;
-  }
-  // Only the first token was read, but a text that is not a value stays whole.
-  return { schema: schemaOf('string'), value: text };
-}
-
-/** The text split as Connect's parser splits it: runs between delimiters, and each delimiter. */
-function tokenize(text: string): string[] {
-  const tokens: string[] = [];
+/** Java's `String.trim`: characters up to U+0020 at either end. */
+function javaTrim(text: string): string {
   let start = 0;
-  let escaped = false;
-  for (let at = 0; at < text.length; at++) {
-    const c = text[at] as string;
-    if (c === '\\') {
-      escaped = !escaped;
-      continue;
+  let end = text.length;
+  while (start < end && text.charCodeAt(start) <= 0x20) start++;
+  while (end > start && text.charCodeAt(end - 1) <= 0x20) end--;
+  return text.slice(start, end);
+}
+
+const isBlank = (text: string): boolean => javaTrim(text) === '';
+
+/**
+ * Connect's tokenizer: runs of text between delimiters and each delimiter alone, one token looked
+ * ahead (`peeked`), positions to rewind to.
+ */
+class TokenReader {
+  readonly original: string;
+  private index = 0;
+  private peeked: string | null = null;
+  private last: string | null = null;
+
+  constructor(original: string) {
+    this.original = original;
+  }
+
+  /** Where the next token starts (a looked-ahead token counts as not read). */
+  mark(): number {
+    return this.index - (this.peeked?.length ?? 0);
+  }
+
+  rewindTo(position: number): void {
+    this.index = position;
+    this.peeked = null;
+    this.last = null;
+  }
+
+  hasNext(): boolean {
+    return this.peeked !== null || this.index < this.original.length;
+  }
+
+  next(): string {
+    if (this.peeked !== null) {
+      this.last = this.peeked;
+      this.peeked = null;
+    } else this.last = this.readToken();
+    return this.last;
+  }
+
+  /** The text of the next `count` tokens, read; null (nothing read) when there are fewer. */
+  nextText(count: number): string | null {
+    const start = this.mark();
+    for (let i = 0; i < count; i++) {
+      if (!this.hasNext()) {
+        this.rewindTo(start);
+        return null;
+      }
+      this.next();
     }
-    if (DELIMITERS.has(c) && !escaped) {
-      if (start < at) tokens.push(text.slice(start, at));
-      tokens.push(c);
-      start = at + 1;
+    return this.original.slice(start, this.index);
+  }
+
+  previous(): string | null {
+    return this.last;
+  }
+
+  /** Reads the next token if, trimmed, it is `expected` (whitespace-only tokens before it are dropped). */
+  canConsume(expected: string): boolean {
+    if (this.peeked === null) {
+      if (!this.hasNext()) return false;
+      this.peeked = this.readToken();
     }
-    escaped = false;
+    while (isBlank(this.peeked) && this.index < this.original.length) this.peeked = this.readToken();
+    if (javaTrim(this.peeked) !== expected) return false;
+    this.peeked = null;
+    return true;
   }
-  if (start < text.length) tokens.push(text.slice(start));
-  return tokens;
+
+  private readToken(): string {
+    const start = this.index;
+    let escaped = false;
+    while (this.index < this.original.length) {
+      const c = this.original[this.index] as string;
+      if (c === '\\') escaped = !escaped;
+      else if (DELIMITERS.has(c) && !escaped) {
+        if (start < this.index) return this.original.slice(start, this.index);
+        this.index++;
+        return c;
+      } else escaped = false;
+      this.index++;
+    }
+    return this.original.slice(start);
+  }
+}
+
+/** Connect's value parser over the tokens; `null` where Connect's parse returns no SchemaAndValue. */
+class ValueParser {
+  private readonly reader: TokenReader;
+
+  constructor(reader: TokenReader) {
+    this.reader = reader;
+  }
+
+  parse(embedded: boolean): HeaderValue | null {
+    const reader = this.reader;
+    if (!reader.hasNext()) return null;
+    if (embedded && reader.canConsume('"')) return this.quoted();
+    if (this.singleToken(embedded, 'null')) return null;
+    if (this.singleToken(embedded, 'true')) return TRUE;
+    if (this.singleToken(embedded, 'false')) return FALSE;
+    const start = reader.mark();
+    try {
+      if (reader.canConsume('[')) return this.array();
+      if (reader.canConsume('{')) return this.map();
+    } catch (error) {
+      if (!(error instanceof LiteralError)) throw error;
+      reader.rewindTo(start);
+    }
+    const token = reader.next();
+    if (isBlank(token)) return { schema: schemaOf('string'), value: token };
+    return this.scalar(embedded, javaTrim(token));
+  }
+
+  /** `literal` as the next token: alone in the text at the top level, anywhere when embedded. */
+  private singleToken(embedded: boolean, literal: string): boolean {
+    const start = this.reader.mark();
+    if (this.reader.canConsume(literal) && (embedded || !this.reader.hasNext())) return true;
+    this.reader.rewindTo(start);
+    return false;
+  }
+
+  private scalar(embedded: boolean, token: string): HeaderValue {
+    const first = token[0] as string;
+    const digit = first >= '0' && first <= '9';
+    if (digit) {
+      const temporal = this.temporal(token);
+      if (temporal !== undefined) return temporal;
+    }
+    if (digit || first === '+' || first === '-') {
+      const number = numberOf(token);
+      if (number !== undefined) return number;
+    }
+    if (embedded) throw new LiteralError('an embedded value that is no number');
+    return { schema: schemaOf('string'), value: this.reader.original };
+  }
+
+  /** A time or timestamp split by its colons into five tokens, else the token alone as a date. */
+  private temporal(token: string): HeaderValue | undefined {
+    const position = this.reader.mark();
+    const rest = this.reader.nextText(4);
+    if (rest !== null) {
+      const joined = temporalAt(`${token}${rest}`);
+      if (joined !== undefined) return joined;
+    }
+    this.reader.rewindTo(position);
+    return temporalAt(token);
+  }
+
+  private quoted(): HeaderValue {
+    let content = '';
+    while (this.reader.hasNext()) {
+      if (this.reader.canConsume('"')) break;
+      content += this.reader.next();
+    }
+    return temporalAt(content) ?? { schema: schemaOf('string'), value: content };
+  }
+
+  private array(): HeaderValue {
+    const reader = this.reader;
+    const elements: (HeaderValue | null)[] = [];
+    const common = new CommonSchema();
+    while (reader.hasNext()) {
+      if (reader.canConsume(']')) {
+        const items = common.schema;
+        if (items === null) {
+          return { schema: { type: 'array', optional: false }, value: elements.map((e) => e?.value ?? null) };
+        }
+        return {
+          schema: { type: 'array', optional: false, items },
+          value: elements.map((e) => convertTo(items, e)),
+        };
+      }
+      if (reader.canConsume(',')) throw new LiteralError('an empty array element');
+      const element = this.parse(true);
+      common.merge(element);
+      elements.push(element);
+      const position = reader.mark();
+      if (reader.canConsume(']')) reader.rewindTo(position);
+      else if (!reader.canConsume(',')) throw new LiteralError("array elements without ','");
+    }
+    throw new LiteralError("an array without its ']'");
+  }
+
+  private map(): HeaderValue {
+    const reader = this.reader;
+    const entries = new Map<string, { key: HeaderValue; value: HeaderValue | null }>();
+    const keys = new CommonSchema();
+    const values = new CommonSchema();
+    while (reader.hasNext()) {
+      if (reader.canConsume('}')) return mapValue([...entries.values()], keys.schema, values.schema);
+      if (reader.canConsume(',')) throw new LiteralError('a map entry with no key or value');
+      const key = this.parse(true);
+      if (key === null || key.value === null) throw new LiteralError('a null map key');
+      if (!reader.canConsume(':')) throw new LiteralError("a map entry without ':'");
+      const value = this.parse(true);
+      // As a Java LinkedHashMap: an equal key keeps its place and takes the later value.
+      const identity = identityOf(key);
+      entries.set(identity, { key: entries.get(identity)?.key ?? key, value });
+      reader.canConsume(',');
+      keys.merge(key);
+      values.merge(value);
+    }
+    throw new LiteralError("a map without its '}'");
+  }
 }
 
 /**
- * A date, time or timestamp: the first five tokens (a time's colons split it) or else the first
- * alone, of the length of one of Connect's ISO forms.
+ * A map in this sink's form: an object when its keys are strings, else `[key, value]` pairs; keys
+ * (and values, when they have a common schema) converted to the common schema.
  */
-function temporalOf(tokens: readonly string[]): HeaderValue | undefined {
-  const first = (tokens[0] as string).trim();
-  if (tokens.length >= 5) {
-    const joined = temporalAt(`${first}${tokens.slice(1, 5).join('')}`);
-    if (joined !== undefined) return joined;
+function mapValue(
+  entries: readonly { key: HeaderValue; value: HeaderValue | null }[],
+  keys: ConnectSchema | null,
+  values: ConnectSchema | null,
+): HeaderValue {
+  if (keys === null) {
+    const pairs = entries.map((e) => [e.key.value, e.value?.value ?? null]);
+    return { schema: { type: 'map', optional: false }, value: pairs.length === 0 ? {} : pairs };
   }
-  return temporalAt(first);
+  const pairs = entries.map((e) => [
+    convertTo(keys, e.key),
+    values === null ? (e.value?.value ?? null) : convertTo(values, e.value),
+  ]);
+  const schema: ConnectSchema =
+    values === null ? { type: 'map', optional: false, keys } : { type: 'map', optional: false, keys, values };
+  return { schema, value: keys.type === 'string' ? Object.fromEntries(pairs) : pairs };
 }
 
-function temporalAt(token: string): HeaderValue | undefined {
-  const text = token.replaceAll('\\:', ':');
-  const date = /^(\d{4})-(\d{2})-(\d{2})/;
-  const time = /(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
-  if (text.length === 10) {
-    const d = date.exec(text);
-    if (d === null) return undefined;
-    return { schema: DATE_SCHEMA, value: Math.floor(utcMillis(d.slice(1, 4)) / MILLIS_PER_DAY) };
+/** What Java's `equals` compares for a map key (a Date, Time and Timestamp are the same instant). */
+function identityOf(key: HeaderValue): string {
+  const schema = key.schema as ConnectSchema;
+  if (isTemporal(schema)) return `instant:${instantOf(key)}`;
+  const value = key.value;
+  const text = isRawJson(value) ? value.rawJSON : JSON.stringify(value);
+  return `${schema.type}:${JSON.stringify(schema.parameters ?? {})}:${text}`;
+}
+
+/** The numeric types in the order Connect widens them to a common schema. */
+const NUMERIC_ORDER = ['int8', 'int16', 'int32', 'int64', 'float32', 'float64'];
+
+/** Connect's SchemaMerger: the schema every value seen so far fits, or none once two disagree. */
+class CommonSchema {
+  schema: ConnectSchema | null = null;
+  private compatible = true;
+
+  merge(latest: HeaderValue | null): void {
+    if (latest === null || latest.schema === null || !this.compatible) return;
+    if (this.schema === null) this.schema = latest.schema;
+    else {
+      this.schema = commonOf(this.schema, latest.schema);
+      this.compatible = this.schema !== null;
+    }
   }
-  if (text.length === 13) {
-    const t = /^(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/.exec(text);
-    if (t === null) return undefined;
-    return { schema: TIME_SCHEMA, value: utcMillis(['1970', '01', '01', ...t.slice(1, 5)]) };
-  }
-  if (text.length === 24) {
-    const d = date.exec(text);
-    const t = time.exec(text);
-    if (d === null || t === null || text[10] !== 'T') return undefined;
-    return { schema: TIMESTAMP_SCHEMA, value: utcMillis([...d.slice(1, 4), ...t.slice(1, 5)]) };
-  }
-  return undefined;
 }
 
 /**
- * Epoch milliseconds of the fields (year, month, day, hour, minute, second, millisecond) read in
- * UTC. Out-of-range fields roll over (month 13 is January of the next year), as Java's lenient
- * calendar does.
+ * The schema of both: the first when the types agree (parsed schemas are all required, so Connect
+ * compares no further), the wider of two numeric types (a Date, Time or Timestamp counts by its
+ * integer type), else none.
  */
-function utcMillis(fields: readonly string[]): number {
-  const [year, month, day, hour = 0, minute = 0, second = 0, milli = 0] = fields.map(Number) as number[];
-  const date = new Date(0);
-  date.setUTCFullYear(year as number, (month as number) - 1, day);
-  date.setUTCHours(hour, minute, second, milli);
-  return date.getTime();
+function commonOf(previous: ConnectSchema, next: ConnectSchema): ConnectSchema | null {
+  if (previous.type === next.type) return previous;
+  const a = NUMERIC_ORDER.indexOf(previous.type);
+  const b = NUMERIC_ORDER.indexOf(next.type);
+  if (a < 0 || b < 0) return null;
+  return b > a ? next : previous;
 }
 
-/** Java's BigDecimal syntax. */
-const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const isTemporal = (schema: ConnectSchema | null): boolean =>
+  schema?.name === DATE_NAME || schema?.name === TIME_NAME || schema?.name === TIMESTAMP_NAME;
+
+/** Epoch milliseconds of a Date (days), Time or Timestamp value: the instant Java's Date holds. */
+function instantOf(value: HeaderValue): number {
+  return value.schema?.name === DATE_NAME
+    ? (value.value as number) * MILLIS_PER_DAY
+    : (value.value as number);
+}
 
 /**
- * A number, typed as Connect types it: a whole number is int8, int16, int32 or int64 (the first
- * that holds it); a fraction is float32 if finite as one, else float64; anything else (a whole
- * number beyond int64 without an exponent, or beyond float64) is a Decimal of the text's scale.
+ * A parsed value in the common schema, as Connect's `Values.convertTo` (with no source schema)
+ * converts it: numbers widen (a float32 rounded to float), a date or time stays the same instant
+ * under a Date, Time or Timestamp schema but is no number for a plain numeric one, and a null fails
+ * where the schema requires a value (it always does here).
  */
-function numberOf(token: string): HeaderValue | undefined {
-  const parts = DECIMAL_TEXT.exec(token);
-  if (parts === null) return undefined;
-  const [, sign = '', whole = '', fraction = '', exponentText = '0'] = parts;
-  if (whole === '' && fraction === '') return undefined;
-  const exponent = Number(exponentText);
-  if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > 2_147_483_647) return undefined;
-  const unscaled = BigInt(`${sign}${whole}${fraction}` || '0');
-  const scale = fraction.length - exponent;
-  const integral = wholeValueOf(unscaled, scale);
-  if (integral !== undefined && integral >= INT64_MIN && integral <= INT64_MAX) return integerValue(integral);
-  const double = Number(token);
-  if (scale !== 0 && Number.isFinite(Math.fround(double))) {
-    return { schema: schemaOf('float32'), value: Math.fround(double) };
+function convertTo(target: ConnectSchema, element: HeaderValue | null): unknown {
+  if (element === null) throw new LiteralError('a null value where the common schema requires one');
+  const { schema, value } = element;
+  if (isTemporal(target)) {
+    if (!isTemporal(schema)) {
+      // A number under Time is milliseconds of a day, which Connect's Time checks.
+      const outsideDay =
+        target.name === TIME_NAME && ((value as number) < 0 || (value as number) > MILLIS_PER_DAY);
+      if (outsideDay) throw new LiteralError('a number beyond a day where a Time is wanted');
+      return value;
+    }
+    const instant = instantOf(element);
+    return target.name === DATE_NAME ? Math.floor(instant / MILLIS_PER_DAY) : instant;
   }
-  if (scale !== 0 && Number.isFinite(double)) return { schema: schemaOf('float64'), value: double };
-  return { schema: decimalSchema(scale), value: twosComplementBase64(unscaled) };
-}
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-/**
- * The integer `unscaled × 10^-scale` is; undefined when it has a fraction or is surely beyond
- * int64 (more than 19 digits), so a literal such as 1e999999999 is not expanded.
- */
-function wholeValueOf(unscaled: bigint, scale: number): bigint | undefined {
-  if (unscaled === 0n) return 0n;
-  if (scale <= 0) return -scale > 19 ? undefined : unscaled * 10n ** BigInt(-scale);
-  const digits = (unscaled < 0n ? -unscaled : unscaled).toString().length;
-  if (scale > digits) return undefined;
-  const divisor = 10n ** BigInt(scale);
-  return unscaled % divisor === 0n ? unscaled / divisor : undefined;
-}
-
-const INTEGER_TYPES: readonly (readonly [string, bigint])[] = [
-  ['int8', 2n ** 7n],
-  ['int16', 2n ** 15n],
-  ['int32', 2n ** 31n],
-];
-
-function integerValue(value: bigint): HeaderValue {
-  for (const [type, bound] of INTEGER_TYPES) {
-    if (value >= -bound && value < bound) return { schema: schemaOf(type), value: Number(value) };
-  }
-  const number = Number(value);
-  return {
-    schema: schemaOf('int64'),
-    value: Number.isSafeInteger(number) ? number : rawJson(value.toString()),
-  };
-}
-
-function decimalSchema(scale: number): ConnectSchema {
-  return {
-    type: 'bytes',
-    optional: false,
-    name: 'org.apache.kafka.connect.data.Decimal',
-    version: LOGICAL_VERSION,
-    parameters: { scale: String(scale) },
-  };
-}
-
-/** The shortest big-endian two's-complement bytes of `value` (Java's BigInteger.toByteArray), in base64. */
-function twosComplementBase64(value: bigint): string {
-  let bytes = 1;
-  while (value < -(2n ** BigInt(bytes * 8 - 1)) || value >= 2n ** BigInt(bytes * 8 - 1)) bytes++;
-  const unsigned = BigInt.asUintN(bytes * 8, value);
-  return Buffer.from(unsigned.toString(16).padStart(bytes * 2, '0'), 'hex').toString('base64');
+  if (!NUMERIC_ORDER.includes(target.type)) return value;
+  if (isTemporal(schema)) throw new LiteralError('a date or time where a number is wanted');
+  const number = isRawJson(value) ? Number(value.rawJSON) : (value as number);
+  if (target.type === 'float32') return Math.fround(number);
+  if (target.type === 'float64') return number;
+  return value;
 }
