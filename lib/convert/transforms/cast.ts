@@ -6,8 +6,8 @@
  * Casting to text writes numbers as Java's `toString` does (`1.0`, `1.0E10`), a Decimal as
  * `BigDecimal.toString`, bytes as base64 and Connect's Date/Time/Timestamp as ISO 8601 text.
  *
- * An int64 keeps every digit: one beyond 2^53 is read from and written as its digits
- * ({@link RawJson}), and cast to text digit for digit.
+ * An int64 keeps every digit: one beyond 2^53 is read from and written as its digits (RawJson),
+ * and cast to text digit for digit.
  */
 import type { CastSpec, CastType } from '../../config/transform-classes/kafka-types.ts';
 import type { ConnectSchema } from '../connect-schema.ts';
