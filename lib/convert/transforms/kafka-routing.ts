@@ -45,14 +45,27 @@ function regexRouterStep(config: Config<'regexRouter'>): TransformStep {
   const whole = config.pattern.whole;
   const first = new RegExp(config.pattern.source, 'u');
   const replacement = config.replacement;
-  return (record) => {
-    if (!whole.test(record.topic)) return record;
-    const match = first.exec(record.topic) as RegExpExecArray;
+  // A batch holds few topics: each is matched once (null: not rerouted).
+  const routes = new Map<string, string | null>();
+  const routeOf = (topic: string): string | null => {
+    if (!whole.test(topic)) return null;
+    const match = first.exec(topic) as RegExpExecArray;
     const end = match.index + match[0].length;
-    const topic = `${record.topic.slice(0, match.index)}${expandReplacement(replacement, match)}${record.topic.slice(end)}`;
-    return withChanges(record, { topic });
+    return `${topic.slice(0, match.index)}${expandReplacement(replacement, match)}${topic.slice(end)}`;
+  };
+  return (record) => {
+    let routed = routes.get(record.topic);
+    if (routed === undefined) {
+      if (routes.size >= ROUTES_KEPT) routes.clear();
+      routed = routeOf(record.topic);
+      routes.set(record.topic, routed);
+    }
+    return routed === null ? record : withChanges(record, { topic: routed });
   };
 }
+
+/** How many topics' routes a RegexRouter keeps (a container lives for many batches). */
+const ROUTES_KEPT = 1024;
 
 /** The replacement with each group reference replaced by what the group matched (nothing if it did not take part). */
 export function expandReplacement(parts: readonly ReplacementPart[], match: RegExpExecArray): string {
