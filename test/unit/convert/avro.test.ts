@@ -115,6 +115,24 @@ describe('compileAvroReader: each Avro type', () => {
       '256000',
     ],
     [
+      'timestamp-micros at the last safe microsecond',
+      { type: 'long', logicalType: 'timestamp-micros' },
+      2 ** 53 - 1,
+      '"2255-06-05 23:47:34.740991"',
+    ],
+    [
+      'timestamp-micros at the first safe microsecond',
+      { type: 'long', logicalType: 'timestamp-micros' },
+      -(2 ** 53 - 1),
+      '"1684-07-28 00:12:25.259009"',
+    ],
+    [
+      'timestamp-micros a microsecond before a second, near 2^53',
+      { type: 'long', logicalType: 'timestamp-micros' },
+      8_999_999_999_999_999,
+      '"2255-03-14 15:59:59.999999"',
+    ],
+    [
       'timestamp-millis before 1970',
       { type: 'long', logicalType: 'timestamp-millis' },
       -1,
