@@ -11,9 +11,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { routeTopic } from '../lib/batch/route.ts';
+import { acceptTopic, routeTopic } from '../lib/batch/route.ts';
 import { REDIRECT_HOSTS_KEY } from '../lib/config/keys.ts';
 import { parseSinkConfig, type SinkConfig } from '../lib/config/sink-config.ts';
+import { changesTopics } from '../lib/config/transforms.ts';
 import {
   DEAD_LETTER_KEYS,
   type DeadLetterDestinationProps,
@@ -591,10 +592,16 @@ function validateSinkConfig(config: Record<string, string>): SinkConfig {
   return parseSinkConfig(checked);
 }
 
-/** A topic the config does not accept would fail every batch at run time; say so now. */
+/**
+ * A topic the config does not accept would fail every batch at run time; say so now. When a
+ * transform routes records (RegexRouter, …), only `topics`/`topics.regex` are checked: the table
+ * follows the routed topic.
+ */
 function checkTopicsAccepted(config: SinkConfig, sources: readonly KafkaSource[]): void {
+  const routed = changesTopics(config.transforms);
   for (const topic of sources.flatMap((s) => s.topics)) {
-    const route = routeTopic(topic, config);
+    const problem = acceptTopic(topic, config);
+    const route = routed ? (problem === undefined ? { table: '' } : { problem }) : routeTopic(topic, config);
     if ('problem' in route) {
       throw new Error(
         `source topic "${topic}" is not accepted by sinkConfig: ${route.problem}; every batch from it would fail`,
@@ -622,9 +629,13 @@ function consumerGroupId(prefix: string, topic: string): string {
   return id;
 }
 
-/** The tables the sink loads: every map entry's, and each source topic's (checked to route). */
+/**
+ * The tables the sink loads: every map entry's, and each source topic's (checked to route); when a
+ * transform routes records, only the map's (the others are known per record).
+ */
 function tablesOf(config: SinkConfig, sources: readonly KafkaSource[]): string[] {
   const tables = new Set(config.topicToTable.values());
+  if (changesTopics(config.transforms)) return [...tables].sort();
   for (const topic of sources.flatMap((s) => s.topics)) {
     const route = routeTopic(topic, config);
     if ('table' in route) tables.add(route.table);

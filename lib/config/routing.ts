@@ -13,8 +13,13 @@ export interface Routing {
   readonly topicsRegex: RegExp | undefined;
 }
 
-/** Reads the topic map, then `topics` / `topics.regex`, then checks each against the other. */
-export function parseRouting(source: ConfigSource): Routing {
+/**
+ * Reads the topic map, then `topics` / `topics.regex`, then checks each against the other. With
+ * `routed` (a transform changes topics: RegexRouter, TimestampRouter, route.by.field), the map's
+ * topics are the routed ones and a consumed topic need not be a table name, so those two checks
+ * are left to run time.
+ */
+export function parseRouting(source: ConfigSource, routed = false): Routing {
   const { get, problem } = source;
   const topicToTable = parseTopicToTableMap(get('starrocks.topic2table.map'), problem);
   const topicsText = get('topics');
@@ -24,6 +29,7 @@ export function parseRouting(source: ConfigSource): Routing {
   }
   const topics = topicsText === undefined ? undefined : parseTopics(topicsText, problem);
   const topicsRegex = regexText === undefined ? undefined : parseTopicsRegex(regexText, problem);
+  if (routed) return { topicToTable, topics, topicsRegex };
   for (const topic of topics ?? []) {
     if (!topicToTable.has(topic) && !isValidTableName(topic)) {
       problem(

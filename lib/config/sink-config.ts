@@ -21,7 +21,7 @@ import { type MetadataColumn, parseMetadataColumns } from './metadata-columns.ts
 import { parseRouting } from './routing.ts';
 import { hasUserinfo, hideSecrets, isUrlShaped, jsonErrorText, userinfoSecrets } from './shown-values.ts';
 import { mergeTableHeaders, parseTableLoadSettings } from './table-load-settings.ts';
-import { type PredicateConfig, parseTransforms, type TransformConfig } from './transforms.ts';
+import { changesTopics, type PredicateConfig, parseTransforms, type TransformConfig } from './transforms.ts';
 import { type ConfigSource, readInteger } from './values.ts';
 
 export interface SinkConfig {
@@ -120,10 +120,11 @@ export function parseSinkConfig(input: unknown): SinkConfig {
   // Unknown keys first, so a typo is reported next to what it was probably meant to be.
   const ignoredKeys = checkKeyNames(source);
   const { feUrls, redirectHosts, database, credentials } = parseConnection(source);
-  const { topicToTable, topics, topicsRegex } = parseRouting(source);
+  const { transforms, predicates } = parseTransforms(source);
+  const routed = changesTopics(transforms);
+  const { topicToTable, topics, topicsRegex } = parseRouting(source, routed);
   const keyConverter = parseConverter('key', source);
   const valueConverter = parseConverter('value', source);
-  const { transforms, predicates } = parseTransforms(source);
 
   const loadHeaders = parseLoadHeaders(source);
   const { format, stripOuterArray, rowDelimiter } = parseBodyFormat(loadHeaders.headers, source.problem);
@@ -136,6 +137,12 @@ export function parseSinkConfig(input: unknown): SinkConfig {
   const connectTimeoutMs = parseConnectTimeout(source);
   const maxConcurrentLoads = readInteger(source, 'sink.max.concurrent.loads');
   const delivery = parseDelivery(source, loadHeaders.headers);
+  if (routed && delivery.exactlyOnce?.mode === 'multi') {
+    source.problem(
+      'sink.transaction.mode',
+      'multi keeps its offsets by topic, partition and the table a topic routes to before the transforms, and a transform here routes records elsewhere (RegexRouter, TimestampRouter or route.by.field); use sink.transaction.mode=per-table, or route with starrocks.topic2table.map',
+    );
+  }
 
   if (problems.length > 0) throw new ConfigError(withUserinfoHidden(problems, source));
   return {

@@ -47,6 +47,19 @@ export const TRANSFORM_CATALOGUE: readonly TransformClass<TransformSpec>[] = [
   ...DEBEZIUM_TRANSFORMS,
 ] as readonly TransformClass<TransformSpec>[];
 
+/**
+ * Whether a transform may change a record's topic (RegexRouter, TimestampRouter, Debezium's
+ * `route.by.field`): the table is then known only per record.
+ */
+export function changesTopics(transforms: readonly TransformConfig[]): boolean {
+  return transforms.some(
+    (t) =>
+      t.kind === 'regexRouter' ||
+      t.kind === 'timestampRouter' ||
+      ('routeByField' in t && typeof t.routeByField === 'string' && t.routeByField !== ''),
+  );
+}
+
 /** Options every transform takes, whatever its class. */
 const COMMON_OPTIONS = ['type', 'predicate', 'negate'];
 
