@@ -82,14 +82,14 @@ const ROUTES: ReadonlyMap<number, { readonly image: 'before' | 'after'; readonly
  * The members after the image, by transforms (addOp × 2 + rewrite) then by route: upsert, read,
  * delete. Empty when nothing is added.
  */
-const SUFFIXES: readonly (readonly string[])[] = [0, 1, 2, 3].map((flags) => {
+const SUFFIXES: readonly (readonly Buffer[])[] = [0, 1, 2, 3].map((flags) => {
   const addOp = flags >= 2;
   const rewrite = flags % 2 === 1;
   return [
     [addOp ? '"__op":0' : '', rewrite ? '"__deleted":"false"' : ''],
     ['', rewrite ? '"__deleted":"false"' : ''],
     [addOp ? '"__op":1' : '', rewrite ? '"__deleted":"true"' : ''],
-  ].map((members) => members.filter((m) => m !== '').join(','));
+  ].map((members) => Buffer.from(members.filter((m) => m !== '').join(',')));
 });
 
 const TOAST_BYTES = Buffer.from(TOAST_PLACEHOLDER);
@@ -314,10 +314,10 @@ class EnvelopeWriter implements ChangeRowWriter {
         return false;
       }
     }
-    const suffix = (SUFFIXES[(transforms.addOp ? 2 : 0) + (transforms.rewrite ? 1 : 0)] as readonly string[])[
+    const suffix = (SUFFIXES[(transforms.addOp ? 2 : 0) + (transforms.rewrite ? 1 : 0)] as readonly Buffer[])[
       route.suffix
-    ] as string;
-    if (suffix !== '') appendMembers(out, start, suffix);
+    ] as Buffer;
+    if (suffix.length > 0) appendMembers(out, start, suffix);
     return true;
   }
 }
@@ -382,12 +382,16 @@ function holdsAt(buf: Buffer, at: number, end: number, needle: Buffer): boolean 
 }
 
 /** Adds members before the closing brace of the object written from `start`. */
-function appendMembers(out: JsonOutput, start: number, members: string): void {
+function appendMembers(out: JsonOutput, start: number, members: Buffer): void {
+  // The object's closing brace gives way to the members (after a comma unless it is empty).
   const empty = out.len - start === 2;
-  out.len--;
-  if (!empty) out.byte(COMMA);
-  out.ascii1(members);
-  out.byte(0x7d);
+  out.reserve(members.length + 1);
+  const buf = out.buf;
+  let len = out.len - 1;
+  if (!empty) buf[len++] = COMMA;
+  for (let i = 0; i < members.length; i++) buf[len++] = members[i] as number;
+  buf[len++] = 0x7d;
+  out.len = len;
 }
 
 /** One scratch output for the logical values skipped: they are rendered to be sure they can be. */
@@ -462,6 +466,15 @@ function skipDouble(c: Cursor): void {
 }
 
 function skipLengthPrefixed(c: Cursor): void {
+  // A length below 64 is one byte (zig-zag: even, as it is not negative); any other, readLength.
+  const b = c.buf[c.pos];
+  if (b !== undefined && b < 0x80 && (b & 1) === 0) {
+    const end = c.pos + 1 + (b >>> 1);
+    if (end <= c.buf.length) {
+      c.pos = end;
+      return;
+    }
+  }
   const length = readLength(c);
   c.pos += length;
 }

@@ -457,45 +457,52 @@ function utcTimestampWriter(render: Writer): Writer {
     const start = c.pos;
     const length = readLength(c);
     const from = c.pos;
-    if (!isUtcInstant(c.buf, from, length)) {
+    if (length < INSTANT_LENGTH + 1) {
       c.pos = start;
       render(c, o);
       return;
     }
-    const keep = INSTANT_LENGTH + Math.min(length - INSTANT_LENGTH - 1, MAX_FRACTION);
-    o.reserve(keep + 2);
+    // Copied while it is checked; a text that turns out not to be a UTC instant is left to the
+    // converter, which writes over it.
+    o.reserve(INSTANT_LENGTH + MAX_FRACTION + 2);
     const source = c.buf;
     const buf = o.buf;
-    let len = o.len;
+    const at = o.len;
+    let len = at;
     buf[len++] = QUOTE;
-    for (let i = 0; i < keep; i++) buf[len++] = i === 10 ? 0x20 : (source[from + i] as number);
+    let ok = source[from + length - 1] === 0x5a;
+    for (let i = 0; i < INSTANT_LENGTH; i++) {
+      const b = source[from + i] as number;
+      const expected = INSTANT_PUNCTUATION[i] as number;
+      ok = ok && (expected === 0 ? b >= 0x30 && b <= 0x39 : b === expected);
+      buf[len++] = b;
+    }
+    buf[at + 11] = 0x20;
+    if (length > INSTANT_LENGTH + 1) {
+      // A point and at least one digit before the zone; up to six digits are kept.
+      ok = ok && length >= INSTANT_LENGTH + 3 && source[from + INSTANT_LENGTH] === 0x2e;
+      const end = from + length - 1;
+      const kept = from + INSTANT_LENGTH + MAX_FRACTION;
+      for (let i = from + INSTANT_LENGTH; i < end; i++) {
+        const b = source[i] as number;
+        if (i > from + INSTANT_LENGTH) ok = ok && b >= 0x30 && b <= 0x39;
+        if (i < kept) buf[len++] = b;
+      }
+    }
+    if (!ok) {
+      c.pos = start;
+      render(c, o);
+      return;
+    }
     buf[len++] = QUOTE;
     o.len = len;
     c.pos = from + length;
   };
 }
 
-/** `DDDD-DD-DDTDD:DD:DD` then `Z` or `.D…Z` (ASCII digits), the form formatZonedTimestamp keeps as it is. */
-function isUtcInstant(buf: Buffer, from: number, length: number): boolean {
-  if (length < INSTANT_LENGTH + 1 || buf[from + length - 1] !== 0x5a) return false;
-  for (let i = 0; i < INSTANT_LENGTH; i++) {
-    const b = buf[from + i] as number;
-    const expected = INSTANT_PUNCTUATION[i];
-    if (expected === undefined ? b < 0x30 || b > 0x39 : b !== expected) return false;
-  }
-  if (length === INSTANT_LENGTH + 1) return true;
-  // A point and at least one digit before the zone.
-  if (buf[from + INSTANT_LENGTH] !== 0x2e || length < INSTANT_LENGTH + 3) return false;
-  for (let i = from + INSTANT_LENGTH + 1; i < from + length - 1; i++) {
-    const b = buf[i] as number;
-    if (b < 0x30 || b > 0x39) return false;
-  }
-  return true;
-}
-
-/** The punctuation of `DDDD-DD-DDTDD:DD:DD` by position (undefined where a digit goes). */
-const INSTANT_PUNCTUATION: readonly (number | undefined)[] = [...'DDDD-DD-DDTDD:DD:DD'].map((ch) =>
-  ch === 'D' ? undefined : ch.charCodeAt(0),
+/** The punctuation of `DDDD-DD-DDTDD:DD:DD` by position (0 where a digit goes). */
+const INSTANT_PUNCTUATION = Uint8Array.from([...'DDDD-DD-DDTDD:DD:DD'], (ch) =>
+  ch === 'D' ? 0 : ch.charCodeAt(0),
 );
 
 /** A decimal's two's-complement unscaled bytes, as exact JSON digits. */
