@@ -219,12 +219,17 @@ function civilOf(days: number): CivilDate {
   return days >= CUTOVER_DAY ? gregorianCivil(days) : julianCivil(days);
 }
 
-/** Days since the epoch of a civil date; the month and day may be out of range (lenient). */
+/**
+ * Days since the epoch of a civil date; the month and day may be out of range (lenient). As in
+ * GregorianCalendar, the calendar is chosen by the year as given, before a month beyond December
+ * rolls it over: after 1582 Gregorian, before it Julian, in 1582 by which side of the cutover
+ * the Gregorian reading falls.
+ */
 function daysOf(year: number, month: number, day: number): number {
   const normalizedYear = year + floorDiv(month - 1, 12);
   const normalizedMonth = month - 1 - floorDiv(month - 1, 12) * 12 + 1;
   const gregorian = gregorianDays(normalizedYear, normalizedMonth, 1) + day - 1;
-  if (normalizedYear > 1582 || (normalizedYear === 1582 && gregorian >= CUTOVER_DAY)) return gregorian;
+  if (year > 1582 || (year === 1582 && gregorian >= CUTOVER_DAY)) return gregorian;
   return julianDays(normalizedYear, normalizedMonth, 1) + day - 1;
 }
 
@@ -290,9 +295,16 @@ function padded(value: number, count: number): string {
   return String(value).padStart(count, '0');
 }
 
+/** `yy` keeps the last two digits; other counts pad to at least `count` digits, after any sign. */
+function formatYearNumber(year: number, count: number): string {
+  const sign = year < 0 ? '-' : '';
+  const digits = Math.abs(year);
+  return sign + (count === 2 ? padded(digits % 100, 2) : padded(digits, count));
+}
+
+/** `y` writes the year of the era (1 BC is 1). */
 function formatYear(year: number, count: number): string {
-  const yearOfEra = year > 0 ? year : 1 - year;
-  return count === 2 ? padded(yearOfEra % 100, 2) : padded(yearOfEra, count);
+  return formatYearNumber(year > 0 ? year : 1 - year, count);
 }
 
 function formatField(letter: string, count: number, { days, civil, millisOfDay }: Fields): string {
@@ -303,7 +315,8 @@ function formatField(letter: string, count: number, { days, civil, millisOfDay }
     case 'y':
       return formatYear(civil.year, count);
     case 'Y':
-      return formatYear(weekYearOf(days), count);
+      // Java writes the week year as a signed proleptic year (1 BC is 0), not a year of the era.
+      return formatYearNumber(weekYearOf(days), count);
     case 'M':
     case 'L': {
       const name = MONTHS[civil.month - 1] ?? '';
@@ -372,7 +385,8 @@ function parseItems(items: readonly Item[], text: string, centuryStart: number):
       continue;
     }
     const next = items[i + 1];
-    const obeyCount = next !== undefined && 'letter' in next;
+    // Java reads a numeric field's letter count as its width only when a numeric field follows.
+    const obeyCount = next !== undefined && isNumericField(next);
     const end = parseField(item, text, position, obeyCount, fields, centuryStart);
     if (end === undefined) return undefined;
     position = end;
@@ -409,7 +423,7 @@ function parseField(
     setNumericField(item, Number(match[0]), match[0], fields, centuryStart);
     return end;
   }
-  return parseTextField(item, text, start, fields);
+  return parseTextField(item, text, from, start, fields);
 }
 
 function setNumericField(
@@ -437,7 +451,9 @@ function setNumericField(
       setField(fields, 'dayOfYear', value);
       return;
     case 'u':
-      setField(fields, 'dayOfWeek', value === 7 ? 0 : value);
+      // 1 (Monday) … 7 (Sunday); Java passes a number outside 1–7 to the calendar as its own
+      // weekday number (1 = Sunday), which rolls over leniently.
+      setField(fields, 'dayOfWeek', value === 7 ? 0 : value >= 1 && value <= 6 ? value : value - 1);
       return;
     case 'H':
       setField(fields, 'hourOfDay', value);
@@ -480,26 +496,31 @@ function twoDigitYear(
 const AM_PM = ['AM', 'PM'];
 const ERAS = ['BC', 'AD'];
 
+const MONTH_NAMES = [...MONTHS, ...MONTHS.map((m) => m.slice(0, 3))];
+const WEEKDAY_NAMES = [...WEEKDAYS, ...WEEKDAYS.map((d) => d.slice(0, 3))];
+
+/**
+ * A text field: names are matched where the field began (`from`: Java skips spaces before a field
+ * but matches names at its original start, so " Mon" does not read as Monday), zones after the
+ * skipped spaces (`start`).
+ */
 function parseTextField(
   item: { readonly letter: string; readonly count: number },
   text: string,
+  from: number,
   start: number,
   fields: ParsedFields,
 ): number | undefined {
   switch (item.letter) {
     case 'G':
-      return matchName(text, start, ERAS, (index) => setField(fields, 'era', index));
+      return matchName(text, from, ERAS, (index) => setField(fields, 'era', index));
     case 'M':
     case 'L':
-      return matchName(text, start, [...MONTHS, ...MONTHS.map((m) => m.slice(0, 3))], (index) =>
-        setField(fields, 'month', (index % 12) + 1),
-      );
+      return matchName(text, from, MONTH_NAMES, (index) => setField(fields, 'month', (index % 12) + 1));
     case 'E':
-      return matchName(text, start, [...WEEKDAYS, ...WEEKDAYS.map((d) => d.slice(0, 3))], (index) =>
-        setField(fields, 'dayOfWeek', index % 7),
-      );
+      return matchName(text, from, WEEKDAY_NAMES, (index) => setField(fields, 'dayOfWeek', index % 7));
     case 'a':
-      return matchName(text, start, AM_PM, (index) => setField(fields, 'ampm', index));
+      return matchName(text, from, AM_PM, (index) => setField(fields, 'ampm', index));
     case 'X':
       return parseIsoZone(text, start, item.count, fields);
     default: // 'z' and 'Z'
@@ -542,7 +563,9 @@ function parseZone(text: string, start: number, fields: ParsedFields): number | 
     }
     return parseNumericZone(text, afterGmt + 1, gmtSign, 0, true, fields);
   }
-  return matchName(text, start, ZONE_NAMES, () => setField(fields, 'zoneOffset', 0));
+  // UTC and GMT use one name for standard and daylight time, so Java leaves the offset to the
+  // format's zone (UTC) or to an offset read earlier: the name sets nothing.
+  return matchName(text, start, ZONE_NAMES, () => undefined);
 }
 
 function parseIsoZone(text: string, start: number, count: number, fields: ParsedFields): number | undefined {
@@ -644,7 +667,7 @@ function resolveDays(
   if (stamp('dayOfMonth') === 0 && dayOfWeek !== undefined) {
     // A weekday alone names its first occurrence in the month.
     const first = daysOf(year, month, 1);
-    return first + ((dayOfWeek - weekdayOf(first) + 7) % 7);
+    return first + ((((dayOfWeek - weekdayOf(first)) % 7) + 7) % 7);
   }
   return daysOf(year, month, value('dayOfMonth', 1));
 }

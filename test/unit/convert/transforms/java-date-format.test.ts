@@ -43,6 +43,12 @@ describe('compileJavaDateFormat().format', () => {
     ['the first Gregorian day', utc('1582-10-15T00:00:00Z'), 'yyyy-MM-dd', '1582-10-15'],
     ['a year before the common era', utc('-000100-03-01T00:00:00Z'), 'yyyy G', '0101 BC'],
     ['a leap day', utc('2024-02-29T00:00:00Z'), 'D MMMM', '60 February'],
+    [
+      'a week year before the common era as a signed year',
+      utc('-000100-03-01T00:00:00Z'),
+      'YYYY YY y',
+      '-0100 -00 101',
+    ],
   ])('writes %s', (_what, millis, pattern, expected) => {
     expect(compileJavaDateFormat(pattern, NOW).format(millis)).toBe(expected);
   });
@@ -79,6 +85,12 @@ describe('compileJavaDateFormat().parse', () => {
     ['yy-MM-dd', '46-07-01', utc('1946-07-01T00:00:00Z')],
     ['yy-MM-dd', '46-05-01', utc('2046-05-01T00:00:00Z')],
     ['yyyy-MM-dd', '46-05-01', utc('0046-04-29T00:00:00Z')], // Julian May 1, AD 46
+    ['yyyy-MM u', '2024-03 3', utc('2024-03-06T00:00:00Z')],
+    ['yyyy-MM u', '2024-03 0', utc('2024-03-02T00:00:00Z')],
+    ['dMMMM yyyy', '14February 2024', utc('2024-02-14T00:00:00Z')],
+    ['yadd', '2024AM05', utc('2024-01-05T00:00:00Z')],
+    ['yyyy-MM-dd HH:mm Z z', '2024-01-05 10:00 +0400 UTC', utc('2024-01-05T06:00:00Z')],
+    ['yyyy-MM', '1500-13', utc('1501-01-11T00:00:00Z')], // Julian, as the year given is before 1582
   ])('reads %s from "%s"', (pattern, text, expected) => {
     expect(compileJavaDateFormat(pattern, NOW).parse(text)).toBe(expected);
   });
@@ -93,6 +105,8 @@ describe('compileJavaDateFormat().parse', () => {
     ['yyyy-MM-dd HH:mm z', '2024-01-05 10:00 PST'],
     ['MMM yyyy', 'Jux 2024'],
     ['', '2024'],
+    ['MMM yyyy', ' Apr 2024'],
+    ['EEE', ' Wed'],
   ])('does not read %s from "%s"', (pattern, text) => {
     expect(compileJavaDateFormat(pattern, NOW).parse(text)).toBeUndefined();
   });
