@@ -84,6 +84,17 @@ describe('Cast with a schema, the whole value', () => {
       '01:02:03.004Z',
     ],
     ['int64', { type: 'int32', name: 'org.apache.kafka.connect.data.Date', version: 1 }, 19_000, 19_000],
+    ['int32', { type: 'float64' }, 'Infinity', 2_147_483_647],
+    ['int64', { type: 'float64' }, '-Infinity', rawJson('-9223372036854775808')],
+    ['float64', { type: 'boolean' }, true, 1],
+    ['float32', { type: 'string' }, 'NaN', 'NaN'],
+    ['float64', { type: 'float64' }, rawJson('1.00000000000000000001'), 1],
+    ['boolean', { type: 'boolean' }, false, false],
+    ['boolean', decimalSchema(0), unscaledBase64('010000000000000000'), false],
+    ['string', { type: 'string' }, 'same', 'same'],
+    ['string', { type: 'float64' }, 'Infinity', 'Infinity'],
+    ['string', decimalSchema(2), rawJson('12345678901234567890.10'), '12345678901234567890.10'],
+    ['int16', decimalSchema(-1), unscaledBase64('0d'), 130],
   ])('casts to %s from %j: %j → %j', (target, schema, value, expected) => {
     const out = onValue(castValue(target), value, schema as ConnectSchema);
     expect(json(out.value)).toBe(json(expected));
@@ -98,6 +109,14 @@ describe('Cast with a schema, the whole value', () => {
     ['int32', { type: 'bytes' }, 'AQID', /Unexpected type in Cast transformation: bytes/],
     ['string', struct([field('a', 'int32')]), { a: 1 }, /does not support casting from STRUCT/],
     ['string', { type: 'array', items: { type: 'int32' } }, [1], /does not support casting from ARRAY/],
+    ['boolean', { type: 'bytes' }, 'AQID', /Unexpected type in Cast transformation: bytes/],
+    ['float32', { type: 'bytes' }, 'AQID', /Unexpected type in Cast transformation: bytes/],
+    ['string', { type: 'int64' }, 'abc', /expected int64 to be an integer, found string/],
+    ['string', { type: 'float64' }, true, /expected a float, found boolean/],
+    ['string', { type: 'boolean' }, 'true', /expected a boolean, found string/],
+    ['string', { type: 'string' }, 5, /expected a string, found number/],
+    ['string', { type: 'bytes' }, 5, /expected bytes, found number/],
+    ['string', decimalSchema(2), true, /expected a Decimal, found boolean/],
   ])('refuses to cast to %s from %j: %j', (target, schema, value, message) => {
     expect(() => onValue(castValue(target), value, schema as ConnectSchema)).toThrow(message);
   });
@@ -210,6 +229,8 @@ describe('Cast without a schema', () => {
     ['string', 3, '3'],
     ['string', true, 'true'],
     ['string', Buffer.from([1, 2, 3]), 'AQID'],
+    ['string', rawJson('3.14159265358979323846'), '3.141592653589793'],
+    ['string', 1e21, '1.0E21'],
   ])('casts the whole value to %s: %j → %j', (target, value, expected) => {
     const out = onValue(castValue(target), value);
     expect(json(out.value)).toBe(json(expected));

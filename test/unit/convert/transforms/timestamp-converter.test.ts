@@ -62,6 +62,22 @@ describe('TimestampConverter with a schema, the whole value', () => {
     ],
     ['a pre-epoch Timestamp', 'Date', timestampSchema, -1, -1, { ...dateSchema, optional: false }],
     ['a pre-epoch Timestamp', 'Time', timestampSchema, -1, 86_399_999, { ...timeSchema, optional: false }],
+    [
+      'a Timestamp as digits',
+      'unix',
+      timestampSchema,
+      rawJson('1700000000123'),
+      MILLIS,
+      { type: 'int64', optional: false },
+    ],
+    [
+      'a Timestamp a transform put in as a Date',
+      'unix',
+      timestampSchema,
+      new Date(MILLIS),
+      MILLIS,
+      { type: 'int64', optional: false },
+    ],
   ])('converts %s to %s', (_from, target, schema, value, expected, expectedSchema) => {
     const out = onValue(converter({ 'target.type': target, format: FORMAT }), value, schema as ConnectSchema);
     expect(out).toEqual({ schema: expectedSchema, value: expected });
@@ -104,6 +120,10 @@ describe('TimestampConverter with a schema, the whole value', () => {
       /Could not parse timestamp: value \(Nov 14\) does not match pattern \(yyyy-MM-dd/,
     ],
     [{ type: 'string' }, 5, /Expected string timestamp to be a String, but found class java.lang.Long/],
+    [{ type: 'int64' }, 'x', /Expected Unix timestamp to be a Long, but found class java.lang.String/],
+    [timestampSchema, 1.5, /Expected Timestamp to be a java.util.Date, but found class java.lang.Double/],
+    [timestampSchema, rawJson('9000000000000000000'), /beyond the instants this sink converts/],
+    [{ type: 'bytes', name: 'my.Bytes' }, 'AQ==', /Schema bytes \(my.Bytes\) does not correspond/],
   ])('refuses %j holding %j', (schema, value, message) => {
     const step = converter({ 'target.type': 'unix', format: FORMAT });
     expect(() => onValue(step, value, schema as ConnectSchema)).toThrow(message);
@@ -148,6 +168,19 @@ describe('TimestampConverter with a schema, a field', () => {
       'replace.null.with.default': String(replace),
     });
     expect(onValue(step, { id: 1, at: null }, schema).value).toEqual({ id: 1, at: expected });
+  });
+
+  it("converts the timestamp field of the struct schema's default", () => {
+    const withDefault = struct([field('at', 'int64', { name: TIMESTAMP_NAME, version: 1 })], {
+      default: { at: MILLIS },
+    });
+    const out = onValue(
+      converter({ field: 'at', 'target.type': 'unix', 'unix.precision': 'seconds' }),
+      { at: 0 },
+      withDefault,
+    );
+    expect(out.schema?.default).toEqual({ at: 1_700_000_000 });
+    expect(out.value).toEqual({ at: 0 });
   });
 
   it('passes a null struct through with the new schema', () => {
@@ -204,6 +237,8 @@ describe('TimestampConverter without a schema', () => {
     [1.5, /does not support class java.lang.Double objects as timestamps/],
     [true, /does not support class java.lang.Boolean objects/],
     [{ a: 1 }, /does not support class java.util.HashMap objects/],
+    [[1], /does not support class java.util.ArrayList objects/],
+    [Buffer.from([1]), /does not support class \[B objects/],
   ])('refuses %j as a timestamp', (value, message) => {
     expect(() => onValue(converter({ 'target.type': 'unix' }), value)).toThrow(message);
   });
