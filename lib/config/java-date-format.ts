@@ -53,7 +53,7 @@ export function compileJavaDateFormat(pattern: string, now: number = Date.now())
  * Why the pattern cannot be used (for a config error), or undefined when it compiles.
  *
  * @example
- * javaDateFormatProblem('yyyy-ww'); // "pattern letter 'w' (week of year) is not supported; …"
+ * javaDateFormatProblem('yyyy-ww'); // `pattern "yyyy-ww": letter 'w' (week of year) is not supported; …`
  */
 export function javaDateFormatProblem(pattern: string): string | undefined {
   try {
