@@ -113,8 +113,38 @@ export function writeText(o: JsonOutput, text: string): void {
 }
 
 export function writeLong(c: Cursor, o: JsonOutput): void {
-  // A template literal beats a digit loop: V8 caches small integers' strings.
-  o.ascii1(`${readLong(c)}`);
+  const value = readLong(c);
+  if (typeof value === 'number') writeInteger(o, value);
+  else o.ascii1(`${value}`);
+}
+
+/**
+ * The digits of a safe integer (what `${n}` gives), put into the output without a string: a
+ * string per number cost the garbage collector more than the digit loop costs.
+ */
+export function writeInteger(o: JsonOutput, n: number): void {
+  o.reserve(17);
+  const buf = o.buf;
+  let len = o.len;
+  let rest = n;
+  if (rest < 0) {
+    buf[len++] = 0x2d;
+    rest = -rest;
+  }
+  let end = len + 1;
+  for (let bound = 10; bound <= rest && end - len < 16; bound *= 10) end++;
+  o.len = end;
+  while (rest >= 100) {
+    const next = Math.floor(rest / 100);
+    const pair = 2 * (rest - next * 100);
+    buf[--end] = DIGIT_PAIRS[pair + 1] as number;
+    buf[--end] = DIGIT_PAIRS[pair] as number;
+    rest = next;
+  }
+  if (rest >= 10) {
+    buf[--end] = DIGIT_PAIRS[2 * rest + 1] as number;
+    buf[--end] = DIGIT_PAIRS[2 * rest] as number;
+  } else buf[--end] = 48 + rest;
 }
 
 export function writeDouble(c: Cursor, o: JsonOutput): void {
@@ -346,31 +376,34 @@ function putMicroFraction(buf: Buffer, pos: number, micros: number): number {
 
 /**
  * The digits of a decimal whose unscaled value is a safe integer, `scale` digits after the point
- * (zeros appended for a negative scale): formatUnscaled's text, without a BigInt.
+ * (zeros appended for a negative scale): formatUnscaled's text, without a BigInt or a string.
  */
 export function writeScaledDigits(o: JsonOutput, unscaled: number, scale: number): void {
-  const digits = `${unscaled < 0 ? -unscaled : unscaled}`;
-  const count = digits.length;
-  o.reserve(count + Math.abs(scale) + 3);
-  const buf = o.buf;
-  let len = o.len;
-  if (unscaled < 0) buf[len++] = 0x2d;
   if (scale <= 0) {
-    for (let i = 0; i < count; i++) buf[len++] = digits.charCodeAt(i);
-    for (let i = scale; i < 0; i++) buf[len++] = 0x30;
-  } else {
-    // At least one digit before the point: `0.05`, not `.05`.
-    const whole = count - scale;
-    if (whole <= 0) {
-      buf[len++] = 0x30;
-      buf[len++] = 0x2e;
-      for (let i = whole; i < 0; i++) buf[len++] = 0x30;
-      for (let i = 0; i < count; i++) buf[len++] = digits.charCodeAt(i);
-    } else {
-      for (let i = 0; i < whole; i++) buf[len++] = digits.charCodeAt(i);
-      buf[len++] = 0x2e;
-      for (let i = whole; i < count; i++) buf[len++] = digits.charCodeAt(i);
-    }
+    writeInteger(o, unscaled);
+    o.reserve(-scale);
+    for (let i = scale; i < 0; i++) o.buf[o.len++] = 0x30;
+    return;
   }
-  o.len = len;
+  let rest = unscaled < 0 ? -unscaled : unscaled;
+  let digits = 1;
+  for (let bound = 10; bound <= rest && digits < 16; bound *= 10) digits++;
+  // At least one digit before the point: `0.05`, not `.05`.
+  const total = (unscaled < 0 ? 1 : 0) + Math.max(digits - scale, 1) + 1 + scale;
+  o.reserve(total);
+  const buf = o.buf;
+  let pos = o.len + total;
+  o.len = pos;
+  for (let i = 0; i < scale; i++) {
+    const next = Math.floor(rest / 10);
+    buf[--pos] = 48 + (rest - next * 10);
+    rest = next;
+  }
+  buf[--pos] = 0x2e;
+  do {
+    const next = Math.floor(rest / 10);
+    buf[--pos] = 48 + (rest - next * 10);
+    rest = next;
+  } while (rest > 0);
+  if (unscaled < 0) buf[--pos] = 0x2d;
 }

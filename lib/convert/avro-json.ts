@@ -24,6 +24,7 @@ import {
   writeDate,
   writeDouble,
   writeEpochMicros,
+  writeInteger,
   writeLong,
   writeNumberOrText,
   writeRendered,
@@ -108,7 +109,7 @@ function writerOf(node: AvroNode, records: Map<RecordNode, Writer>): Writer {
     case 'boolean':
       return (c, o) => o.bytes(readByte(c) === 0 ? FALSE_BYTES : TRUE_BYTES);
     case 'int':
-      return (c, o) => o.ascii1(`${readInt(c)}`);
+      return (c, o) => writeInteger(o, readInt(c));
     case 'long':
       return writeLong;
     case 'float':
