@@ -5,13 +5,21 @@ import { seedDebeziumSettings } from '../lib/local/seed.ts';
 import { encoderOf, framed } from '../test/fixtures/avro/avro-values.ts';
 
 /**
- * Realistic events near the ESM's 6 MB invoke limit: small JSON rows without schemas, the same rows
+ * Realistic events near the ESM's 6 MB invoke limit: small JSON rows without schemas (also with
+ * InsertField and metadata columns adding the record's topic, partition, offset, timestamp, key and
+ * headers), the same rows
  * in JsonConverter's {schema, payload} envelope, Debezium change events with schemas (the seed's
  * customers table, insert/update/delete mix), and the Avro kinds in the Confluent wire format: small
  * producer-written records, and Debezium change events as Connect's AvroConverter writes them.
  */
 
-export type EventKind = 'small-json' | 'envelope' | 'debezium' | 'small-avro' | 'debezium-avro';
+export type EventKind =
+  | 'small-json'
+  | 'small-json-insert'
+  | 'envelope'
+  | 'debezium'
+  | 'small-avro'
+  | 'debezium-avro';
 
 /** The kinds whose values are read through a schema registry. */
 export const AVRO_KINDS: readonly EventKind[] = ['small-avro', 'debezium-avro'];
@@ -199,7 +207,7 @@ function debeziumValue(i: number): Record<string, unknown> {
 
 /** JSON text of a value; int64 fields that exceed 2^53 (ts_ns) are written as exact literals. */
 function valueText(kind: EventKind, i: number): string {
-  if (kind === 'small-json') return JSON.stringify(smallRow(i));
+  if (kind === 'small-json' || kind === 'small-json-insert') return JSON.stringify(smallRow(i));
   if (kind === 'envelope') return JSON.stringify({ schema: ROW_SCHEMA, payload: smallRow(i) });
   return JSON.stringify(debeziumValue(i)).replace(/"ts_ns":"(\d+)"/g, '"ts_ns":$1');
 }
@@ -394,6 +402,23 @@ export interface BenchEvent {
   readonly schemas: Readonly<Record<string, string>>;
 }
 
+/** The header every small-json-insert record carries, as the event writes it: signed bytes. */
+const CHECKOUT_HEADER = [...Buffer.from('checkout')];
+
+/**
+ * small-json-insert: Kafka's InsertField$Value adding the record's topic, partition, offset and
+ * timestamp, and the metadata columns the key and headers load into.
+ */
+const INSERT_METADATA_SETTINGS = {
+  transforms: 'insert',
+  'transforms.insert.type': 'org.apache.kafka.connect.transforms.InsertField$Value',
+  'transforms.insert.topic.field': 'kafka_topic',
+  'transforms.insert.partition.field': 'kafka_partition',
+  'transforms.insert.offset.field': 'kafka_offset',
+  'transforms.insert.timestamp.field': 'kafka_timestamp',
+  'sink.metadata.columns': 'kafka_key:key,kafka_headers:headers',
+};
+
 /** Fills an MSK event with records over 4 partitions until the next one would pass the 6 MB limit. */
 export function buildEvent(kind: EventKind): BenchEvent {
   const topic = kind === 'debezium' || kind === 'debezium-avro' ? 'test.public.customers' : 'orders';
@@ -413,7 +438,7 @@ export function buildEvent(kind: EventKind): BenchEvent {
       timestampType: 'CREATE_TIME',
       key: Buffer.from(String(i)).toString('base64'),
       value,
-      headers: [],
+      headers: kind === 'small-json-insert' ? [{ app: CHECKOUT_HEADER }] : [],
     };
     const size = JSON.stringify(record).length + 1;
     if (bytes + size > MAX_EVENT_BYTES) break;
@@ -456,6 +481,8 @@ export function sinkConfigFor(kind: EventKind, feHost: string, registryUrl = '')
     'sink.properties.strip_outer_array': 'true',
   };
   if (kind === 'small-json') return { ...base, 'value.converter.schemas.enable': 'false' };
+  if (kind === 'small-json-insert')
+    return { ...base, 'value.converter.schemas.enable': 'false', ...INSERT_METADATA_SETTINGS };
   if (kind === 'envelope') return { ...base, 'value.converter.schemas.enable': 'true' };
   const avro = {
     'value.converter': CONVERTER_CLASSES.confluentAvro,

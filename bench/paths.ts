@@ -11,8 +11,8 @@ import type { BenchEvent, EventKind } from './events.ts';
 
 /** The comparison paths. Each returns the ms it spent before sending, and the body it built. */
 
-type Rec = { value: string | null };
 type EventRecords = BenchEvent['event']['records'];
+type Rec = EventRecords[string][number];
 const values = (ev: BenchEvent): Rec[] => Object.values(ev.event.records).flat();
 
 /** The floor: base64-decoding every value into one preallocated buffer, nothing else. */
@@ -34,6 +34,23 @@ function toRow(kind: EventKind, parsed: Record<string, unknown>): unknown {
   const payload = parsed.payload as Record<string, unknown>;
   if (kind === 'envelope') return payload;
   return unwrap(payload);
+}
+
+/**
+ * small-json-insert, as a plain Lambda adds the record's fields to the parsed value: topic,
+ * partition, offset, timestamp, the key's text and the headers as an object.
+ */
+function withRecordFields(row: Record<string, unknown>, r: Rec): Record<string, unknown> {
+  row.kafka_topic = r.topic;
+  row.kafka_partition = r.partition;
+  row.kafka_offset = r.offset;
+  row.kafka_timestamp = r.timestamp;
+  row.kafka_key = r.key === null ? null : Buffer.from(r.key, 'base64').toString('utf8');
+  const headers: Record<string, string> = {};
+  for (const header of r.headers)
+    for (const [name, bytes] of Object.entries(header)) headers[name] = Buffer.from(bytes).toString('utf8');
+  row.kafka_headers = headers;
+  return row;
 }
 
 /** The seed's transforms, the simple way: the image the op keeps, with __op and __deleted. */
@@ -132,7 +149,8 @@ export function straightforwardSink(ev: BenchEvent, beUrl: string): Straightforw
     for (const r of values(ev)) {
       if (r.value === null) continue;
       const text = Buffer.from(r.value, 'base64').toString('utf8');
-      rows.push(toRow(ev.kind, JSON.parse(text) as Record<string, unknown>));
+      const parsed = JSON.parse(text) as Record<string, unknown>;
+      rows.push(ev.kind === 'small-json-insert' ? withRecordFields(parsed, r) : toRow(ev.kind, parsed));
     }
     return rows;
   };
@@ -177,8 +195,22 @@ export async function powertoolsConsumer(ev: BenchEvent): Promise<number> {
   const handler = kafkaConsumer<string, Record<string, unknown>>(
     async (event) => {
       const rows: unknown[] = [];
-      for (const record of event.records)
-        if (record.value !== null && record.value !== undefined) rows.push(toRow(ev.kind, record.value));
+      for (const record of event.records) {
+        if (record.value === null || record.value === undefined) continue;
+        if (ev.kind !== 'small-json-insert') {
+          rows.push(toRow(ev.kind, record.value));
+          continue;
+        }
+        // Powertools decodes the key and headers itself.
+        const row = record.value;
+        row.kafka_topic = record.topic;
+        row.kafka_partition = record.partition;
+        row.kafka_offset = record.offset;
+        row.kafka_timestamp = record.timestamp;
+        row.kafka_key = record.key ?? null;
+        row.kafka_headers = Object.assign({}, ...(record.headers ?? []));
+        rows.push(row);
+      }
       return JSON.stringify(rows);
     },
     { value: { type: 'json' } },

@@ -17,10 +17,13 @@ type MetadataValue = unknown;
 
 /** The metadata columns of a config, ready to give a record's values. */
 export interface MetadataColumns {
+  readonly columns: readonly MetadataColumn[];
   /** The column names, for the name check of the byte paths. */
   readonly names: readonly string[];
   /** The record's values, in column order. */
   valuesOf(record: KafkaRecord): MetadataValue[];
+  /** The value of the column at `index` alone. */
+  valueOf(index: number, record: KafkaRecord): MetadataValue;
 }
 
 /** The metadata columns, compiled once per config. */
@@ -31,10 +34,14 @@ export function compileMetadataColumns(
   const keySchemasEnable = keyConverter.kind === 'json' && keyConverter.schemasEnable;
   const readers = columns.map((c) => sourceReader(c, keySchemasEnable));
   return {
+    columns,
     names: columns.map((c) => c.column),
     valuesOf(record) {
       const parts = new RecordParts(record);
       return readers.map((read) => read(record, parts));
+    },
+    valueOf(index, record) {
+      return (readers[index] as Reader)(record, new RecordParts(record));
     },
   };
 }

@@ -4,9 +4,10 @@ import type { TransformConfig } from '../config/transforms.ts';
 import { parseJsonExact } from '../convert/exact-json.ts';
 import { checkJsonObjectBytes, invalidJsonReason, requireRowObject } from '../convert/json-converter.ts';
 import type { KafkaRecord } from '../decode/event.ts';
-import { MemberCursor, memberName } from '../decode/json-scanner.ts';
+import { skipSpace } from '../decode/json-scanner.ts';
 import { ErrorCode, RecordError } from '../errors.ts';
 import { assignMetadata, jsonText, type MetadataColumns } from './metadata-columns.ts';
+import { MemberKind, type MemberPlan, MembersWriter, metadataPlan } from './metadata-writer.ts';
 
 /**
  * Rows with members added without parsing the value: the metadata columns, and the fields of a
@@ -17,26 +18,41 @@ import { assignMetadata, jsonText, type MetadataColumns } from './metadata-colum
  */
 
 const COMMA = 0x2c;
+const QUOTE = 0x22;
+const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 const BACKSLASH = 0x5c;
 
 type InsertFieldSpec = Extract<KafkaRecordTransformSpec, { kind: 'insertField' }>;
 
-/** One member added to every row: its `"name":` text, and its value's JSON text for a record. */
+/** One member added to every row: its name, its value as JSON text, and how its bytes are written. */
 interface AddedMember {
   readonly name: string;
+  /** `"name":` */
   readonly prefix: string;
   /** An InsertField member's JSON text, undefined when the field is not inserted (no timestamp). */
   readonly inserted?: (record: KafkaRecord) => string | undefined;
   /** A metadata column's index in the metadata values. */
   readonly metadataIndex?: number;
+  readonly plan: MemberPlan;
 }
 
 /** The members added to each row, and their names. */
 export interface RowAdditions {
   readonly names: ReadonlySet<string>;
+  readonly matcher: NameMatcher;
   /** `"a":1,"b":"x"`: the record's added members (no braces, no leading comma); empty when none. */
   membersOf(record: KafkaRecord): string;
+  /** At least the bytes {@link writeMembers} may take for the record, with a leading comma. */
+  measure(record: KafkaRecord): number;
+  /**
+   * Writes the record's members at `pos` of `buf` (after a comma when `comma`), as {@link membersOf}
+   * gives them: the position after them, or -1 when a value needs the text (an escape, bytes that
+   * are not UTF-8). Call right after {@link measure} of the same record.
+   */
+  writeMembers(record: KafkaRecord, buf: Buffer, pos: number, comma: boolean): number;
 }
 
 /**
@@ -62,27 +78,42 @@ export function rowAdditions(
   metadata: MetadataColumns | undefined,
 ): RowAdditions {
   const byName = new Map<string, AddedMember>();
-  const add = (member: Omit<AddedMember, 'prefix'>) => {
-    byName.set(member.name, { ...member, prefix: `${JSON.stringify(member.name)}:` });
+  const add = (
+    name: string,
+    plan: (prefix: Buffer) => MemberPlan,
+    member: Pick<AddedMember, 'inserted' | 'metadataIndex'>,
+  ) => {
+    const prefix = `${JSON.stringify(name)}:`;
+    // A later member of the same name takes the earlier one's place, as an overwrite does.
+    byName.set(name, { ...member, name, prefix, plan: plan(Buffer.from(prefix)) });
   };
+  const simple = (kind: MemberKind) => (prefix: Buffer) => ({ kind, prefix });
   for (const spec of insertions) {
-    if (spec.topicField !== undefined) add({ name: spec.topicField.name, inserted: topicText });
+    if (spec.topicField !== undefined)
+      add(spec.topicField.name, simple(MemberKind.topic), { inserted: topicText });
     if (spec.partitionField !== undefined)
-      add({ name: spec.partitionField.name, inserted: (r) => String(r.partition) });
+      add(spec.partitionField.name, simple(MemberKind.partition), { inserted: (r) => String(r.partition) });
     if (spec.offsetField !== undefined)
-      add({ name: spec.offsetField.name, inserted: (r) => String(r.offset) });
-    if (spec.timestampField !== undefined) add({ name: spec.timestampField.name, inserted: timestampText });
+      add(spec.offsetField.name, simple(MemberKind.offset), { inserted: (r) => String(r.offset) });
+    if (spec.timestampField !== undefined)
+      add(spec.timestampField.name, simple(MemberKind.insertedTimestamp), { inserted: timestampText });
     if (spec.staticField !== undefined && spec.staticValue !== undefined) {
       const text = JSON.stringify(spec.staticValue);
-      add({ name: spec.staticField.name, inserted: () => text });
+      const constant = Buffer.from(text);
+      add(spec.staticField.name, (prefix) => ({ kind: MemberKind.constant, prefix, constant }), {
+        inserted: () => text,
+      });
     }
   }
-  metadata?.names.forEach((name, metadataIndex) => {
-    add({ name, metadataIndex });
+  metadata?.columns.forEach((column, metadataIndex) => {
+    const text = (record: KafkaRecord) => jsonText(metadata.valueOf(metadataIndex, record));
+    add(column.column, (prefix) => metadataPlan(column, prefix, text), { metadataIndex });
   });
   const members = [...byName.values()];
+  const writer = new MembersWriter(members.map((m) => m.plan));
   return {
     names: new Set(byName.keys()),
+    matcher: new NameMatcher(byName.keys()),
     membersOf(record) {
       const values = metadata === undefined ? undefined : metadata.valuesOf(record);
       let out = '';
@@ -96,6 +127,8 @@ export function rowAdditions(
       }
       return out;
     },
+    measure: (record) => writer.measure(record),
+    writeMembers: (record, buf, pos, comma) => writer.write(record, buf, pos, comma),
   };
 }
 
@@ -121,27 +154,70 @@ function timestampText(record: KafkaRecord): string | undefined {
 }
 
 /**
- * A schemaless JSON value with `members` spliced in, decoded from base64 into a buffer sized for
- * both; undefined when the value is not one well-formed UTF-8 object or has a name in `names`
- * (the caller's general path decides). Throws only for a value that is not base64.
+ * Buffers the spliced rows of one batch are written into, a chunk at a time, so a row costs a view
+ * of a chunk rather than an allocation of its own.
+ */
+export class RowArena {
+  private chunk = Buffer.allocUnsafe(0);
+  private used = 0;
+
+  /** A chunk with at least `size` bytes free from {@link start}. */
+  reserve(size: number): Buffer {
+    if (this.used + size > this.chunk.length) {
+      this.chunk = Buffer.allocUnsafe(Math.max(ARENA_CHUNK, size));
+      this.used = 0;
+    }
+    return this.chunk;
+  }
+
+  /** Where the reserved space starts. */
+  get start(): number {
+    return this.used;
+  }
+
+  /** The row written from {@link start} to `end`, which is then used. */
+  commit(end: number): Buffer {
+    const row = this.chunk.subarray(this.used, end);
+    this.used = end;
+    return row;
+  }
+}
+
+const ARENA_CHUNK = 256 * 1024;
+
+/**
+ * A schemaless JSON value with the added members spliced in: decoded from base64 into the arena
+ * and the members written after its last one. Undefined when the value is not one UTF-8 object or
+ * has an added name at its top level (the caller's general path decides). Throws only for a value
+ * that is not base64.
  */
 export function spliceValue(
   record: KafkaRecord,
-  members: string,
-  names: ReadonlySet<string>,
+  additions: RowAdditions,
+  arena: RowArena,
 ): Buffer | undefined {
   const length = record.valueLength;
-  const extra = members === '' ? 0 : Buffer.byteLength(members) + 1;
-  const buf = Buffer.allocUnsafe(length + extra);
-  if (buf.write(record.valueBase64 as string, 0, 'base64') !== length) {
+  const buf = arena.reserve(length + additions.measure(record) + 1);
+  const start = arena.start;
+  if (buf.write(record.valueBase64 as string, start, 'base64') !== length) {
     throw new RecordError(ErrorCode.DECODE_EVENT, record, 'the value is not base64 text');
   }
-  return spliceInPlace(buf, length, members, names);
+  const end = start + length;
+  if (!isUtf8(buf.subarray(start, end))) return undefined;
+  const close = objectClose(buf, start, end, additions.matcher);
+  if (close < 0) return undefined;
+  const pos = additions.writeMembers(record, buf, close, closeMembers > 0);
+  if (pos >= 0) {
+    buf[pos] = CLOSE_BRACE;
+    return arena.commit(pos + 1);
+  }
+  // A value that needs JSON's escapes: the members' text, written after the value's members.
+  return spliceText(buf.subarray(start, close), closeMembers > 0, additions.membersOf(record));
 }
 
 /**
- * JSON object bytes (a row another path wrote) with `members` spliced in, or the row parsed, given
- * the metadata columns (over any member of the same name), and written again.
+ * JSON object bytes (a row another path wrote) with the added members spliced in, or the row
+ * parsed, given the metadata columns (over any member of the same name), and written again.
  */
 export function withMembers(
   record: KafkaRecord,
@@ -149,12 +225,8 @@ export function withMembers(
   additions: RowAdditions,
   metadata: MetadataColumns,
 ): Buffer | string {
-  const members = additions.membersOf(record);
-  const extra = members === '' ? 0 : Buffer.byteLength(members) + 1;
-  const buf = Buffer.allocUnsafe(row.length + extra);
-  row.copy(buf);
-  const spliced = spliceInPlace(buf, row.length, members, additions.names);
-  if (spliced !== undefined) return spliced;
+  const close = isUtf8(row) ? objectClose(row, 0, row.length, additions.matcher) : -1;
+  if (close >= 0) return spliceText(row.subarray(0, close), closeMembers > 0, additions.membersOf(record));
   // Not an object, or the value has a metadata name: parsed, for the value's error or the overwrite.
   checkJsonObjectBytes(record, row, 0, row.length);
   let parsed: unknown;
@@ -169,37 +241,86 @@ export function withMembers(
   return JSON.stringify(object);
 }
 
-/**
- * `buf[0, length)` with `members` written over its closing brace (after a comma unless the object
- * is empty) and the brace after them; undefined when those bytes are not one UTF-8 object, or
- * when a top-level name is one of `names` or is written with an escape (it might be one).
- */
-function spliceInPlace(
-  buf: Buffer,
-  length: number,
-  members: string,
-  names: ReadonlySet<string>,
-): Buffer | undefined {
-  if (!isUtf8(buf.subarray(0, length))) return undefined;
-  const cursor = new MemberCursor(buf, 0, length);
-  let count = 0;
-  while (cursor.next()) {
-    const { nameStart, nameEnd } = cursor;
-    if (hasEscape(buf, nameStart, nameEnd)) return undefined;
-    if (names.has(memberName(buf, nameStart, nameEnd))) return undefined;
-    count++;
-  }
-  if (!cursor.wellFormed) return undefined;
-  let pos = cursor.closeAt;
+/** `head` (an object up to its closing brace) with `members` and the brace after it. */
+function spliceText(head: Buffer, comma: boolean, members: string): Buffer {
+  const extra = members === '' ? 0 : Buffer.byteLength(members) + (comma ? 1 : 0);
+  const out = Buffer.allocUnsafe(head.length + extra + 1);
+  let pos = head.copy(out);
   if (members !== '') {
-    if (count > 0) buf[pos++] = COMMA;
-    pos += buf.write(members, pos);
+    if (comma) out[pos++] = COMMA;
+    pos += out.write(members, pos);
   }
-  buf[pos++] = CLOSE_BRACE;
-  return buf.subarray(0, pos);
+  out[pos++] = CLOSE_BRACE;
+  return out.subarray(0, pos);
 }
 
-function hasEscape(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (buf[i] === BACKSLASH) return true;
-  return false;
+/** The added names' UTF-8 bytes by length, to compare a member's name without making its string. */
+export class NameMatcher {
+  private readonly byLength = new Map<number, Buffer[]>();
+
+  constructor(names: Iterable<string>) {
+    for (const name of names) {
+      const bytes = Buffer.from(name);
+      const list = this.byLength.get(bytes.length) ?? [];
+      list.push(bytes);
+      this.byLength.set(bytes.length, list);
+    }
+  }
+
+  /** Whether `buf[start, end)` is one of the names. */
+  matches(buf: Buffer, start: number, end: number): boolean {
+    const list = this.byLength.get(end - start);
+    if (list === undefined) return false;
+    for (const name of list) if (buf.compare(name, 0, name.length, start, end) === 0) return true;
+    return false;
+  }
+}
+
+/** How many members the object {@link objectClose} last looked at has. */
+let closeMembers = 0;
+
+/**
+ * Where the object in `buf[start, end)` closes (its brace's index), with its member count in
+ * {@link closeMembers}; -1 when the bytes are not one object, or when a top-level name is an added
+ * one or written with an escape (it might be one). One pass over the bytes, as structural as the
+ * check of the plain schemaless path: StarRocks refuses other syntax errors.
+ */
+function objectClose(buf: Buffer, start: number, end: number, matcher: NameMatcher): number {
+  let i = skipSpace(buf, start, end);
+  if (buf[i] !== OPEN_BRACE) return -1;
+  let depth = 1;
+  let members = 0;
+  let expectName = true;
+  for (i++; i < end; i++) {
+    const c = buf[i];
+    if (c === QUOTE) {
+      const from = i + 1;
+      let j = from;
+      let escaped = false;
+      for (;;) {
+        if (j >= end) return -1;
+        const d = buf[j];
+        if (d === QUOTE) break;
+        if (d === BACKSLASH) {
+          escaped = true;
+          j++;
+        }
+        j++;
+      }
+      if (depth === 1 && expectName) {
+        if (escaped || matcher.matches(buf, from, j)) return -1;
+        members++;
+        expectName = false;
+      }
+      i = j;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      if (--depth === 0) {
+        if (c !== CLOSE_BRACE || skipSpace(buf, i + 1, end) !== end) return -1;
+        closeMembers = members;
+        return i;
+      }
+    } else if (c === COMMA && depth === 1) expectName = true;
+  }
+  return -1;
 }

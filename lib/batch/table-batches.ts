@@ -24,6 +24,7 @@ import {
 } from './metadata-columns.ts';
 import {
   type RowAdditions,
+  RowArena,
   rowAdditions,
   spliceValue,
   valueInsertions,
@@ -332,6 +333,7 @@ function splicedRows(
   const insertions = valueInsertions(config.transforms);
   if (insertions === undefined || (insertions.length === 0 && metadata === undefined)) return undefined;
   const additions = rowAdditions(insertions, metadata?.columns);
+  const arena = new RowArena();
   const general = (record: KafkaRecord): TransformedRow | Skip => {
     if (transformed !== undefined) return transformed(record);
     const row = toRow(record, config, registry, metadata);
@@ -340,7 +342,7 @@ function splicedRows(
   return (record) => {
     // A null value is a tombstone, as JSON null is; InsertField passes both through.
     if (record.valueBase64 === null || isJsonNull(record)) return TOMBSTONE;
-    const row = spliceValue(record, additions.membersOf(record), additions.names);
+    const row = spliceValue(record, additions, arena);
     return row === undefined ? general(record) : { topic: record.topic, row };
   };
 }

@@ -127,7 +127,7 @@ class DecodedRecord implements KafkaRecord {
   }
 
   get headers(): KafkaHeader[] {
-    return decodeHeaders(this.source.headers, describe(this));
+    return decodeHeaders(this.source.headers, this);
   }
 
   get valueSchemaMetadata(): SchemaMetadata | undefined {
@@ -441,19 +441,33 @@ function base64Length(text: string): number {
   return (text.length / 4) * 3 - padding;
 }
 
-function decodeHeaders(headers: KafkaEventRecord['headers'], position: string): KafkaHeader[] {
+function decodeHeaders(
+  headers: KafkaEventRecord['headers'],
+  record: Pick<KafkaRecord, 'topic' | 'partition' | 'offset'>,
+): KafkaHeader[] {
   if (headers === null || headers === undefined) return [];
+  // The record is described only for an error: headers are read for every record of some configs.
   if (!Array.isArray(headers))
-    throw new SinkError(ErrorCode.DECODE_EVENT, `${position}: headers is not an array`);
+    throw new SinkError(ErrorCode.DECODE_EVENT, `${describe(record)}: headers is not an array`);
   const out: KafkaHeader[] = [];
   for (const entry of headers) {
     for (const [key, bytes] of Object.entries(entry ?? {})) {
-      if (!Array.isArray(bytes) || bytes.some((b) => !Number.isInteger(b) || b < -128 || b > 255)) {
-        throw new SinkError(ErrorCode.DECODE_EVENT, `${position}: header "${key}" is not an array of bytes`);
+      if (!isByteArray(bytes)) {
+        throw new SinkError(
+          ErrorCode.DECODE_EVENT,
+          `${describe(record)}: header "${key}" is not an array of bytes`,
+        );
       }
       // Java bytes are signed; Buffer.from masks each with & 0xff, which restores the unsigned byte.
       out.push({ key, value: Buffer.from(bytes) });
     }
   }
   return out;
+}
+
+/** An array of Java's signed bytes (or unsigned ones). */
+function isByteArray(bytes: unknown): bytes is number[] {
+  if (!Array.isArray(bytes)) return false;
+  for (const b of bytes) if (!Number.isInteger(b) || b < -128 || b > 255) return false;
+  return true;
 }

@@ -1,0 +1,326 @@
+import { isUtf8 } from 'node:buffer';
+import type { MetadataColumn } from '../config/metadata-columns.ts';
+import { formatEpochMillis } from '../convert/logical-types.ts';
+import { timestampTypeOf } from '../convert/transforms/chain.ts';
+import type { KafkaHeader, KafkaRecord } from '../decode/event.ts';
+
+/**
+ * The byte writer of the members a row gains (metadata columns, InsertField's fields): each value
+ * written straight into the row's buffer, with no string or object per record, by one switch over
+ * the members' kinds. A key or header value that JSON would have to escape (a quote, a backslash, a
+ * control character) or that is not UTF-8 is left to the text writer (metadata-rows.ts), which
+ * gives the same row through JSON.stringify.
+ */
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const BACKSLASH = 0x5c;
+const NULL_BYTES = Buffer.from('null');
+
+/** What a member's value is. */
+export const MemberKind = {
+  topic: 0,
+  partition: 1,
+  offset: 2,
+  /** Epoch milliseconds, null without a timestamp (the metadata column). */
+  timestampMs: 3,
+  /** Epoch milliseconds, the member left out without a timestamp (InsertField). */
+  insertedTimestamp: 4,
+  timestampText: 5,
+  timestampType: 6,
+  constant: 7,
+  key: 8,
+  header: 9,
+  headers: 10,
+  /** JSON text made per record (a parsed key). */
+  text: 11,
+} as const;
+export type MemberKind = (typeof MemberKind)[keyof typeof MemberKind];
+
+/** One member to write: its kind, `"name":` as bytes, and what its kind needs. */
+export interface MemberPlan {
+  readonly kind: MemberKind;
+  readonly prefix: Buffer;
+  /** `constant`: the value's JSON bytes. */
+  readonly constant?: Buffer | undefined;
+  /** `header`: the header's name. */
+  readonly header?: string | undefined;
+  /** `text`: the value's JSON text for a record. */
+  readonly text?: ((record: KafkaRecord) => string) | undefined;
+}
+
+/** The plan of a metadata column's value. */
+export function metadataPlan(
+  column: MetadataColumn,
+  prefix: Buffer,
+  text: (record: KafkaRecord) => string,
+): MemberPlan {
+  const source = column.source;
+  switch (source.kind) {
+    case 'topic':
+      return { kind: MemberKind.topic, prefix };
+    case 'partition':
+      return { kind: MemberKind.partition, prefix };
+    case 'offset':
+      return { kind: MemberKind.offset, prefix };
+    case 'timestamp.ms':
+      return { kind: MemberKind.timestampMs, prefix };
+    case 'timestamp':
+      return { kind: MemberKind.timestampText, prefix };
+    case 'timestamp.type':
+      return { kind: MemberKind.timestampType, prefix };
+    case 'key':
+      return { kind: MemberKind.key, prefix };
+    case 'header':
+      return { kind: MemberKind.header, prefix, header: source.name };
+    case 'headers':
+      return { kind: MemberKind.headers, prefix };
+    default:
+      return { kind: MemberKind.text, prefix, text };
+  }
+}
+
+/** The most bytes a number's text takes (`-1.2345678901234567e+308`), or a DATETIME in quotes. */
+const NUMBER_MAX = 25;
+const TIMESTAMP_TEXT_MAX = 32;
+
+/**
+ * Writes the members of {@link MemberPlan}s for one record at a time: {@link measure} first (it
+ * reads the record's key and headers once and keeps them), then {@link write}.
+ */
+export class MembersWriter {
+  private readonly kinds: Uint8Array;
+  private readonly plans: readonly MemberPlan[];
+  private readonly texts: string[];
+  private key: Buffer | null = null;
+  private headers: readonly KafkaHeader[] = [];
+  private topic = '';
+  private topicBytes = Buffer.from('""');
+  private readonly headerNames = new Map<string, Buffer>();
+
+  constructor(plans: readonly MemberPlan[]) {
+    this.plans = plans;
+    this.kinds = Uint8Array.from(plans.map((p) => p.kind));
+    this.texts = plans.map(() => '');
+  }
+
+  /** At least the bytes {@link write} takes for `record`, with a leading comma. */
+  measure(record: KafkaRecord): number {
+    const { kinds, plans } = this;
+    let size = 0;
+    let readKey = false;
+    let readHeaders = false;
+    for (let i = 0; i < kinds.length; i++) {
+      const plan = plans[i] as MemberPlan;
+      size += plan.prefix.length + 1;
+      switch (kinds[i]) {
+        case MemberKind.topic:
+          size += this.topicOf(record).length;
+          break;
+        case MemberKind.timestampText:
+        case MemberKind.timestampType:
+          size += TIMESTAMP_TEXT_MAX;
+          break;
+        case MemberKind.constant:
+          size += (plan.constant as Buffer).length;
+          break;
+        case MemberKind.key:
+          if (!readKey) this.key = record.key;
+          readKey = true;
+          size += (this.key?.length ?? 2) + 2;
+          break;
+        case MemberKind.header:
+        case MemberKind.headers:
+          if (!readHeaders) this.headers = record.headers;
+          readHeaders = true;
+          size +=
+            kinds[i] === MemberKind.header ? this.headersSize(plan.header) : this.headersSize(undefined);
+          break;
+        case MemberKind.text: {
+          const text = (plan.text as (record: KafkaRecord) => string)(record);
+          this.texts[i] = text;
+          size += Buffer.byteLength(text);
+          break;
+        }
+        default:
+          size += NUMBER_MAX;
+      }
+    }
+    return size;
+  }
+
+  /**
+   * Writes the members at `pos` of `buf` (after a comma when `comma`): the position after them, or
+   * -1 when a key or header value needs the text writer.
+   */
+  write(record: KafkaRecord, buf: Buffer, pos: number, comma: boolean): number {
+    const { kinds, plans } = this;
+    let first = !comma;
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[i];
+      if (kind === MemberKind.insertedTimestamp && record.timestamp === undefined) continue;
+      const plan = plans[i] as MemberPlan;
+      if (!first) buf[pos++] = COMMA;
+      first = false;
+      pos = copyShort(plan.prefix, buf, pos);
+      switch (kind) {
+        case MemberKind.topic:
+          pos = copyShort(this.topicOf(record), buf, pos);
+          break;
+        case MemberKind.partition:
+          pos = writeNumber(buf, pos, record.partition);
+          break;
+        case MemberKind.offset:
+          pos = writeNumber(buf, pos, record.offset);
+          break;
+        case MemberKind.timestampMs:
+        case MemberKind.insertedTimestamp: {
+          const timestamp = record.timestamp;
+          pos = timestamp === undefined ? copyShort(NULL_BYTES, buf, pos) : writeNumber(buf, pos, timestamp);
+          break;
+        }
+        case MemberKind.timestampText: {
+          const timestamp = record.timestamp;
+          if (timestamp === undefined) pos = copyShort(NULL_BYTES, buf, pos);
+          else {
+            buf[pos++] = QUOTE;
+            pos += buf.write(formatEpochMillis(timestamp), pos, 'latin1');
+            buf[pos++] = QUOTE;
+          }
+          break;
+        }
+        case MemberKind.timestampType:
+          pos += buf.write(`"${timestampTypeOf(record)}"`, pos, 'latin1');
+          break;
+        case MemberKind.constant:
+          pos = copyShort(plan.constant as Buffer, buf, pos);
+          break;
+        case MemberKind.key:
+          pos = writeText(buf, pos, this.key);
+          break;
+        case MemberKind.header:
+          pos = writeText(buf, pos, lastHeader(this.headers, plan.header as string));
+          break;
+        case MemberKind.headers:
+          pos = this.writeHeaders(buf, pos);
+          break;
+        case MemberKind.text:
+          pos += buf.write(this.texts[i] as string, pos);
+          break;
+      }
+      if (pos < 0) return -1;
+    }
+    return pos;
+  }
+
+  /** A topic's JSON bytes; records come a topic at a time, so the last topic's are kept. */
+  private topicOf(record: KafkaRecord): Buffer {
+    if (record.topic !== this.topic) {
+      this.topic = record.topic;
+      this.topicBytes = Buffer.from(JSON.stringify(record.topic));
+    }
+    return this.topicBytes;
+  }
+
+  /** The bytes of one header's value (`name`) or of all headers as an object, at most. */
+  private headersSize(name: string | undefined): number {
+    if (name !== undefined) return (lastHeader(this.headers, name)?.length ?? 2) + 2;
+    let size = 2;
+    for (const header of this.headers) size += this.nameBytes(header.key).length + header.value.length + 4;
+    return size;
+  }
+
+  private nameBytes(name: string): Buffer {
+    let bytes = this.headerNames.get(name);
+    if (bytes === undefined) {
+      bytes = Buffer.from(JSON.stringify(name));
+      // Header names come from a small set; records of unusual names do not grow the cache.
+      if (this.headerNames.size < 256) this.headerNames.set(name, bytes);
+    }
+    return bytes;
+  }
+
+  /** Every header as a JSON object; -1 when a name repeats (the last wins) or a value needs escaping. */
+  private writeHeaders(buf: Buffer, start: number): number {
+    const headers = this.headers;
+    let pos = start;
+    buf[pos++] = OPEN_BRACE;
+    for (let i = 0; i < headers.length; i++) {
+      const header = headers[i] as KafkaHeader;
+      for (let j = 0; j < i; j++) if ((headers[j] as KafkaHeader).key === header.key) return -1;
+      if (i > 0) buf[pos++] = COMMA;
+      pos = copyShort(this.nameBytes(header.key), buf, pos);
+      buf[pos++] = COLON;
+      pos = writeText(buf, pos, header.value);
+      if (pos < 0) return -1;
+    }
+    buf[pos++] = CLOSE_BRACE;
+    return pos;
+  }
+}
+
+function lastHeader(headers: readonly KafkaHeader[], name: string): Buffer | null {
+  for (let i = headers.length - 1; i >= 0; i--) {
+    const header = headers[i] as KafkaHeader;
+    if (header.key === name) return header.value;
+  }
+  return null;
+}
+
+/**
+ * UTF-8 bytes as a JSON string at `pos` (null as `null`); -1 when JSON would escape a byte or the
+ * bytes are not UTF-8.
+ */
+function writeText(buf: Buffer, pos: number, bytes: Buffer | null): number {
+  if (bytes === null) return copyShort(NULL_BYTES, buf, pos);
+  let wide = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (b < 0x20 || b === QUOTE || b === BACKSLASH) return -1;
+    if (b >= 0x80) wide = true;
+  }
+  if (wide && !isUtf8(bytes)) return -1;
+  buf[pos++] = QUOTE;
+  pos = copyShort(bytes, buf, pos);
+  buf[pos++] = QUOTE;
+  return pos;
+}
+
+/** `n`'s JSON text at `pos`: the position after it. */
+function writeNumber(buf: Buffer, pos: number, n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) return pos + buf.write(String(n), pos, 'latin1');
+  // Epoch milliseconds pass 2^31: written as two halves of at most eight digits, in int32 arithmetic.
+  if (n >= 1e8) {
+    const high = Math.floor(n / 1e8);
+    return writeDigits(buf, writeDigits(buf, pos, high, 0), n - high * 1e8, 8);
+  }
+  return writeDigits(buf, pos, n, 0);
+}
+
+/** The decimal digits of `n` (below 10^8), padded with zeros to `width`. */
+function writeDigits(buf: Buffer, pos: number, n: number, width: number): number {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = (rest / 10) | 0) digits++;
+  if (digits < width) digits = width;
+  let rest = n;
+  for (let i = pos + digits - 1; i >= pos; i--) {
+    const next = (rest / 10) | 0;
+    buf[i] = 0x30 + rest - next * 10;
+    rest = next;
+  }
+  return pos + digits;
+}
+
+/** Copies a few bytes: a loop beats Buffer#copy's call for the short names and texts of a row. */
+function copyShort(from: Uint8Array, to: Buffer, pos: number): number {
+  const length = from.length;
+  if (length > 32) {
+    to.set(from, pos);
+    return pos + length;
+  }
+  for (let i = 0; i < length; i++) to[pos + i] = from[i] as number;
+  return pos + length;
+}
