@@ -3,6 +3,7 @@
  * TimestampRouter, DropHeaders, HeaderFrom, InsertHeader (class names under
  * `org.apache.kafka.connect.transforms.`, with `$Key`/`$Value` where Kafka has them).
  */
+import { javaDateFormatProblem } from '../java-date-format.ts';
 import { type CompiledJavaPattern, compileJavaPattern } from '../java-regex.ts';
 import { shortened } from '../shown-values.ts';
 import type { RecordPart, TransformClass, TransformOptionReader } from '../transform-spec.ts';
@@ -200,6 +201,14 @@ const timestampRouter: TransformClass<KafkaRoutingTransformSpec> = {
   parse(_className, options) {
     const topicFormat = options.string('topic.format', DEFAULT_TOPIC_FORMAT) as string;
     const timestampFormat = options.string('timestamp.format', 'yyyyMMdd') as string;
+    const problem = javaDateFormatProblem(timestampFormat);
+    if (problem !== undefined) {
+      options.problem(
+        'timestamp.format',
+        `"${timestampFormat}" is not a SimpleDateFormat pattern this sink reads: ${problem}`,
+      );
+      return undefined;
+    }
     return { kind: 'timestampRouter', topicFormat, timestampFormat };
   },
 };

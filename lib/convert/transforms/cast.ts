@@ -9,6 +9,8 @@
  * An int64 keeps every digit: one beyond 2^53 is read from and written as its digits (RawJson),
  * and cast to text digit for digit.
  */
+
+import { compileJavaDateFormat } from '../../config/java-date-format.ts';
 import type { CastSpec, CastType } from '../../config/transform-classes/kafka-types.ts';
 import type { ConnectSchema } from '../connect-schema.ts';
 import { isRawJson } from '../exact-json.ts';
@@ -27,7 +29,6 @@ import {
   structFieldValue,
   structSchema,
 } from './field-path.ts';
-import { compileJavaDateFormat } from './java-date-format.ts';
 import { readPart, withPart } from './kafka-records-part.ts';
 
 const PURPOSE = 'cast types';

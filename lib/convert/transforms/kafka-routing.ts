@@ -2,6 +2,8 @@
  * Apache Kafka's filtering, routing and header transforms, ready to run: each spec kind of
  * config/transform-classes/kafka-routing.ts → its step.
  */
+
+import { compileJavaDateFormat, type JavaDateFormat } from '../../config/java-date-format.ts';
 import {
   type KafkaRoutingTransformSpec,
   type ReplacementPart,
@@ -9,7 +11,6 @@ import {
   TOPIC_PLACEHOLDER,
 } from '../../config/transform-classes/kafka-routing.ts';
 import type { TransformConfig } from '../../config/transforms.ts';
-import { ConfigError } from '../../errors.ts';
 import type { ConnectSchema } from '../connect-schema.ts';
 import { isRawJson } from '../exact-json.ts';
 import {
@@ -20,7 +21,6 @@ import {
   transformError,
   withChanges,
 } from './connect-record.ts';
-import { compileJavaDateFormat, type JavaDateFormat, JavaDateFormatError } from './java-date-format.ts';
 import { parseHeaderLiteral } from './kafka-routing-header-literal.ts';
 import type { StepFactories } from './step-factories.ts';
 
@@ -102,22 +102,9 @@ function timestampRouterStep(config: Config<'timestampRouter'>): TransformStep {
   };
 }
 
-/**
- * The `timestamp.format` compiled. The chain is built at the first batch, so an unusable pattern
- * fails that batch with the config error naming the key (Kafka fails at the first record too).
- */
+/** The `timestamp.format`, compiled; the config parser has checked it compiles. */
 function compiledTimestampFormat(config: Config<'timestampRouter'>): JavaDateFormat {
-  try {
-    return compileJavaDateFormat(config.timestampFormat);
-  } catch (error) {
-    if (!(error instanceof JavaDateFormatError)) throw error;
-    throw new ConfigError([
-      {
-        key: `transforms.${config.name}.timestamp.format`,
-        message: `"${config.timestampFormat}" is not a usable java.text.SimpleDateFormat pattern: ${error.message}`,
-      },
-    ]);
-  }
+  return compileJavaDateFormat(config.timestampFormat);
 }
 
 /** DropHeaders: every header with one of the names goes, the others stay in order. */

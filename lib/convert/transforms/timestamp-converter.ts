@@ -10,6 +10,8 @@
  * Conversions to coarser units truncate toward zero as Java's TimeUnit does; Date keeps the UTC
  * day, Time the UTC time of day.
  */
+
+import { compileJavaDateFormat, type JavaDateFormat } from '../../config/java-date-format.ts';
 import type { TimestampConverterSpec, TimestampType } from '../../config/transform-classes/kafka-types.ts';
 import type { ConnectSchema } from '../connect-schema.ts';
 import { isRawJson } from '../exact-json.ts';
@@ -27,7 +29,6 @@ import {
   structFieldValue,
   structSchema,
 } from './field-path.ts';
-import { compileJavaDateFormat, type JavaDateFormat } from './java-date-format.ts';
 import { readPart, withPart } from './kafka-records-part.ts';
 
 const PURPOSE = 'converting timestamp formats';

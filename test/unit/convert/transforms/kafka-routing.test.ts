@@ -137,7 +137,7 @@ describe('TimestampRouter', () => {
     expect(error.message).toContain('orders.v1');
   });
 
-  it('refuses a timestamp.format Java refuses, naming the key, when the chain is built', () => {
+  it('refuses a timestamp.format Java refuses at cold start, naming the key', () => {
     expect(() => chainOf(oneTransform('TimestampRouter', { 'timestamp.format': 'yyyy-qq' }))).toThrow(
       ConfigError,
     );
