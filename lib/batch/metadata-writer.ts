@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { MetadataColumn } from '../config/metadata-columns.ts';
 import { formatEpochMillis } from '../convert/logical-types.ts';
 import { timestampTypeOf } from '../convert/transforms/chain.ts';
-import type { KafkaHeader, KafkaRecord } from '../decode/event.ts';
+import type { KafkaEventRecord, KafkaHeader, KafkaRecord } from '../decode/event.ts';
 
 /**
  * The byte writer of the members a row gains (metadata columns, InsertField's fields): each value
@@ -97,6 +97,8 @@ export class MembersWriter {
   private readonly texts: string[];
   private key: Buffer | null = null;
   private headers: readonly KafkaHeader[] = [];
+  private eventHeaders: KafkaEventRecord['headers'] | undefined;
+  private readonly seenNames: string[] = [];
   private topic = '';
   private topicBytes = Buffer.from('""');
   private readonly headerNames = new Map<string, Buffer>();
@@ -127,17 +129,30 @@ export class MembersWriter {
         case MemberKind.constant:
           size += (plan.constant as Buffer).length;
           break;
-        case MemberKind.key:
-          if (!readKey) this.key = record.key;
-          readKey = true;
-          size += (this.key?.length ?? 2) + 2;
+        case MemberKind.key: {
+          const base64 = record.keyBase64;
+          if (base64 !== undefined) size += base64 === null ? 4 : (base64.length / 4) * 3 + 2;
+          else {
+            if (!readKey) this.key = record.key;
+            readKey = true;
+            size += (this.key?.length ?? 2) + 2;
+          }
           break;
-        case MemberKind.header:
+        }
         case MemberKind.headers:
+          this.eventHeaders = record.eventHeaders;
+          if (this.eventHeaders !== undefined) {
+            size += this.eventHeadersSize(this.eventHeaders);
+            break;
+          }
           if (!readHeaders) this.headers = record.headers;
           readHeaders = true;
-          size +=
-            kinds[i] === MemberKind.header ? this.headersSize(plan.header) : this.headersSize(undefined);
+          size += this.headersSize(undefined);
+          break;
+        case MemberKind.header:
+          if (!readHeaders) this.headers = record.headers;
+          readHeaders = true;
+          size += this.headersSize(plan.header);
           break;
         case MemberKind.text: {
           const text = (plan.text as (record: KafkaRecord) => string)(record);
@@ -198,14 +213,19 @@ export class MembersWriter {
         case MemberKind.constant:
           pos = copyShort(plan.constant as Buffer, buf, pos);
           break;
-        case MemberKind.key:
-          pos = writeText(buf, pos, this.key);
+        case MemberKind.key: {
+          const base64 = record.keyBase64;
+          pos = base64 === undefined ? writeText(buf, pos, this.key) : writeBase64Text(buf, pos, base64);
           break;
+        }
         case MemberKind.header:
           pos = writeText(buf, pos, lastHeader(this.headers, plan.header as string));
           break;
         case MemberKind.headers:
-          pos = this.writeHeaders(buf, pos);
+          pos =
+            this.eventHeaders === undefined
+              ? this.writeHeaders(buf, pos)
+              : this.writeEventHeaders(buf, pos, this.eventHeaders);
           break;
         case MemberKind.text:
           pos += buf.write(this.texts[i] as string, pos);
@@ -241,6 +261,61 @@ export class MembersWriter {
       if (this.headerNames.size < 256) this.headerNames.set(name, bytes);
     }
     return bytes;
+  }
+
+  /** The bytes the event's headers take as a JSON object, at most. */
+  private eventHeadersSize(headers: KafkaEventRecord['headers']): number {
+    let size = 2;
+    if (!Array.isArray(headers)) return size;
+    for (const entry of headers) {
+      if (entry === null || typeof entry !== 'object') continue;
+      for (const name of Object.keys(entry)) {
+        const bytes = (entry as Record<string, unknown>)[name];
+        size += this.nameBytes(name).length + (Array.isArray(bytes) ? bytes.length : 0) + 4;
+      }
+    }
+    return size;
+  }
+
+  /**
+   * The event's headers (signed bytes) as a JSON object, without a Buffer per header; -1 (the text
+   * writer, whose decoding reports what is wrong) for anything but plain byte arrays of text that
+   * needs no escapes under names that do not repeat.
+   */
+  private writeEventHeaders(buf: Buffer, start: number, headers: KafkaEventRecord['headers']): number {
+    let pos = start;
+    buf[pos++] = OPEN_BRACE;
+    if (headers !== null && headers !== undefined) {
+      if (!Array.isArray(headers)) return -1;
+      const seen = this.seenNames;
+      seen.length = 0;
+      for (const entry of headers) {
+        if (entry === null || entry === undefined) continue;
+        if (typeof entry !== 'object') return -1;
+        for (const name of Object.keys(entry)) {
+          const bytes = (entry as Record<string, unknown>)[name];
+          if (!Array.isArray(bytes) || seen.includes(name)) return -1;
+          if (seen.length > 0) buf[pos++] = COMMA;
+          seen.push(name);
+          pos = copyShort(this.nameBytes(name), buf, pos);
+          buf[pos++] = COLON;
+          buf[pos++] = QUOTE;
+          const from = pos;
+          let wide = false;
+          for (const b of bytes) {
+            if (!Number.isInteger(b) || b < -128 || b > 255) return -1;
+            const byte = b & 0xff;
+            if (byte < 0x20 || byte === QUOTE || byte === BACKSLASH) return -1;
+            if (byte >= 0x80) wide = true;
+            buf[pos++] = byte;
+          }
+          if (wide && !isUtf8(buf.subarray(from, pos))) return -1;
+          buf[pos++] = QUOTE;
+        }
+      }
+    }
+    buf[pos++] = CLOSE_BRACE;
+    return pos;
   }
 
   /** Every header as a JSON object; -1 when a name repeats (the last wins) or a value needs escaping. */
@@ -289,29 +364,66 @@ function writeText(buf: Buffer, pos: number, bytes: Buffer | null): number {
   return pos;
 }
 
+/**
+ * The UTF-8 text behind base64 as a JSON string at `pos`, decoded into place (null as `null`); -1
+ * when JSON would escape a byte, the bytes are not UTF-8, or the text is not base64.
+ */
+function writeBase64Text(buf: Buffer, pos: number, base64: string | null): number {
+  if (base64 === null) return copyShort(NULL_BYTES, buf, pos);
+  buf[pos] = QUOTE;
+  const start = pos + 1;
+  const length = buf.write(base64, start, 'base64');
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  if (length !== (base64.length / 4) * 3 - padding) return -1;
+  let wide = false;
+  for (let i = start; i < start + length; i++) {
+    const b = buf[i] as number;
+    if (b < 0x20 || b === QUOTE || b === BACKSLASH) return -1;
+    if (b >= 0x80) wide = true;
+  }
+  if (wide && !isUtf8(buf.subarray(start, start + length))) return -1;
+  buf[start + length] = QUOTE;
+  return start + length + 1;
+}
+
 /** `n`'s JSON text at `pos`: the position after it. */
 function writeNumber(buf: Buffer, pos: number, n: number): number {
   if (!Number.isSafeInteger(n) || n < 0) return pos + buf.write(String(n), pos, 'latin1');
   // Epoch milliseconds pass 2^31: written as two halves of at most eight digits, in int32 arithmetic.
   if (n >= 1e8) {
     const high = Math.floor(n / 1e8);
-    return writeDigits(buf, writeDigits(buf, pos, high, 0), n - high * 1e8, 8);
+    return writeDigits(buf, writeDigits(buf, pos, high, 1), n - high * 1e8, 8);
   }
-  return writeDigits(buf, pos, n, 0);
+  return writeDigits(buf, pos, n, 1);
 }
 
-/** The decimal digits of `n` (below 10^8), padded with zeros to `width`. */
+/** The ASCII digits of 00 to 99, two bytes each. */
+const DIGIT_PAIRS = Buffer.from(
+  Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''),
+  'latin1',
+);
+
+/** The number of decimal digits of `n` (below 10^8), at least `width`. */
+function digitCount(n: number, width: number): number {
+  const count =
+    n < 1e4 ? (n < 100 ? (n < 10 ? 1 : 2) : n < 1e3 ? 3 : 4) : n < 1e6 ? (n < 1e5 ? 5 : 6) : n < 1e7 ? 7 : 8;
+  return Math.max(count, width);
+}
+
+/** The decimal digits of `n` (below 10^8), padded with zeros to `width`, two at a time. */
 function writeDigits(buf: Buffer, pos: number, n: number, width: number): number {
-  let digits = 1;
-  for (let rest = n; rest >= 10; rest = (rest / 10) | 0) digits++;
-  if (digits < width) digits = width;
-  let rest = n;
-  for (let i = pos + digits - 1; i >= pos; i--) {
-    const next = (rest / 10) | 0;
-    buf[i] = 0x30 + rest - next * 10;
+  const end = pos + digitCount(n, width);
+  let i = end;
+  let rest = n | 0;
+  while (i - pos >= 2) {
+    const next = (rest / 100) | 0;
+    const pair = (rest - next * 100) * 2;
+    buf[--i] = DIGIT_PAIRS[pair + 1] as number;
+    buf[--i] = DIGIT_PAIRS[pair] as number;
     rest = next;
   }
-  return pos + digits;
+  if (i > pos) buf[--i] = 0x30 + rest;
+  return end;
 }
 
 /** Copies a few bytes: a loop beats Buffer#copy's call for the short names and texts of a row. */

@@ -59,8 +59,15 @@ export interface KafkaRecord {
   /** Decoded length of the value in bytes (0 for a tombstone). */
   readonly valueLength: number;
   readonly key: Buffer | null;
+  /** The key as the event carries it (base64), or null; for writers that decode it into place. */
+  readonly keyBase64?: string | null | undefined;
   readonly value: Buffer | null;
   readonly headers: readonly KafkaHeader[];
+  /**
+   * The headers as the event carries them (signed-byte arrays, unchecked), for writers that copy
+   * them without a Buffer each; {@link headers} decodes and checks them.
+   */
+  readonly eventHeaders?: KafkaEventRecord['headers'] | undefined;
   /** The event-source mapping's registry metadata of the value, when it has a schema registry. */
   readonly valueSchemaMetadata?: SchemaMetadata | undefined;
 }
@@ -124,6 +131,14 @@ class DecodedRecord implements KafkaRecord {
   get key(): Buffer | null {
     const key = this.source.key;
     return key === null || key === undefined ? null : Buffer.from(key, 'base64');
+  }
+
+  get keyBase64(): string | null {
+    return this.source.key ?? null;
+  }
+
+  get eventHeaders(): KafkaEventRecord['headers'] {
+    return this.source.headers;
   }
 
   get headers(): KafkaHeader[] {
@@ -451,7 +466,9 @@ function decodeHeaders(
     throw new SinkError(ErrorCode.DECODE_EVENT, `${describe(record)}: headers is not an array`);
   const out: KafkaHeader[] = [];
   for (const entry of headers) {
-    for (const [key, bytes] of Object.entries(entry ?? {})) {
+    if (entry === null || entry === undefined) continue;
+    for (const key of Object.keys(entry)) {
+      const bytes = (entry as Record<string, unknown>)[key];
       if (!isByteArray(bytes)) {
         throw new SinkError(
           ErrorCode.DECODE_EVENT,

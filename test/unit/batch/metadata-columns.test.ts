@@ -432,3 +432,79 @@ describe('the splice fast path: schemaless JSON with metadata columns and Insert
     expect(summary.skipped).toEqual({ tombstone: 2 });
   });
 });
+
+describe('the splice fast path: numbers, keys and headers written as bytes', () => {
+  const config = () =>
+    configWith({
+      transforms: 'meta',
+      'transforms.meta.type': 'org.apache.kafka.connect.transforms.InsertField$Value',
+      'transforms.meta.partition.field': 'p',
+      'transforms.meta.offset.field': 'o',
+      'transforms.meta.timestamp.field': 'ts',
+      'sink.metadata.columns': 'ms:timestamp.ms,k:key,h:headers,one:header.x,type:timestamp.type',
+      'key.converter': CONVERTER_CLASSES.string,
+    });
+
+  it.each([0, 7, 9, 10, 99, 100, 1000, 99_999_999, 100_000_000, 100_000_005, 1_750_547_462_087, 2 ** 53 - 1])(
+    'writes the offset %d and the timestamp after it digit for digit',
+    (offset) => {
+      const record = { ...kafkaRecord({ partition: 12, value: { a: 1 } }), offset, timestamp: offset };
+      const [row] = rowsOf(config(), [record as KafkaEventRecord]);
+      expect(row).toMatchObject({ a: 1, p: 12, o: offset, ts: offset, ms: offset });
+      const text = bodyText(config(), [record as KafkaEventRecord]);
+      expect(text).toContain(`"o":${offset},"ts":${offset},`);
+    },
+  );
+
+  it.each([
+    ['plain text', 'k-1', { x: 'y' }],
+    ['a quote and a backslash', 'say "hi" \\ bye', { x: 'a"b\\c' }],
+    ['control characters', 'tab\there', { x: 'line\nbreak' }],
+    ['non-ASCII text', 'zürich 東京 😀', { x: 'ä' }],
+  ])('writes a key and headers of %s as JSON.stringify would', (_what, key, header) => {
+    const record = kafkaRecord({ value: { a: 1 }, key, headers: [header, { other: 'v' }] });
+    const [row] = rowsOf(config(), [record]);
+    expect(row).toMatchObject({ k: key, h: { ...header, other: 'v' }, one: header.x });
+    expect(bodyText(config(), [record])).toContain(`"k":${JSON.stringify(key)}`);
+  });
+
+  it('writes a repeated header name once, with its last value', () => {
+    const record = kafkaRecord({ value: { a: 1 }, headers: [{ x: 'first' }, { y: '2' }, { x: 'last' }] });
+    expect(rowsOf(config(), [record])[0]).toMatchObject({ h: { x: 'last', y: '2' }, one: 'last' });
+  });
+
+  it('writes header bytes that are not UTF-8 as replacement characters, as the transforms read them', () => {
+    const record = { ...kafkaRecord({ value: { a: 1 } }), headers: [{ x: [-1, 65] }] };
+    expect(rowsOf(config(), [record as KafkaEventRecord])[0]).toMatchObject({
+      h: { x: '\uFFFDA' },
+      one: '\uFFFDA',
+    });
+  });
+
+  it('fails a record whose header is not an array of bytes, naming it', () => {
+    const record = { ...kafkaRecord({ offset: 4, value: { a: 1 } }), headers: [{ x: [1, 300] }] };
+    expect(() => summaryOf(config(), [record as KafkaEventRecord])).toThrow(
+      'header "x" is not an array of bytes',
+    );
+  });
+
+  it('writes LogAppendTime and a record without a timestamp', () => {
+    const appended = { ...kafkaRecord({ value: { a: 1 } }), timestampType: 'LOG_APPEND_TIME' };
+    const { timestamp: _t, ...none } = kafkaRecord({ offset: 1, value: { a: 1 } }) as unknown as Record<
+      string,
+      unknown
+    >;
+    const rows = rowsOf(config(), [appended as KafkaEventRecord, none as unknown as KafkaEventRecord]);
+    expect(rows[0]).toMatchObject({ type: 'LogAppendTime' });
+    expect(rows[1]).toEqual({
+      a: 1,
+      p: 0,
+      o: 1,
+      ms: null,
+      k: null,
+      h: {},
+      one: null,
+      type: 'NoTimestampType',
+    });
+  });
+});
