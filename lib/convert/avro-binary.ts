@@ -57,6 +57,36 @@ export function readInt(c: Cursor): number {
 
 /** An Avro long as a number when a double holds it exactly, else as a bigint. */
 export function readLong(c: Cursor): number | bigint {
+  // Up to three bytes (21 bits: lengths, counts, small ids) in int arithmetic; longer, the loop.
+  const buf = c.buf;
+  const start = c.pos;
+  let b = buf[start];
+  if (b === undefined) throw new AvroTruncatedError();
+  if (b < 0x80) {
+    c.pos = start + 1;
+    return (b >>> 1) ^ -(b & 1);
+  }
+  let n = b & 0x7f;
+  b = buf[start + 1];
+  if (b === undefined) throw new AvroTruncatedError();
+  if (b < 0x80) {
+    c.pos = start + 2;
+    n |= b << 7;
+    return (n >>> 1) ^ -(n & 1);
+  }
+  n |= (b & 0x7f) << 7;
+  b = buf[start + 2];
+  if (b === undefined) throw new AvroTruncatedError();
+  if (b < 0x80) {
+    c.pos = start + 3;
+    n |= b << 14;
+    return (n >>> 1) ^ -(n & 1);
+  }
+  return readLongBytes(c);
+}
+
+/** A long of any length, a byte at a time. */
+function readLongBytes(c: Cursor): number | bigint {
   const buf = c.buf;
   const start = c.pos;
   let pos = start;

@@ -394,16 +394,31 @@ export function writeScaledDigits(o: JsonOutput, unscaled: number, scale: number
   const buf = o.buf;
   let pos = o.len + total;
   o.len = pos;
-  for (let i = 0; i < scale; i++) {
+  // The fraction two digits at a time, then the whole part (at least its one digit).
+  let fraction = scale;
+  for (; fraction >= 2; fraction -= 2) {
+    const next = Math.floor(rest / 100);
+    const pair = 2 * (rest - next * 100);
+    buf[--pos] = DIGIT_PAIRS[pair + 1] as number;
+    buf[--pos] = DIGIT_PAIRS[pair] as number;
+    rest = next;
+  }
+  if (fraction === 1) {
     const next = Math.floor(rest / 10);
     buf[--pos] = 48 + (rest - next * 10);
     rest = next;
   }
   buf[--pos] = 0x2e;
-  do {
-    const next = Math.floor(rest / 10);
-    buf[--pos] = 48 + (rest - next * 10);
+  while (rest >= 100) {
+    const next = Math.floor(rest / 100);
+    const pair = 2 * (rest - next * 100);
+    buf[--pos] = DIGIT_PAIRS[pair + 1] as number;
+    buf[--pos] = DIGIT_PAIRS[pair] as number;
     rest = next;
-  } while (rest > 0);
+  }
+  if (rest >= 10) {
+    buf[--pos] = DIGIT_PAIRS[2 * rest + 1] as number;
+    buf[--pos] = DIGIT_PAIRS[2 * rest] as number;
+  } else buf[--pos] = 48 + rest;
   if (unscaled < 0) buf[--pos] = 0x2d;
 }
