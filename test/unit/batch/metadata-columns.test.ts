@@ -1,12 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { serializeBody } from '../../../lib/batch/serialize.ts';
 import { type BatchSummary, buildTableBatches, sourceOf } from '../../../lib/batch/table-batches.ts';
 import { CONVERTER_CLASSES } from '../../../lib/config/keys.ts';
 import { parseSinkConfig, type SinkConfig } from '../../../lib/config/sink-config.ts';
+import { registryValuesFor } from '../../../lib/convert/registry-values.ts';
 import { decodeEvent, type KafkaEventRecord } from '../../../lib/decode/event.ts';
 import { RecordError } from '../../../lib/errors.ts';
 import { seedDebeziumSettings } from '../../../lib/local/seed.ts';
+import { encoderOf, framed } from '../../fixtures/avro/avro-values.ts';
 import { kafkaRecord, mskEvent, type RecordSpec, seedConfig } from '../../fixtures/events.ts';
+import { type ScriptedRegistry, startScriptedRegistry } from '../../support/scripted-registry.ts';
 
 /** The timestamp the fixtures give a record at offset 0: 2025-06-21 23:11:02.087 UTC. */
 const TIMESTAMP_MS = 1_750_547_462_087;
@@ -506,5 +509,53 @@ describe('the splice fast path: numbers, keys and headers written as bytes', () 
       one: null,
       type: 'NoTimestampType',
     });
+  });
+});
+
+describe('metadata columns: registry formats', () => {
+  const registries: ScriptedRegistry[] = [];
+  afterEach(async () => {
+    await Promise.all(registries.splice(0).map((r) => r.close()));
+  });
+
+  it('adds the columns to Avro values read through the registry, over a field of the same name', async () => {
+    const schema = {
+      type: 'record',
+      name: 'Order',
+      fields: [
+        { name: 'id', type: 'long' },
+        { name: 'note', type: 'string' },
+      ],
+    };
+    const registry = await startScriptedRegistry({ schemas: { '7': { schema: JSON.stringify(schema) } } });
+    registries.push(registry);
+    const config = configWith({
+      'value.converter': CONVERTER_CLASSES.confluentAvro,
+      'value.converter.schema.registry.url': registry.url,
+      'sink.metadata.columns': 'kafka_offset:offset,note:header.note',
+    });
+    const encoder = encoderOf(schema);
+    const records = decodeEvent(
+      mskEvent([
+        {
+          ...kafkaRecord({ offset: 3, headers: [{ note: 'from the header' }] }),
+          value: framed(7, encoder.toBuffer({ id: 1, note: 'a' })).toString('base64'),
+        },
+        {
+          ...kafkaRecord({ offset: 4 }),
+          value: framed(7, encoder.toBuffer({ id: 2, note: 'b' })).toString('base64'),
+        },
+      ] as KafkaEventRecord[]),
+    );
+    const prepared = await registryValuesFor(config.valueConverter as never).prepare(
+      records,
+      Date.now() + 5_000,
+    );
+    const summary = buildTableBatches(records, config, undefined, undefined, prepared);
+    const body = JSON.parse(serializeBody(summary.tables[0]!, config).toString('utf8'));
+    expect(body).toEqual([
+      { id: 1, note: 'from the header', kafka_offset: 3 },
+      { id: 2, note: null, kafka_offset: 4 },
+    ]);
   });
 });
