@@ -7,7 +7,7 @@ import type { KafkaRecord } from '../decode/event.ts';
 import { skipSpace } from '../decode/json-scanner.ts';
 import { ErrorCode, RecordError } from '../errors.ts';
 import { assignMetadata, jsonText, type MetadataColumns } from './metadata-columns.ts';
-import { MemberKind, type MemberPlan, MembersWriter, metadataPlan } from './metadata-writer.ts';
+import { MemberKind, type MemberPlan, MembersWriter, metadataPlan, NO_ROOM } from './metadata-writer.ts';
 
 /**
  * Rows with members added without parsing the value: the metadata columns, and the fields of a
@@ -47,12 +47,17 @@ export interface RowAdditions {
   membersOf(record: KafkaRecord): string;
   /** At least the bytes {@link writeMembers} may take for the record, with a leading comma. */
   measure(record: KafkaRecord): number;
+  /** Whether {@link writeMembers} may run without {@link measure}; it then stops at `limit`. */
+  readonly optimistic: boolean;
+  /** The bytes the members of bounded size take at most. */
+  readonly fixedBound: number;
   /**
    * Writes the record's members at `pos` of `buf` (after a comma when `comma`), as {@link membersOf}
    * gives them: the position after them, or -1 when a value needs the text (an escape, bytes that
-   * are not UTF-8). Call right after {@link measure} of the same record.
+   * are not UTF-8), or NO_ROOM when a value would pass `limit`. Call right after {@link measure} of
+   * the same record, unless {@link optimistic}.
    */
-  writeMembers(record: KafkaRecord, buf: Buffer, pos: number, comma: boolean): number;
+  writeMembers(record: KafkaRecord, buf: Buffer, pos: number, comma: boolean, limit: number): number;
 }
 
 /**
@@ -128,7 +133,9 @@ export function rowAdditions(
       return out;
     },
     measure: (record) => writer.measure(record),
-    writeMembers: (record, buf, pos, comma) => writer.write(record, buf, pos, comma),
+    optimistic: writer.optimistic,
+    fixedBound: writer.fixedBound,
+    writeMembers: (record, buf, pos, comma, limit) => writer.write(record, buf, pos, comma, limit),
   };
 }
 
@@ -195,9 +202,12 @@ export function spliceValue(
   record: KafkaRecord,
   additions: RowAdditions,
   arena: RowArena,
+  measured = !additions.optimistic,
 ): Buffer | undefined {
   const length = record.valueLength;
-  const buf = arena.reserve(length + additions.measure(record) + 1);
+  // Unmeasured, room for the bounded members and some; a longer key or headers asks to measure.
+  const room = measured ? additions.measure(record) : additions.fixedBound + UNMEASURED_ROOM;
+  const buf = arena.reserve(length + room + 1);
   const start = arena.start;
   if (buf.write(record.valueBase64 as string, start, 'base64') !== length) {
     throw new RecordError(ErrorCode.DECODE_EVENT, record, 'the value is not base64 text');
@@ -206,14 +216,21 @@ export function spliceValue(
   if (!isUtf8(buf.subarray(start, end))) return undefined;
   const close = objectClose(buf, start, end, additions.matcher);
   if (close < 0) return undefined;
-  const pos = additions.writeMembers(record, buf, close, closeMembers > 0);
+  const members = closeMembers;
+  // Unbounded values stop short of the room the bounded ones need (a measured row has room for all).
+  const limit = measured ? Number.POSITIVE_INFINITY : end + room - additions.fixedBound;
+  const pos = additions.writeMembers(record, buf, close, members > 0, limit);
   if (pos >= 0) {
     buf[pos] = CLOSE_BRACE;
     return arena.commit(pos + 1);
   }
+  if (pos === NO_ROOM) return spliceValue(record, additions, arena, true);
   // A value that needs JSON's escapes: the members' text, written after the value's members.
-  return spliceText(buf.subarray(start, close), closeMembers > 0, additions.membersOf(record));
+  return spliceText(buf.subarray(start, close), members > 0, additions.membersOf(record));
 }
+
+/** The bytes an unmeasured row has for its key and headers beyond the bounded members. */
+const UNMEASURED_ROOM = 512;
 
 /**
  * JSON object bytes (a row another path wrote) with the added members spliced in, or the row

@@ -86,6 +86,13 @@ export function metadataPlan(
 /** The most bytes a number's text takes (`-1.2345678901234567e+308`), or a DATETIME in quotes. */
 const NUMBER_MAX = 25;
 const TIMESTAMP_TEXT_MAX = 32;
+/** At least any bounded value: a number, a timestamp's text or type. */
+const BOUNDED_VALUE_MAX = 32;
+
+/** {@link MembersWriter.write}: a value needs the text writer (an escape, bytes that are not UTF-8). */
+export const NEEDS_TEXT = -1;
+/** {@link MembersWriter.write}: the buffer has no room for a value; measure, and write again. */
+export const NO_ROOM = -2;
 
 /**
  * Writes the members of {@link MemberPlan}s for one record at a time: {@link measure} first (it
@@ -97,16 +104,28 @@ export class MembersWriter {
   private readonly texts: string[];
   private key: Buffer | null = null;
   private headers: readonly KafkaHeader[] = [];
-  private eventHeaders: KafkaEventRecord['headers'] | undefined;
   private readonly seenNames: string[] = [];
   private topic = '';
   private topicBytes = Buffer.from('""');
   private readonly headerNames = new Map<string, Buffer>();
 
+  /**
+   * Whether {@link write} needs no {@link measure} first: no member reads a value made in measure
+   * (one header, a parsed key). It then checks the room left before each value of unbounded size.
+   */
+  readonly optimistic: boolean;
+  /** The bytes the members of bounded size take at most, with their commas and names. */
+  readonly fixedBound: number;
+
   constructor(plans: readonly MemberPlan[]) {
     this.plans = plans;
     this.kinds = Uint8Array.from(plans.map((p) => p.kind));
     this.texts = plans.map(() => '');
+    this.optimistic = plans.every((p) => p.kind !== MemberKind.header && p.kind !== MemberKind.text);
+    this.fixedBound = plans.reduce(
+      (sum, p) => sum + 1 + p.prefix.length + (p.constant?.length ?? BOUNDED_VALUE_MAX),
+      0,
+    );
   }
 
   /** At least the bytes {@link write} takes for `record`, with a leading comma. */
@@ -139,16 +158,17 @@ export class MembersWriter {
           }
           break;
         }
-        case MemberKind.headers:
-          this.eventHeaders = record.eventHeaders;
-          if (this.eventHeaders !== undefined) {
-            size += this.eventHeadersSize(this.eventHeaders);
+        case MemberKind.headers: {
+          const headers = record.eventHeaders;
+          if (headers !== undefined) {
+            size += this.eventHeadersSize(headers);
             break;
           }
           if (!readHeaders) this.headers = record.headers;
           readHeaders = true;
           size += this.headersSize(undefined);
           break;
+        }
         case MemberKind.header:
           if (!readHeaders) this.headers = record.headers;
           readHeaders = true;
@@ -168,10 +188,12 @@ export class MembersWriter {
   }
 
   /**
-   * Writes the members at `pos` of `buf` (after a comma when `comma`): the position after them, or
-   * -1 when a key or header value needs the text writer.
+   * Writes the members at `pos` of `buf` (after a comma when `comma`): the position after them,
+   * {@link NEEDS_TEXT}, or {@link NO_ROOM} when a value of unbounded size (the topic, the key, the
+   * headers) would end past `limit`; the room for the bounded ones ({@link fixedBound}) is the
+   * caller's to keep beyond it.
    */
-  write(record: KafkaRecord, buf: Buffer, pos: number, comma: boolean): number {
+  write(record: KafkaRecord, buf: Buffer, pos: number, comma: boolean, limit: number): number {
     const { kinds, plans } = this;
     let first = !comma;
     for (let i = 0; i < kinds.length; i++) {
@@ -182,9 +204,12 @@ export class MembersWriter {
       first = false;
       pos = copyShort(plan.prefix, buf, pos);
       switch (kind) {
-        case MemberKind.topic:
-          pos = copyShort(this.topicOf(record), buf, pos);
+        case MemberKind.topic: {
+          const topic = this.topicOf(record);
+          if (pos + topic.length > limit) return NO_ROOM;
+          pos = copyShort(topic, buf, pos);
           break;
+        }
         case MemberKind.partition:
           pos = writeNumber(buf, pos, record.partition);
           break;
@@ -215,23 +240,28 @@ export class MembersWriter {
           break;
         case MemberKind.key: {
           const base64 = record.keyBase64;
-          pos = base64 === undefined ? writeText(buf, pos, this.key) : writeBase64Text(buf, pos, base64);
+          pos =
+            base64 === undefined
+              ? writeText(buf, pos, record.key, limit)
+              : writeBase64Text(buf, pos, base64, limit);
           break;
         }
         case MemberKind.header:
-          pos = writeText(buf, pos, lastHeader(this.headers, plan.header as string));
+          pos = writeText(buf, pos, lastHeader(this.headers, plan.header as string), limit);
           break;
-        case MemberKind.headers:
+        case MemberKind.headers: {
+          const headers = record.eventHeaders;
           pos =
-            this.eventHeaders === undefined
-              ? this.writeHeaders(buf, pos)
-              : this.writeEventHeaders(buf, pos, this.eventHeaders);
+            headers === undefined
+              ? this.writeHeaders(buf, pos, record.headers, limit)
+              : this.writeEventHeaders(buf, pos, headers, limit);
           break;
+        }
         case MemberKind.text:
           pos += buf.write(this.texts[i] as string, pos);
           break;
       }
-      if (pos < 0) return -1;
+      if (pos < 0) return pos;
     }
     return pos;
   }
@@ -269,7 +299,8 @@ export class MembersWriter {
     if (!Array.isArray(headers)) return size;
     for (const entry of headers) {
       if (entry === null || typeof entry !== 'object') continue;
-      for (const name of Object.keys(entry)) {
+      // for-in: no array of names per record (the event's objects come from JSON.parse, own members only).
+      for (const name in entry) {
         const bytes = (entry as Record<string, unknown>)[name];
         size += this.nameBytes(name).length + (Array.isArray(bytes) ? bytes.length : 0) + 4;
       }
@@ -282,56 +313,66 @@ export class MembersWriter {
    * writer, whose decoding reports what is wrong) for anything but plain byte arrays of text that
    * needs no escapes under names that do not repeat.
    */
-  private writeEventHeaders(buf: Buffer, start: number, headers: KafkaEventRecord['headers']): number {
+  private writeEventHeaders(
+    buf: Buffer,
+    start: number,
+    headers: KafkaEventRecord['headers'],
+    limit: number,
+  ): number {
     let pos = start;
     buf[pos++] = OPEN_BRACE;
     if (headers !== null && headers !== undefined) {
-      if (!Array.isArray(headers)) return -1;
+      if (!Array.isArray(headers)) return NEEDS_TEXT;
       const seen = this.seenNames;
       seen.length = 0;
       for (const entry of headers) {
         if (entry === null || entry === undefined) continue;
-        if (typeof entry !== 'object') return -1;
-        for (const name of Object.keys(entry)) {
+        if (typeof entry !== 'object') return NEEDS_TEXT;
+        for (const name in entry) {
           const bytes = (entry as Record<string, unknown>)[name];
-          if (!Array.isArray(bytes) || seen.includes(name)) return -1;
+          if (!Array.isArray(bytes) || seen.includes(name)) return NEEDS_TEXT;
+          const nameBytes = this.nameBytes(name);
+          if (pos + nameBytes.length + bytes.length + 5 > limit) return NO_ROOM;
           if (seen.length > 0) buf[pos++] = COMMA;
           seen.push(name);
-          pos = copyShort(this.nameBytes(name), buf, pos);
+          pos = copyShort(nameBytes, buf, pos);
           buf[pos++] = COLON;
           buf[pos++] = QUOTE;
           const from = pos;
           let wide = false;
           for (const b of bytes) {
-            if (!Number.isInteger(b) || b < -128 || b > 255) return -1;
+            if (!Number.isInteger(b) || b < -128 || b > 255) return NEEDS_TEXT;
             const byte = b & 0xff;
-            if (byte < 0x20 || byte === QUOTE || byte === BACKSLASH) return -1;
+            if (byte < 0x20 || byte === QUOTE || byte === BACKSLASH) return NEEDS_TEXT;
             if (byte >= 0x80) wide = true;
             buf[pos++] = byte;
           }
-          if (wide && !isUtf8(buf.subarray(from, pos))) return -1;
+          if (wide && !isUtf8(buf.subarray(from, pos))) return NEEDS_TEXT;
           buf[pos++] = QUOTE;
         }
       }
     }
+    if (pos >= limit) return NO_ROOM;
     buf[pos++] = CLOSE_BRACE;
     return pos;
   }
 
   /** Every header as a JSON object; -1 when a name repeats (the last wins) or a value needs escaping. */
-  private writeHeaders(buf: Buffer, start: number): number {
-    const headers = this.headers;
+  private writeHeaders(buf: Buffer, start: number, headers: readonly KafkaHeader[], limit: number): number {
     let pos = start;
     buf[pos++] = OPEN_BRACE;
     for (let i = 0; i < headers.length; i++) {
       const header = headers[i] as KafkaHeader;
-      for (let j = 0; j < i; j++) if ((headers[j] as KafkaHeader).key === header.key) return -1;
+      for (let j = 0; j < i; j++) if ((headers[j] as KafkaHeader).key === header.key) return NEEDS_TEXT;
+      const nameBytes = this.nameBytes(header.key);
+      if (pos + nameBytes.length + header.value.length + 5 > limit) return NO_ROOM;
       if (i > 0) buf[pos++] = COMMA;
-      pos = copyShort(this.nameBytes(header.key), buf, pos);
+      pos = copyShort(nameBytes, buf, pos);
       buf[pos++] = COLON;
-      pos = writeText(buf, pos, header.value);
-      if (pos < 0) return -1;
+      pos = writeText(buf, pos, header.value, limit);
+      if (pos < 0) return pos;
     }
+    if (pos >= limit) return NO_ROOM;
     buf[pos++] = CLOSE_BRACE;
     return pos;
   }
@@ -349,15 +390,16 @@ function lastHeader(headers: readonly KafkaHeader[], name: string): Buffer | nul
  * UTF-8 bytes as a JSON string at `pos` (null as `null`); -1 when JSON would escape a byte or the
  * bytes are not UTF-8.
  */
-function writeText(buf: Buffer, pos: number, bytes: Buffer | null): number {
+function writeText(buf: Buffer, pos: number, bytes: Buffer | null, limit: number): number {
   if (bytes === null) return copyShort(NULL_BYTES, buf, pos);
+  if (pos + bytes.length + 2 > limit) return NO_ROOM;
   let wide = false;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] as number;
-    if (b < 0x20 || b === QUOTE || b === BACKSLASH) return -1;
+    if (b < 0x20 || b === QUOTE || b === BACKSLASH) return NEEDS_TEXT;
     if (b >= 0x80) wide = true;
   }
-  if (wide && !isUtf8(bytes)) return -1;
+  if (wide && !isUtf8(bytes)) return NEEDS_TEXT;
   buf[pos++] = QUOTE;
   pos = copyShort(bytes, buf, pos);
   buf[pos++] = QUOTE;
@@ -368,20 +410,21 @@ function writeText(buf: Buffer, pos: number, bytes: Buffer | null): number {
  * The UTF-8 text behind base64 as a JSON string at `pos`, decoded into place (null as `null`); -1
  * when JSON would escape a byte, the bytes are not UTF-8, or the text is not base64.
  */
-function writeBase64Text(buf: Buffer, pos: number, base64: string | null): number {
+function writeBase64Text(buf: Buffer, pos: number, base64: string | null, limit: number): number {
   if (base64 === null) return copyShort(NULL_BYTES, buf, pos);
+  if (pos + (base64.length / 4) * 3 + 2 > limit) return NO_ROOM;
   buf[pos] = QUOTE;
   const start = pos + 1;
   const length = buf.write(base64, start, 'base64');
   const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
-  if (length !== (base64.length / 4) * 3 - padding) return -1;
+  if (length !== (base64.length / 4) * 3 - padding) return NEEDS_TEXT;
   let wide = false;
   for (let i = start; i < start + length; i++) {
     const b = buf[i] as number;
-    if (b < 0x20 || b === QUOTE || b === BACKSLASH) return -1;
+    if (b < 0x20 || b === QUOTE || b === BACKSLASH) return NEEDS_TEXT;
     if (b >= 0x80) wide = true;
   }
-  if (wide && !isUtf8(buf.subarray(start, start + length))) return -1;
+  if (wide && !isUtf8(buf.subarray(start, start + length))) return NEEDS_TEXT;
   buf[start + length] = QUOTE;
   return start + length + 1;
 }

@@ -113,6 +113,8 @@ export function buildTableBatches(
         // The transforms may route the record elsewhere (RegexRouter): its table follows them.
         const outcome = rowOf(record);
         if (outcome instanceof Skip) row = outcome;
+        // A spliced row: the record's topic, and no object around the row.
+        else if (Buffer.isBuffer(outcome)) row = outcome;
         else {
           topic = outcome.topic;
           row = outcome.row;
@@ -327,7 +329,7 @@ function splicedRows(
   registry: PreparedValues | undefined,
   metadata: MetadataRows | undefined,
   transformed: ((record: KafkaRecord) => TransformedRow | Skip) | undefined,
-): ((record: KafkaRecord) => TransformedRow | Skip) | undefined {
+): ((record: KafkaRecord) => TransformedRow | Buffer | Skip) | undefined {
   const converter = config.valueConverter;
   if (config.format !== 'json' || converter.kind !== 'json' || converter.schemasEnable) return undefined;
   const insertions = valueInsertions(config.transforms);
@@ -343,7 +345,7 @@ function splicedRows(
     // A null value is a tombstone, as JSON null is; InsertField passes both through.
     if (record.valueBase64 === null || isJsonNull(record)) return TOMBSTONE;
     const row = spliceValue(record, additions, arena);
-    return row === undefined ? general(record) : { topic: record.topic, row };
+    return row === undefined ? general(record) : row;
   };
 }
 

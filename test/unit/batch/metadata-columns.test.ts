@@ -559,3 +559,44 @@ describe('metadata columns: registry formats', () => {
     ]);
   });
 });
+
+describe('the splice fast path: room', () => {
+  const config = () =>
+    configWith({
+      transforms: 'meta',
+      'transforms.meta.type': 'org.apache.kafka.connect.transforms.InsertField$Value',
+      'transforms.meta.offset.field': 'o',
+      'sink.metadata.columns': 'k:key,h:headers,t:topic',
+      'key.converter': CONVERTER_CLASSES.string,
+    });
+
+  it('writes a key and headers longer than the room a row starts with', () => {
+    const key = 'k'.repeat(3000);
+    const headers = [{ big: 'h'.repeat(5000) }, { small: 's' }];
+    const records = [
+      kafkaRecord({ offset: 0, value: { a: 1 } }),
+      kafkaRecord({ offset: 1, value: { a: 2 }, key, headers }),
+      kafkaRecord({ offset: 2, value: { a: 3 } }),
+    ];
+    // Spliced, not left to the chain: the long row is measured and written again.
+    expect(summaryOf(config(), records).tables[0]?.rows.every((row) => Buffer.isBuffer(row))).toBe(true);
+    const rows = rowsOf(config(), records);
+    expect(rows).toEqual([
+      { a: 1, o: 0, k: null, h: {}, t: 'test' },
+      { a: 2, o: 1, k: key, h: { big: 'h'.repeat(5000), small: 's' }, t: 'test' },
+      { a: 3, o: 2, k: null, h: {}, t: 'test' },
+    ]);
+  });
+
+  it('writes the rows of a batch larger than one arena chunk, each whole', () => {
+    const records = Array.from({ length: 6000 }, (_, i) =>
+      kafkaRecord({ partition: i % 3, offset: i, value: { i, pad: 'x'.repeat(i % 97) }, key: `key-${i}` }),
+    );
+    const rows = rowsOf(config(), records);
+    expect(rows).toHaveLength(6000);
+    for (const row of rows) {
+      const i = row.i as number;
+      expect(row).toEqual({ i, pad: 'x'.repeat(i % 97), o: i, k: `key-${i}`, h: {}, t: 'test' });
+    }
+  });
+});
