@@ -4,6 +4,7 @@
  * `org.apache.kafka.connect.transforms.`, with `$Key`/`$Value` where Kafka has them), their options
  * with Kafka's defaults, and the checks Kafka makes when it configures them.
  */
+
 import {
   FIELD_SYNTAX_VERSION_DOC,
   FIELD_SYNTAX_VERSION_OPTION,
@@ -11,25 +12,23 @@ import {
   readFieldPath,
   readFieldSyntaxVersion,
 } from '../field-syntax.ts';
-import type {
-  RecordPart,
-  TransformClass,
-  TransformOptionDoc,
-  TransformOptionReader,
-} from '../transform-spec.ts';
+import type { TransformClass, TransformOptionReader } from '../transform-spec.ts';
+import {
+  KAFKA_TRANSFORMS_PACKAGE,
+  keyAndValue,
+  type PartSpec,
+  partOf,
+  REPLACE_NULL_WITH_DEFAULT,
+  REPLACE_NULL_WITH_DEFAULT_DOC,
+  readReplaceNullWithDefault,
+} from './kafka-classes.ts';
 
-const PACKAGE = 'org.apache.kafka.connect.transforms.';
+const PACKAGE = KAFKA_TRANSFORMS_PACKAGE;
 
 /** A field InsertField adds: its name, and whether its schema is optional (`name?`, the default) or required (`name!`). */
 export interface InsertedField {
   readonly name: string;
   readonly optional: boolean;
-}
-
-/** What every `$Key`/`$Value` transform has: the part it works on, and whether the key must be read. */
-interface PartSpec {
-  readonly part: RecordPart;
-  readonly readsKey: boolean;
 }
 
 export type InsertFieldSpec = PartSpec & {
@@ -88,26 +87,6 @@ export type KafkaRecordTransformSpec =
   | ValueToKeySpec
   | ExtractFieldSpec
   | HoistFieldSpec;
-
-/** `<Class>$Key` and `<Class>$Value`. */
-function keyAndValue(simpleName: string): string[] {
-  return [`${PACKAGE}${simpleName}$Key`, `${PACKAGE}${simpleName}$Value`];
-}
-
-/** The part a `$Key`/`$Value` class name works on. */
-function partOf(className: string): PartSpec {
-  const part: RecordPart = className.endsWith('$Key') ? 'key' : 'value';
-  return { part, readsKey: part === 'key' };
-}
-
-const REPLACE_NULL_WITH_DEFAULT = 'replace.null.with.default';
-const REPLACE_NULL_WITH_DEFAULT_DOC: TransformOptionDoc = {
-  default: 'true',
-  doc: 'A null field whose schema has a default reads as that default (true) or stays null (false); with a schema only.',
-};
-
-const readReplaceNullWithDefault = (options: TransformOptionReader): boolean =>
-  options.boolean(REPLACE_NULL_WITH_DEFAULT, true);
 
 const INSERTED_FIELD_OPTIONS = {
   'topic.field': 'the record topic (string)',

@@ -3,12 +3,21 @@
  * TimestampRouter, DropHeaders, HeaderFrom, InsertHeader (class names under
  * `org.apache.kafka.connect.transforms.`, with `$Key`/`$Value` where Kafka has them).
  */
+
 import { javaDateFormatProblem } from '../java-date-format.ts';
 import { type CompiledJavaPattern, compileJavaPattern } from '../java-regex.ts';
 import { shortened } from '../shown-values.ts';
 import type { RecordPart, TransformClass, TransformOptionReader } from '../transform-spec.ts';
+import {
+  KAFKA_TRANSFORMS_PACKAGE,
+  keyAndValue,
+  partOf,
+  REPLACE_NULL_WITH_DEFAULT,
+  REPLACE_NULL_WITH_DEFAULT_DOC,
+  readReplaceNullWithDefault,
+} from './kafka-classes.ts';
 
-const PACKAGE = 'org.apache.kafka.connect.transforms.';
+const PACKAGE = KAFKA_TRANSFORMS_PACKAGE;
 
 /**
  * One piece of a RegexRouter replacement, as Java's `Matcher` reads `$1`, `${name}` and `\$`:
@@ -239,21 +248,18 @@ function requiredList(options: TransformOptionReader, option: string, what: stri
 const HEADER_FROM_OPERATIONS = ['move', 'copy'] as const;
 
 const headerFrom: TransformClass<KafkaRoutingTransformSpec> = {
-  classes: [`${PACKAGE}HeaderFrom$Key`, `${PACKAGE}HeaderFrom$Value`],
+  classes: keyAndValue('HeaderFrom'),
   options: {
     fields: { doc: 'The fields whose values go into headers (required, a non-empty list).' },
     headers: { doc: 'The header names, one per field, in the same order (required).' },
     operation: { doc: '`move` (the fields leave the key/value) or `copy` (required).' },
-    'replace.null.with.default': {
-      default: 'true',
-      doc: 'A null field with a default in its schema is read as the default.',
-    },
+    [REPLACE_NULL_WITH_DEFAULT]: REPLACE_NULL_WITH_DEFAULT_DOC,
   },
   parse(className, options) {
     const fields = requiredList(options, 'fields', 'the field names to copy or move');
     const headers = requiredList(options, 'headers', 'one header name per field');
     const operation = requiredOperation(options);
-    const replaceNullWithDefault = options.boolean('replace.null.with.default', true);
+    const replaceNullWithDefault = readReplaceNullWithDefault(options);
     if (fields === undefined || headers === undefined || operation === undefined) return undefined;
     if (fields.length !== headers.length) {
       options.problem(
@@ -262,11 +268,9 @@ const headerFrom: TransformClass<KafkaRoutingTransformSpec> = {
       );
       return undefined;
     }
-    const part = className.endsWith('$Key') ? 'key' : 'value';
     return {
       kind: 'headerFrom',
-      part,
-      readsKey: part === 'key',
+      ...partOf(className),
       fields,
       headers,
       operation,

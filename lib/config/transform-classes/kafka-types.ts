@@ -4,15 +4,20 @@
  * their options with Kafka's defaults, and the checks Kafka makes when it configures them (a cast
  * spec's types, a SimpleDateFormat pattern) made at cold start.
  */
-import { javaDateFormatProblem } from '../java-date-format.ts';
-import type {
-  RecordPart,
-  TransformClass,
-  TransformOptionDoc,
-  TransformOptionReader,
-} from '../transform-spec.ts';
 
-const PACKAGE = 'org.apache.kafka.connect.transforms.';
+import { javaDateFormatProblem } from '../java-date-format.ts';
+import type { TransformClass, TransformOptionReader } from '../transform-spec.ts';
+import {
+  KAFKA_TRANSFORMS_PACKAGE,
+  keyAndValue,
+  type PartSpec,
+  partOf,
+  REPLACE_NULL_WITH_DEFAULT,
+  REPLACE_NULL_WITH_DEFAULT_DOC,
+  readReplaceNullWithDefault,
+} from './kafka-classes.ts';
+
+const _PACKAGE = KAFKA_TRANSFORMS_PACKAGE;
 
 /** The types Cast casts to (Connect's schema types, lower case). */
 export const CAST_TYPES = [
@@ -36,12 +41,6 @@ export type TimestampType = (typeof TIMESTAMP_TYPES)[number];
 
 export const UNIX_PRECISIONS = ['seconds', 'milliseconds', 'microseconds', 'nanoseconds'] as const;
 export type UnixPrecision = (typeof UNIX_PRECISIONS)[number];
-
-/** What every `$Key`/`$Value` transform has: the part it works on, and whether the key must be read. */
-interface PartSpec {
-  readonly part: RecordPart;
-  readonly readsKey: boolean;
-}
 
 export type CastSpec = PartSpec & {
   readonly kind: 'cast';
@@ -69,23 +68,6 @@ export type FlattenSpec = PartSpec & {
 };
 
 export type KafkaTypeTransformSpec = CastSpec | TimestampConverterSpec | FlattenSpec;
-
-/** `<Class>$Key` and `<Class>$Value`. */
-function keyAndValue(simpleName: string): string[] {
-  return [`${PACKAGE}${simpleName}$Key`, `${PACKAGE}${simpleName}$Value`];
-}
-
-/** The part a `$Key`/`$Value` class name works on. */
-function partOf(className: string): PartSpec {
-  const part: RecordPart = className.endsWith('$Key') ? 'key' : 'value';
-  return { part, readsKey: part === 'key' };
-}
-
-const REPLACE_NULL_WITH_DEFAULT = 'replace.null.with.default';
-const REPLACE_NULL_WITH_DEFAULT_DOC: TransformOptionDoc = {
-  default: 'true',
-  doc: 'A null field whose schema has a default reads as that default (true) or stays null (false); with a schema only.',
-};
 
 // ---------------------------------------------------------------------------------------------
 // Cast
@@ -163,7 +145,7 @@ const cast: TransformClass<CastSpec> = {
   },
   parse(className, options) {
     const spec = readCastSpec(options);
-    const replaceNullWithDefault = options.boolean(REPLACE_NULL_WITH_DEFAULT, true);
+    const replaceNullWithDefault = readReplaceNullWithDefault(options);
     if (spec === undefined) return undefined;
     return { kind: 'cast', ...partOf(className), ...spec, replaceNullWithDefault };
   },
@@ -233,7 +215,7 @@ const timestampConverter: TransformClass<TimestampConverterSpec> = {
     const targetType = readExactChoice(options, 'target.type', TIMESTAMP_TYPES, undefined);
     const format = readFormat(options, targetType);
     const unixPrecision = readExactChoice(options, 'unix.precision', UNIX_PRECISIONS, 'milliseconds');
-    const replaceNullWithDefault = options.boolean(REPLACE_NULL_WITH_DEFAULT, true);
+    const replaceNullWithDefault = readReplaceNullWithDefault(options);
     if (targetType === undefined || format === undefined || unixPrecision === undefined) return undefined;
     return {
       kind: 'timestampConverter',
