@@ -4,13 +4,20 @@
  * (the JSON writers of avro-json.ts read with these, and so does avro.ts's exact long).
  */
 
-/** Where a reader is in a value's bytes. */
+/**
+ * Where a reader is in a value's bytes. The reads are bounded by the buffer's end; `end` is where
+ * the value ends, which is before the buffer's end when the value is read in place in a buffer of
+ * several values (registry-values.ts): a reader that ends anywhere but at `end` then takes the
+ * value again alone, for its error.
+ */
 export class Cursor {
   readonly buf: Buffer;
   pos: number;
-  constructor(buf: Buffer, pos: number) {
+  readonly end: number;
+  constructor(buf: Buffer, pos: number, end = buf.length) {
     this.buf = buf;
     this.pos = pos;
+    this.end = end;
   }
 }
 

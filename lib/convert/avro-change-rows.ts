@@ -292,7 +292,7 @@ class EnvelopeWriter implements ChangeRowWriter {
     const route = ROUTES.get(op);
     const at = route?.image === 'before' ? 0 : 4;
     if (
-      cursor.pos !== cursor.buf.length ||
+      cursor.pos !== cursor.end ||
       route === undefined ||
       (spans[at + 2] as number) < 0 ||
       (route.suffix === DELETE && !transforms.rewrite)

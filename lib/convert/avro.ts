@@ -59,7 +59,8 @@ interface ReadableType {
 class ExactLongType extends avro.types.LongType {
   _read(tap: Tap): number | bigint {
     try {
-      return readLong(tap);
+      // readLong reads only `buf` and `pos`, which a tap has too.
+      return readLong(tap as unknown as Cursor);
     } catch (error) {
       if (!(error instanceof AvroTruncatedError)) throw error;
       // avsc reports a tap read past its end as a truncated value.
@@ -250,9 +251,29 @@ export function compileAvroReader(schema: RegistrySchema): AvroValueReader {
       if (cursor.pos < bytes.length) throw trailing(record, label, bytes.length - cursor.pos);
       return text;
     },
-    appendJson(record: KafkaRecord, bytes: Buffer, start: number, out: JsonOutput): void {
-      const cursor = new Cursor(bytes, start);
+    appendJson(
+      record: KafkaRecord,
+      buffer: Buffer,
+      start: number,
+      out: JsonOutput,
+      end = buffer.length,
+    ): void {
       const before = out.len;
+      let bytes = buffer;
+      if (end !== buffer.length) {
+        // In place: a value that reads to exactly its end is written; any other (bytes past its
+        // end read as its own, or an error) is read again alone, for the error it has.
+        const inPlace = new Cursor(buffer, start);
+        try {
+          writeJson.append(inPlace, out);
+          if (inPlace.pos === end) return;
+        } catch {
+          // Read again below.
+        }
+        out.len = before;
+        bytes = buffer.subarray(0, end);
+      }
+      const cursor = new Cursor(bytes, start);
       try {
         writeJson.append(cursor, out);
       } catch (error) {
@@ -263,9 +284,10 @@ export function compileAvroReader(schema: RegistrySchema): AvroValueReader {
         throw trailing(record, label, bytes.length - cursor.pos);
       }
     },
-    appendChangeRow(record, bytes, start, out, transforms): boolean {
+    appendChangeRow(record, bytes, start, out, transforms, end = bytes.length): boolean {
       changeRows ??= compileChangeRowWriter(node, schemaName) ?? null;
-      return changeRows?.append(record, new Cursor(bytes, start), out, transforms) === true;
+      // A value read past its end does not end at `end`, so it is declined (the general path reads it alone).
+      return changeRows?.append(record, new Cursor(bytes, start, end), out, transforms) === true;
     },
   };
 }

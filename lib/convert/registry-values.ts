@@ -3,6 +3,8 @@ import type { KafkaRecord } from '../decode/event.ts';
 import type { RegistrySchema } from '../decode/schema-registry/registry-schema.ts';
 import { SchemaCache, type SecretReader } from '../decode/schema-registry/schema-cache.ts';
 import {
+  CONFLUENT_HEADER,
+  confluentRefAt,
   type FramedValue,
   readFraming,
   type SchemaRef,
@@ -52,59 +54,74 @@ export class RegistryValues {
       if (onRecordError === undefined) throw error;
       onRecordError(record, error);
     };
-    const framings: (FramedValue | undefined)[] = new Array(records.length);
+    const count = records.length;
+    const values = decodeValues(records);
+    const { bytes, starts, ends } = values;
+    /** Per record: the schema its value names (none for ESM-decoded JSON, tombstones, rejects). */
+    const refs: (SchemaRef | undefined)[] = new Array(count);
+    /** Per record whose value is not read in place in `bytes` (see PreparedValues): its framing. */
+    const framings: (FramedValue | undefined)[] = new Array(count);
     const ids = new Set<string>();
     const seen = new Set<SchemaRef>();
     const kind = this.converter.registry.kind;
-    const decoded = decodeValues(records);
-    const values = decoded.values;
-    for (let i = 0; i < records.length; i++) {
+    // Confluent values of a binary format are read where they were decoded: no view, no framing.
+    const inPlace = kind === 'confluent' && this.converter.format !== 'json';
+    for (let i = 0; i < count; i++) {
+      const start = starts[i] as number;
+      if (start === TOMBSTONE) continue;
       const record = records[i] as KafkaRecord;
-      const bytes = values[i];
-      if (bytes === null || bytes === undefined) continue;
-      if (bytes instanceof RecordError) {
-        reject(record, bytes);
+      const end = ends[i] as number;
+      if (start === NOT_BASE64) {
+        reject(record, new RecordError(ErrorCode.DECODE_EVENT, record, 'the value is not base64 text'));
         continue;
       }
-      let framed: FramedValue;
-      try {
-        framed = readFraming(record, kind, bytes);
-      } catch (error) {
-        if (!(error instanceof SinkError)) throw error;
-        reject(record, error);
-        continue;
+      let ref =
+        inPlace && record.valueSchemaMetadata === undefined ? confluentRefAt(bytes, start, end) : undefined;
+      if (ref !== undefined) starts[i] = start + CONFLUENT_HEADER;
+      else {
+        let framed: FramedValue;
+        try {
+          framed = readFraming(record, kind, bytes.subarray(start, end));
+        } catch (error) {
+          if (!(error instanceof SinkError)) throw error;
+          reject(record, error);
+          continue;
+        }
+        framings[i] = framed;
+        if (framed.kind === 'esm-json') continue;
+        ref = framed.ref;
       }
-      framings[i] = framed;
+      refs[i] = ref;
       // Refs are shared per id (wire-format.ts): each id is looked at once a batch.
-      if (framed.kind === 'framed' && !seen.has(framed.ref)) {
-        seen.add(framed.ref);
-        if (!this.#readers.has(schemaKey(framed.ref))) ids.add(framed.ref.id);
+      if (!seen.has(ref)) {
+        seen.add(ref);
+        if (!this.#readers.has(schemaKey(ref))) ids.add(ref.id);
       }
     }
     const unknown = ids.size > 0 ? await this.#compileNew(ids, deadline) : new Map<string, Error>();
     // Each schema's reader is looked up once a batch, by its shared ref.
     const readerOf = new Map<SchemaRef, ValueReader | Error | undefined>();
-    const readers: (ValueReader | undefined)[] = new Array(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const framed = framings[i];
-      if (framed === undefined) continue;
-      if (framed.kind === 'esm-json') continue;
-      const record = records[i] as KafkaRecord;
-      let reader = readerOf.get(framed.ref);
-      if (reader === undefined && !readerOf.has(framed.ref)) {
-        const key = schemaKey(framed.ref);
+    const readers: (ValueReader | undefined)[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const ref = refs[i];
+      if (ref === undefined) continue;
+      let reader = readerOf.get(ref);
+      if (reader === undefined && !readerOf.has(ref)) {
+        const key = schemaKey(ref);
         reader = this.#readers.get(key) ?? unknown.get(key);
-        readerOf.set(framed.ref, reader);
+        readerOf.set(ref, reader);
       }
       if (reader instanceof Error || reader === undefined) {
-        const reason = reader?.message ?? `schema ${framed.ref.id} was not fetched`;
+        const record = records[i] as KafkaRecord;
+        const reason = reader?.message ?? `schema ${ref.id} was not fetched`;
         reject(record, new RecordError(ErrorCode.DECODE_SCHEMA, record, reason));
+        refs[i] = undefined;
         framings[i] = undefined;
         continue;
       }
       readers[i] = reader;
     }
-    return new PreparedValues(records, framings, readers, this.converter, decoded.bytes);
+    return new PreparedValues(records, { bytes, starts, ends, refs, framings, readers }, this.converter);
   }
 
   /**
@@ -144,36 +161,41 @@ export class RegistryValues {
 }
 
 /**
- * The values of a batch, base64-decoded into one buffer, each a view of its part (null for a
- * tombstone): one buffer instead of one per value, which cost much of the Avro path's time on
- * small records. A value that is not base64 is its record's error, as in decoding.
+ * The values of a batch, base64-decoded into one buffer, each at `bytes[starts[i], ends[i])`:
+ * one buffer and no view per value, which cost much of the Avro path's time on small records. A
+ * tombstone's start is {@link TOMBSTONE}; a value that is not base64 (its record's error, as in
+ * decoding) has {@link NOT_BASE64}.
  */
-function decodeValues(records: readonly KafkaRecord[]): {
-  readonly values: (Buffer | RecordError | null)[];
-  /** How many bytes the values decoded to. */
-  readonly bytes: number;
-} {
+const TOMBSTONE = -1;
+const NOT_BASE64 = -2;
+
+interface DecodedValues {
+  readonly bytes: Buffer;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+}
+
+function decodeValues(records: readonly KafkaRecord[]): DecodedValues {
   let size = 0;
   for (const record of records) size += record.valueLength;
-  const all = Buffer.allocUnsafe(size);
-  const values: (Buffer | RecordError | null)[] = new Array(records.length);
+  const bytes = Buffer.allocUnsafe(size);
+  const starts = new Int32Array(records.length);
+  const ends = new Int32Array(records.length);
   let pos = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as KafkaRecord;
     const text = record.valueBase64;
     if (text === null) {
-      values[i] = null;
+      starts[i] = TOMBSTONE;
       continue;
     }
-    const written = all.write(text, pos, 'base64');
+    const written = bytes.write(text, pos, 'base64');
     // Node skips characters outside the alphabet: fewer bytes than the length says is not base64.
-    values[i] =
-      written === record.valueLength
-        ? all.subarray(pos, pos + written)
-        : new RecordError(ErrorCode.DECODE_EVENT, record, 'the value is not base64 text');
+    starts[i] = written === record.valueLength ? pos : NOT_BASE64;
+    ends[i] = pos + written;
     pos += written;
   }
-  return { values, bytes: pos };
+  return { bytes, starts, ends };
 }
 
 /** The readers of one format, imported on first use (each with its library, in its own chunk). */
@@ -201,31 +223,35 @@ const JSON_SCHEMA_READER: ValueReader = {
   },
 };
 
-/** One batch's framings and readers, for converting its records synchronously. */
+/** What `prepare` found of each record of a batch, same index. */
+interface PreparedParts extends DecodedValues {
+  /** The schema each value names; undefined for a value not to be read with a schema, or set aside. */
+  readonly refs: readonly (SchemaRef | undefined)[];
+  /**
+   * The framing of a value not read in place (Glue, ESM-decoded, JSON Schema, ...); undefined for
+   * a value read at `bytes[starts[i], ends[i])` after the Confluent header.
+   */
+  readonly framings: readonly (FramedValue | undefined)[];
+  readonly readers: readonly (ValueReader | undefined)[];
+}
+
+/**
+ * One batch's framings and readers, for converting its records synchronously. Confluent Avro and
+ * Protobuf values are read where the batch's values were decoded (`bytes`, each body from
+ * `startAt` to `endAt`); other values keep their framing.
+ */
 export class PreparedValues {
   readonly #records: readonly KafkaRecord[];
-  /** Per record, same index: its framing, and its schema's reader (none for ESM-decoded JSON). */
-  readonly #framings: readonly (FramedValue | undefined)[];
-  readonly #readers: readonly (ValueReader | undefined)[];
+  readonly #parts: PreparedParts;
   readonly converter: RegistryConverterConfig;
   /** Where the next lookup starts: records are converted in the order they were prepared. */
   #cursor = 0;
-  /** The decoded size of the batch's values, to size the output the rows are written into. */
-  readonly #valueBytes: number;
   #output: JsonOutput | undefined;
 
-  constructor(
-    records: readonly KafkaRecord[],
-    framings: readonly (FramedValue | undefined)[],
-    readers: readonly (ValueReader | undefined)[],
-    converter: RegistryConverterConfig,
-    valueBytes = 0,
-  ) {
+  constructor(records: readonly KafkaRecord[], parts: PreparedParts, converter: RegistryConverterConfig) {
     this.#records = records;
-    this.#framings = framings;
-    this.#readers = readers;
+    this.#parts = parts;
     this.converter = converter;
-    this.#valueBytes = valueBytes;
   }
 
   /**
@@ -237,19 +263,40 @@ export class PreparedValues {
     const records = this.#records;
     let index = records.indexOf(record, this.#cursor);
     if (index < 0) index = records.indexOf(record);
-    if (index < 0 || this.#framings[index] === undefined) {
+    if (index < 0 || (this.#parts.refs[index] === undefined && this.#parts.framings[index] === undefined)) {
       throw new Error(`${record.topic}/${record.partition}@${record.offset} was not prepared`);
     }
     this.#cursor = index + 1;
     return index;
   }
 
-  framingAt(index: number): FramedValue {
-    return this.#framings[index] as FramedValue;
+  /** The framing of a value not read in place; undefined for one that is. */
+  framingAt(index: number): FramedValue | undefined {
+    return this.#parts.framings[index];
+  }
+
+  /** The schema the value names. */
+  refAt(index: number): SchemaRef {
+    return this.#parts.refs[index] as SchemaRef;
   }
 
   readerAt(index: number): ValueReader | undefined {
-    return this.#readers[index];
+    return this.#parts.readers[index];
+  }
+
+  /** The buffer the batch's values were decoded into. */
+  get bytes(): Buffer {
+    return this.#parts.bytes;
+  }
+
+  /** Where the body of a value read in place starts (after its header) in `bytes`. */
+  startAt(index: number): number {
+    return this.#parts.starts[index] as number;
+  }
+
+  /** Where a value read in place ends in `bytes`. */
+  endAt(index: number): number {
+    return this.#parts.ends[index] as number;
   }
 
   /**
@@ -260,7 +307,7 @@ export class PreparedValues {
   get output(): JsonOutput {
     // Rows are about as long as their Avro bytes and a half (field names, quotes, rendered
     // logical types): starting there spares most of the output's doubling copies.
-    this.#output ??= new JsonOutput(Math.max(64 * 1024, Math.ceil(this.#valueBytes * 1.5)));
+    this.#output ??= new JsonOutput(Math.max(64 * 1024, Math.ceil(this.#parts.bytes.length * 1.5)));
     return this.#output;
   }
 }
@@ -280,23 +327,35 @@ export function convertRegistryValue(
 ): ConvertedValue {
   const index = values.indexOf(record);
   const framed = values.framingAt(index);
-  if (framed.kind === 'esm-json') return convertJsonBytes(record, framed.bytes, 0, needObject);
-  if (values.converter.format === 'json')
-    return convertJsonBytes(record, framed.bytes, framed.start, needObject);
+  if (framed?.kind === 'esm-json') return convertJsonBytes(record, framed.bytes, 0, needObject);
+  if (values.converter.format === 'json') {
+    const { bytes, start } = framed as Extract<FramedValue, { kind: 'framed' }>;
+    return convertJsonBytes(record, bytes, start, needObject);
+  }
   const active = values.readerAt(index) as ValueReader;
-  if (!needObject && active.appendJson !== undefined) return appendRow(record, framed, active, values.output);
+  const ref = values.refAt(index);
+  // The value: in place in the batch's buffer, or where its framing says.
+  const bytes = framed === undefined ? values.bytes : framed.bytes;
+  const start = framed === undefined ? values.startAt(index) : framed.start;
+  const end = framed === undefined ? values.endAt(index) : framed.bytes.length;
+  if (!needObject && active.appendJson !== undefined)
+    return appendRow(record, ref, active, values.output, bytes, start, end);
   if (changeRow !== undefined && active.appendChangeRow !== undefined) {
     const out = values.output;
-    const start = out.len;
-    if (active.appendChangeRow(record, framed.bytes, framed.start, out, changeRow))
-      return { kind: 'json-bytes', bytes: out.buf.subarray(start, out.len) };
+    const rowStart = out.len;
+    if (active.appendChangeRow(record, bytes, start, out, changeRow, end))
+      return { kind: 'json-bytes', bytes: out.buf.subarray(rowStart, out.len) };
   }
-  const { value, schemaName } = active.read(record, framed.bytes, framed.start);
+  // The object path reads the value alone, header and all, as a reader's `read` is given it.
+  const { value, schemaName } =
+    framed === undefined
+      ? active.read(record, bytes.subarray(start - CONFLUENT_HEADER, end), CONFLUENT_HEADER)
+      : active.read(record, bytes, start);
   if (value === null || typeof value !== 'object' || Array.isArray(value) || isRawJson(value)) {
     throw new RecordError(
       ErrorCode.DECODE_VALUE,
       record,
-      `schema ${framed.ref.id}: the value is ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a record; StarRocks loads one object per row`,
+      `schema ${ref.id}: the value is ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a record; StarRocks loads one object per row`,
     );
   }
   return { kind: 'object', value: value as Record<string, unknown>, schemaName };
@@ -321,20 +380,23 @@ export function registryValuesFor(
 /** The row's JSON bytes, written into the batch's output; refused unless it is one object. */
 function appendRow(
   record: KafkaRecord,
-  framed: Extract<FramedValue, { kind: 'framed' }>,
+  ref: SchemaRef,
   reader: ValueReader,
   out: JsonOutput,
+  bytes: Buffer,
+  start: number,
+  end: number,
 ): ConvertedValue {
-  const start = out.len;
-  reader.appendJson?.(record, framed.bytes, framed.start, out);
-  if (out.buf[start] !== 0x7b) {
-    const text = out.buf.toString('utf8', start, Math.min(out.len, start + 16));
-    out.len = start;
+  const rowStart = out.len;
+  reader.appendJson?.(record, bytes, start, out, end);
+  if (out.buf[rowStart] !== 0x7b) {
+    const text = out.buf.toString('utf8', rowStart, Math.min(out.len, rowStart + 16));
+    out.len = rowStart;
     throw new RecordError(
       ErrorCode.DECODE_VALUE,
       record,
-      `schema ${framed.ref.id}: the value is ${text.startsWith('null') ? 'null' : 'not a record'}, so it is no row; StarRocks loads one object per row`,
+      `schema ${ref.id}: the value is ${text.startsWith('null') ? 'null' : 'not a record'}, so it is no row; StarRocks loads one object per row`,
     );
   }
-  return { kind: 'json-bytes', bytes: out.buf.subarray(start, out.len) };
+  return { kind: 'json-bytes', bytes: out.buf.subarray(rowStart, out.len) };
 }

@@ -24,13 +24,16 @@ export interface ValueReader {
   /**
    * Appends the value's row as JSON (UTF-8) to `out`, a load body being built, straight from the
    * bytes (no transforms): the same text as `JSON.stringify(read(...).value)` without a string per
-   * row. On an error, `out` is left as it was. Only readers that can (Avro).
+   * row. On an error, `out` is left as it was. Only readers that can (Avro). The value is
+   * `bytes[start, end)` (`end`: the buffer's end unless given), so it can be read in place in a
+   * buffer that holds a batch's values.
    */
-  appendJson?(record: KafkaRecord, bytes: Buffer, start: number, out: JsonOutput): void;
+  appendJson?(record: KafkaRecord, bytes: Buffer, start: number, out: JsonOutput, end?: number): void;
   /**
    * Appends the row `transforms` (the seed's Debezium chain) make of the change event the value
    * holds and answers true; answers false, `out` unchanged, for a value the general path (`read`,
-   * then applyTransforms) must take: another schema, an unusual event, bytes that do not read.
+   * then applyTransforms) must take: another schema, an unusual event, bytes that do not read. The
+   * value is `bytes[start, end)`, as for `appendJson`.
    */
   appendChangeRow?(
     record: KafkaRecord,
@@ -38,5 +41,6 @@ export interface ValueReader {
     start: number,
     out: JsonOutput,
     transforms: ChangeRowTransforms,
+    end?: number,
   ): boolean;
 }

@@ -15,7 +15,7 @@ import type { RegistryKind } from './registry-schema.ts';
  */
 
 const CONFLUENT_MAGIC = 0;
-const CONFLUENT_HEADER = 5;
+export const CONFLUENT_HEADER = 5;
 const GLUE_HEADER_VERSION = 3;
 const GLUE_UNCOMPRESSED = 0;
 const GLUE_ZLIB = 5;
@@ -79,6 +79,16 @@ export function readFraming(
   const metadata = record.valueSchemaMetadata;
   if (metadata !== undefined) return readEsmValue(record, bytes, metadata);
   return registry === 'confluent' ? readConfluent(record, bytes) : readGlue(record, bytes);
+}
+
+/**
+ * The schema a value in the Confluent wire format names, read in place: the value is
+ * `bytes[start, end)` of a buffer that may hold other values too; undefined when it does not
+ * start with the magic byte and an id ({@link readFraming} then says why).
+ */
+export function confluentRefAt(bytes: Buffer, start: number, end: number): SchemaRef | undefined {
+  if (end - start < CONFLUENT_HEADER || bytes[start] !== CONFLUENT_MAGIC) return undefined;
+  return confluentRef(bytes.readUInt32BE(start + 1));
 }
 
 function readConfluent(record: KafkaRecord, bytes: Buffer): FramedValue {

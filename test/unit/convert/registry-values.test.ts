@@ -141,6 +141,87 @@ describe('registry values', () => {
     expect(prepared.output.len).toBe(0);
   });
 
+  /** PRODUCT's body: id 7, name "ab", price 1.5. */
+  const productBody = () => {
+    const price = Buffer.alloc(8);
+    price.writeDoubleLE(1.5);
+    return Buffer.concat([Buffer.from([0x0e, 0x04, 0x61, 0x62]), price]);
+  };
+
+  it.each([
+    ['cut short by a byte', productBody().subarray(0, 11)],
+    ['followed by a byte of no field', Buffer.concat([productBody(), Buffer.from([0])])],
+    ['with a string longer than the value', Buffer.from([0x0e, 0x7e, 0x61])],
+  ])(
+    'fails a value %s with the error it has alone, though the next values follow it in the batch',
+    async (_case, body) => {
+      const values = await valuesFor('avro', { '1': { schema: PRODUCT } });
+      const entry = (offset: number, value: Buffer) => ({
+        topic: 't',
+        partition: 0,
+        offset,
+        value: framed(1, value),
+      });
+      const alone = recordsOf(mskEvent([entry(5, body)]));
+      const preparedAlone = await values.prepare(alone, soon());
+      let expected = '';
+      try {
+        convertRegistryValue(alone[0] as KafkaRecord, preparedAlone, false);
+      } catch (error) {
+        expected = (error as Error).message;
+      }
+      expect(expected).toMatch(/schema id 1/);
+      const batch = recordsOf(mskEvent([entry(5, body), ...[6, 7, 8].map((o) => entry(o, productBody()))]));
+      const prepared = await values.prepare(batch, soon());
+      expect(() => convertRegistryValue(batch[0] as KafkaRecord, prepared, false)).toThrow(expected);
+      // Nothing of the refused row is left, and the next value reads as its own.
+      expect(prepared.output.len).toBe(0);
+      const next = convertRegistryValue(batch[1] as KafkaRecord, prepared, false);
+      expect(next.kind === 'json-bytes' && JSON.parse(next.bytes.toString())).toEqual({
+        id: 7,
+        name: 'ab',
+        price: 1.5,
+      });
+    },
+  );
+
+  it('takes a change event cut short to the general path, which names its error, though the next events follow it', async () => {
+    const envelope = JSON.stringify({
+      type: 'record',
+      name: 'Envelope',
+      namespace: 'srv.public.t',
+      fields: [
+        {
+          name: 'before',
+          type: ['null', { type: 'record', name: 'Value', fields: [{ name: 'id', type: 'int' }] }],
+          default: null,
+        },
+        { name: 'after', type: ['null', 'Value'], default: null },
+        { name: 'op', type: 'string' },
+      ],
+    });
+    const values = await valuesFor('avro', { '4': { schema: envelope } });
+    // before null, after {id: 7}, op "c"; the first event lacks its op's one character.
+    const insert = Buffer.from([0x00, 0x02, 0x0e, 0x02, 0x63]);
+    const records = recordsOf(
+      mskEvent(
+        [insert.subarray(0, 4), insert, insert].map((body, offset) => ({
+          topic: 't',
+          partition: 0,
+          offset,
+          value: framed(4, body),
+        })),
+      ),
+    );
+    const prepared = await values.prepare(records, soon());
+    const transforms = { addOp: true, rewrite: false };
+    expect(() => convertRegistryValue(records[0] as KafkaRecord, prepared, true, transforms)).toThrow(
+      /ends before its schema id 4 says it does/,
+    );
+    const next = convertRegistryValue(records[1] as KafkaRecord, prepared, true, transforms);
+    expect(next.kind === 'json-bytes' && next.bytes.toString()).toBe('{"id":7,"__op":0}');
+  });
+
   it('fails a value that does not match its schema, naming the record and the schema id', async () => {
     const values = await valuesFor('avro', { '1': { schema: PRODUCT } });
     const records = recordsOf(
