@@ -1,8 +1,9 @@
+import { Producer } from '@platformatic/kafka';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type StandIn, startStandIn } from '../../lib/local/stand-in/index.ts';
 import { seedConfig } from '../fixtures/events.ts';
 import { type ConnectWorker, startConnect } from './harness/connect.ts';
-import { cdcNames, postgresConnector, seedDebeziumSinkConfig } from './harness/debezium.ts';
+import { cdcNames, postgresConnector, readTopic, seedDebeziumSinkConfig } from './harness/debezium.ts';
 import { createTopics, type KafkaBroker, kafkaForSuite } from './harness/kafka.ts';
 import { ensureJars } from './harness/maven.ts';
 import { ensureLogicalWal, psql, recreateDatabase, tableRows } from './harness/postgres.ts';
@@ -25,9 +26,10 @@ let kafka: KafkaBroker | undefined;
 let connect: ConnectWorker | undefined;
 let starrocks: StandIn | undefined;
 let sink: SinkPipeline | undefined;
+let productionSink: SinkPipeline | undefined;
 let databaseCreated = false;
 
-const parts = (): SuiteParts => ({ kafka, connect, starrocks, sink });
+const parts = (): SuiteParts => ({ kafka, connect, starrocks, sink, otherSinks: [productionSink] });
 
 beforeAll(async () => {
   try {
@@ -43,6 +45,10 @@ beforeAll(async () => {
     starrocks = await startStandIn({ users: { root: '', user1: PASSWORD } });
     starrocks.execute(`CREATE DATABASE example_db; USE example_db;
       CREATE TABLE customers (id int(11), first_name varchar(65533) NULL, last_name varchar(65533) NULL, email varchar(65533) NULL)
+      ENGINE=OLAP PRIMARY KEY(id) DISTRIBUTED BY hash(id) buckets 1;
+      CREATE TABLE customers_prod (id int(11), first_name varchar(65533) NULL, last_name varchar(65533) NULL,
+        email varchar(65533) NULL, _op varchar(1) NULL, _source_ts_ms bigint NULL, _lsn bigint NULL,
+        kafka_partition int NULL, kafka_offset bigint NULL)
       ENGINE=OLAP PRIMARY KEY(id) DISTRIBUTED BY hash(id) buckets 1;`);
     kafka = await kafkaForSuite('kafka-cdc');
     await createTopics(kafka.bootstrap, [TOPIC]);
@@ -138,5 +144,92 @@ describe('scenario 4: a failed load mid-stream', () => {
       expect.stringContaining('too many filtered rows'),
     ]);
     expect(await tableRows(names.database, 'customers')).toHaveLength(41);
+  });
+});
+
+/**
+ * A production-shaped config on the same Debezium stream: Debezium ≥ 2.5 option names with
+ * `add.fields`, a RegexRouter stripping the `server.schema.` prefix, Kafka metadata columns, and a
+ * per-table `merge_condition` on the LSN as the ordering guard.
+ */
+const PRODUCTION_CONFIG = (feUrl: string): Record<string, string> =>
+  seedConfig({
+    'starrocks.http.url': feUrl,
+    'starrocks.password': PASSWORD,
+    topics: TOPIC,
+    'starrocks.topic2table.map': 'customers:customers_prod',
+    'key.converter.schemas.enable': 'true',
+    'value.converter.schemas.enable': 'true',
+    transforms: 'addfield,unwrap,route',
+    'transforms.addfield.type': 'com.starrocks.connector.kafka.transforms.AddOpFieldForDebeziumRecord',
+    'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+    'transforms.unwrap.delete.tombstone.handling.mode': 'rewrite',
+    'transforms.unwrap.add.fields': 'op,source.ts_ms,lsn',
+    'transforms.unwrap.add.fields.prefix': '_',
+    'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+    'transforms.route.regex': '[^.]+\\.[^.]+\\.(.*)',
+    'transforms.route.replacement': '$1',
+    'sink.metadata.columns': 'kafka_partition:partition,kafka_offset:offset',
+    'sink.table.customers_prod.properties.merge_condition': '_lsn',
+  });
+
+/** The production table's rows in id order, with only PostgreSQL's columns. */
+function productionRows(): Record<string, unknown>[] {
+  return [...(starrocks?.rows('example_db', 'customers_prod') ?? [])]
+    .sort((a, b) => Number(a.id) - Number(b.id))
+    .map(({ id, first_name, last_name, email }) => ({ id, first_name, last_name, email }));
+}
+
+describe('scenario 5: a production config on the same stream', () => {
+  it('loads every change with add.fields, routed by RegexRouter, with metadata columns', async () => {
+    productionSink = await startSinkPipeline({
+      name: `cdc-production-${RUN}`,
+      bootstrap: kafka?.bootstrap ?? '',
+      topics: [TOPIC],
+      sinkConfig: PRODUCTION_CONFIG(starrocks?.feUrl ?? ''),
+    });
+    const source = await tableRows(names.database, 'customers');
+    await waitFor(
+      'the production table to equal PostgreSQL',
+      () => JSON.stringify(productionRows()) === JSON.stringify(source),
+      { timeoutMs: 60_000, intervalMs: 500 },
+    ).catch(() => {});
+    expect(productionRows()).toEqual(source);
+    expect(productionSink.invocations.every((i) => i.result.ok)).toBe(true);
+
+    const row14 = starrocks?.rows('example_db', 'customers_prod').find((r) => r.id === 14);
+    // id 14 was inserted, then updated (14 % 7 === 0): its last change is an update.
+    expect(row14).toMatchObject({ email: 'u@u.com', _op: 'u', kafka_partition: 0 });
+    expect(typeof row14?._lsn).toBe('number');
+    expect(typeof row14?._source_ts_ms).toBe('number');
+    expect(typeof row14?.kafka_offset).toBe('number');
+  });
+
+  it('keeps the newer row when an older change of it is replayed (merge_condition on the LSN)', async () => {
+    const messages = await readTopic(kafka?.bootstrap ?? '', TOPIC, 60);
+    const insert14 = messages.find((m) => {
+      const payload =
+        m.value === undefined || m.value === null ? undefined : JSON.parse(m.value.toString()).payload;
+      return payload?.op === 'c' && payload.after?.id === 14;
+    });
+    if (insert14 === undefined) throw new Error("the INSERT of id 14 is not among the topic's first records");
+    const before = productionSink?.invocations.length ?? 0;
+    const producer = new Producer({ clientId: 'e2e-cdc-replay', bootstrapBrokers: [kafka?.bootstrap ?? ''] });
+    try {
+      await producer.send({ messages: [{ topic: TOPIC, key: insert14.key, value: insert14.value }] });
+    } finally {
+      await producer.close();
+    }
+    await waitFor(
+      'the production sink to load the replayed change',
+      () => (productionSink?.invocations.slice(before) ?? []).some((i) => i.result.ok && i.records > 0),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    // The replayed INSERT carries an older LSN: StarRocks skips the update, the row stays as it was.
+    expect(starrocks?.rows('example_db', 'customers_prod').find((r) => r.id === 14)).toMatchObject({
+      email: 'u@u.com',
+      _op: 'u',
+    });
+    expect(productionRows()).toEqual(await tableRows(names.database, 'customers'));
   });
 });
