@@ -53,8 +53,9 @@ import { formatUnscaled, MAX_CIVIL_DAYS, MIN_CIVIL_DAYS } from './logical-types.
  * builds every record as objects only to print them again. Measured with bench/avro-reader.ts
  * (main-thread CPU, best of 15, a 6 MB event of ~30,000 small records, Node 24, shared 2-core
  * machine, run to run ±0.1x): `appendJson` into one body takes about 0.3x the time of avsc +
- * JSON.stringify + join on records of strings and numbers, and about 0.45x on records of
- * decimals, timestamps and dates (which avsc + JSON.stringify does not even render); `readJson`,
+ * JSON.stringify + join on records of strings and numbers, and about 0.25-0.35x on records of
+ * decimals, timestamps and dates (which avsc + JSON.stringify does not even render; the writer
+ * puts their digits into the row without a string, see avro-json-output.ts); `readJson`,
  * a string per row, about 0.9-1.1x, as making, joining and encoding the row strings costs as
  * much as the decoding. Its text is exactly `JSON.stringify` of the object reader's value;
  * avro-property.test.ts holds both to that over generated values of every type.
