@@ -24,6 +24,7 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const BACKSLASH = 0x5c;
+const NEWLINE = 0x0a;
 
 type InsertFieldSpec = Extract<KafkaRecordTransformSpec, { kind: 'insertField' }>;
 
@@ -161,36 +162,77 @@ function timestampText(record: KafkaRecord): string | undefined {
 }
 
 /**
- * Buffers the spliced rows of one batch are written into, a chunk at a time, so a row costs a view
- * of a chunk rather than an allocation of its own.
+ * The Stream Load body of one table's spliced rows, written as the rows are made: each row goes
+ * straight to its place after the separator, so a row costs a view of the body rather than a
+ * buffer of its own and a copy. Rows are written into chunks (the first sized for the whole batch);
+ * a batch that outgrows one is joined once at the end.
  */
-export class RowArena {
-  private chunk = Buffer.allocUnsafe(0);
+export class SplicedBody {
+  private readonly chunks: Buffer[] = [];
+  private chunk: Buffer;
   private used = 0;
+  private rowStart = 0;
+  private rows = 0;
+  private readonly separator: number;
+  private readonly close: number | undefined;
 
-  /** A chunk with at least `size` bytes free from {@link start}. */
+  /** `array`: `[r1,r2]` (strip_outer_array); else newline-delimited rows. `estimate`: bytes expected. */
+  constructor(array: boolean, estimate: number) {
+    this.separator = array ? COMMA : NEWLINE;
+    this.close = array ? CLOSE_BRACKET : undefined;
+    this.chunk = Buffer.allocUnsafe(Math.max(MIN_CHUNK, estimate));
+    if (array) this.chunk[this.used++] = OPEN_BRACKET;
+  }
+
+  /**
+   * A chunk with room for a row of `size` bytes at {@link start} (after its separator) and the
+   * body's closing bracket.
+   */
   reserve(size: number): Buffer {
-    if (this.used + size > this.chunk.length) {
-      this.chunk = Buffer.allocUnsafe(Math.max(ARENA_CHUNK, size));
+    if (this.used + size + 2 > this.chunk.length) {
+      this.chunks.push(this.chunk.subarray(0, this.used));
+      this.chunk = Buffer.allocUnsafe(Math.max(this.chunk.length, size + 2));
       this.used = 0;
     }
-    return this.chunk;
+    const chunk = this.chunk;
+    let pos = this.used;
+    if (this.rows > 0) chunk[pos++] = this.separator;
+    this.rowStart = pos;
+    return chunk;
   }
 
-  /** Where the reserved space starts. */
+  /** Where the reserved row starts. */
   get start(): number {
-    return this.used;
+    return this.rowStart;
   }
 
-  /** The row written from {@link start} to `end`, which is then used. */
+  /** The row written from {@link start} to `end`, which is then part of the body. */
   commit(end: number): Buffer {
-    const row = this.chunk.subarray(this.used, end);
     this.used = end;
-    return row;
+    this.rows++;
+    return this.chunk.subarray(this.rowStart, end);
+  }
+
+  /** A row made elsewhere (a string or bytes), copied into the body: its place there. */
+  append(row: string | Buffer): Buffer {
+    const size = typeof row === 'string' ? Buffer.byteLength(row) : row.length;
+    const chunk = this.reserve(size);
+    const start = this.rowStart;
+    if (typeof row === 'string') chunk.write(row, start);
+    else chunk.set(row, start);
+    return this.commit(start + size);
+  }
+
+  /** The whole body, closed; the body holds no more rows after this. */
+  finish(): Buffer {
+    if (this.close !== undefined) this.chunk[this.used++] = this.close;
+    const last = this.chunk.subarray(0, this.used);
+    return this.chunks.length === 0 ? last : Buffer.concat([...this.chunks, last]);
   }
 }
 
-const ARENA_CHUNK = 256 * 1024;
+/** The smallest chunk a body takes. */
+const MIN_CHUNK = 64 * 1024;
 
 /**
  * A schemaless JSON value with the added members spliced in: decoded from base64 into the arena
@@ -201,7 +243,7 @@ const ARENA_CHUNK = 256 * 1024;
 export function spliceValue(
   record: KafkaRecord,
   additions: RowAdditions,
-  arena: RowArena,
+  arena: SplicedBody,
   measured = !additions.optimistic,
 ): Buffer | undefined {
   const length = record.valueLength;
@@ -213,7 +255,7 @@ export function spliceValue(
     throw new RecordError(ErrorCode.DECODE_EVENT, record, 'the value is not base64 text');
   }
   const end = start + length;
-  if (!isUtf8(buf.subarray(start, end))) return undefined;
+  // Checks UTF-8 as it scans: a value that is not UTF-8 is left to the general path's error.
   const close = objectClose(buf, start, end, additions.matcher);
   if (close < 0) return undefined;
   const members = closeMembers;
@@ -226,7 +268,7 @@ export function spliceValue(
   }
   if (pos === NO_ROOM) return spliceValue(record, additions, arena, true);
   // A value that needs JSON's escapes: the members' text, written after the value's members.
-  return spliceText(buf.subarray(start, close), members > 0, additions.membersOf(record));
+  return arena.append(spliceText(buf.subarray(start, close), members > 0, additions.membersOf(record)));
 }
 
 /** The bytes an unmeasured row has for its key and headers beyond the bounded members. */
@@ -299,8 +341,10 @@ let closeMembers = 0;
 /**
  * Where the object in `buf[start, end)` closes (its brace's index), with its member count in
  * {@link closeMembers}; -1 when the bytes are not one object, or when a top-level name is an added
- * one or written with an escape (it might be one). One pass over the bytes, as structural as the
- * check of the plain schemaless path: StarRocks refuses other syntax errors.
+ * one or written with an escape (it might be one), or when they are not UTF-8 (bytes past ASCII
+ * are checked where they stand: in strings, as whole sequences; anywhere else they are no JSON).
+ * One pass over the bytes, as structural as the check of the plain schemaless path: StarRocks
+ * refuses other syntax errors.
  */
 function objectClose(buf: Buffer, start: number, end: number, matcher: NameMatcher): number {
   let i = skipSpace(buf, start, end);
@@ -316,11 +360,17 @@ function objectClose(buf: Buffer, start: number, end: number, matcher: NameMatch
       let escaped = false;
       for (;;) {
         if (j >= end) return -1;
-        const d = buf[j];
+        const d = buf[j] as number;
         if (d === QUOTE) break;
+        if (d >= 0x80) {
+          j = utf8SequenceEnd(buf, j, end);
+          if (j < 0) return -1;
+          continue;
+        }
         if (d === BACKSLASH) {
           escaped = true;
-          j++;
+          // An escape is ASCII; past it, a byte beyond ASCII is left to the general path's error.
+          if ((buf[++j] as number) >= 0x80) return -1;
         }
         j++;
       }
@@ -338,6 +388,34 @@ function objectClose(buf: Buffer, start: number, end: number, matcher: NameMatch
         return i;
       }
     } else if (c === COMMA && depth === 1) expectName = true;
+    else if ((c as number) >= 0x80) return -1;
   }
   return -1;
+}
+
+/**
+ * The index after the UTF-8 sequence that starts at `i` (its lead byte past ASCII), or -1 when the
+ * bytes there are not one: an overlong form, a surrogate, past U+10FFFF, or cut short, as
+ * `isUtf8` refuses them.
+ */
+function utf8SequenceEnd(buf: Buffer, i: number, end: number): number {
+  const lead = buf[i] as number;
+  let low = 0x80;
+  let high = 0xbf;
+  let continuations: number;
+  if (lead >= 0xc2 && lead <= 0xdf) continuations = 1;
+  else if (lead >= 0xe0 && lead <= 0xef) {
+    continuations = 2;
+    if (lead === 0xe0) low = 0xa0;
+    else if (lead === 0xed) high = 0x9f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    continuations = 3;
+    if (lead === 0xf0) low = 0x90;
+    else if (lead === 0xf4) high = 0x8f;
+  } else return -1;
+  if (i + continuations >= end) return -1;
+  const second = buf[i + 1] as number;
+  if (second < low || second > high) return -1;
+  for (let k = 2; k <= continuations; k++) if (((buf[i + k] as number) & 0xc0) !== 0x80) return -1;
+  return i + continuations + 1;
 }

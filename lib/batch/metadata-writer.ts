@@ -415,6 +415,7 @@ function writeBase64Text(buf: Buffer, pos: number, base64: string | null, limit:
   if (pos + (base64.length / 4) * 3 + 2 > limit) return NO_ROOM;
   buf[pos] = QUOTE;
   const start = pos + 1;
+  if (base64.length <= SHORT_BASE64) return writeShortBase64Text(buf, start, base64);
   const length = buf.write(base64, start, 'base64');
   const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
   if (length !== (base64.length / 4) * 3 - padding) return NEEDS_TEXT;
@@ -427,6 +428,71 @@ function writeBase64Text(buf: Buffer, pos: number, base64: string | null, limit:
   if (wide && !isUtf8(buf.subarray(start, start + length))) return NEEDS_TEXT;
   buf[start + length] = QUOTE;
   return start + length + 1;
+}
+
+/** Keys up to this many base64 characters are decoded here: a call into Node costs more. */
+const SHORT_BASE64 = 64;
+
+/** Each base64 character's six bits by its code, -1 for any other (padding included). */
+const BASE64_BITS = (() => {
+  const table = new Int8Array(128).fill(-1);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  return table;
+})();
+
+/**
+ * {@link writeBase64Text} of padded base64 text, decoded here after the opening quote at `start`;
+ * -1 for anything else (the text writer decodes it as Node does) or text JSON would escape.
+ */
+function writeShortBase64Text(buf: Buffer, start: number, base64: string): number {
+  const length = base64.length;
+  if ((length & 3) !== 0) return NEEDS_TEXT;
+  let pos = start;
+  let wide = false;
+  for (let i = 0; i < length; i += 4) {
+    const a = base64Bits(base64, i);
+    const b = base64Bits(base64, i + 1);
+    if ((a | b) < 0) return NEEDS_TEXT;
+    let c = base64Bits(base64, i + 2);
+    let d = base64Bits(base64, i + 3);
+    // Padding: only in the last quantum, `xx==` or `xxx=`.
+    let bytes = 3;
+    if (d < 0) {
+      if (i + 4 !== length || base64.charCodeAt(i + 3) !== EQUALS) return NEEDS_TEXT;
+      bytes = 2;
+      d = 0;
+      if (c < 0) {
+        if (base64.charCodeAt(i + 2) !== EQUALS) return NEEDS_TEXT;
+        bytes = 1;
+        c = 0;
+      }
+    } else if (c < 0) return NEEDS_TEXT;
+    const bits = (a << 18) | (b << 12) | (c << 6) | d;
+    const first = bits >> 16;
+    const second = bytes > 1 ? (bits >> 8) & 0xff : 0x20;
+    const third = bytes > 2 ? bits & 0xff : 0x20;
+    if (needsEscape(first) || needsEscape(second) || needsEscape(third)) return NEEDS_TEXT;
+    if ((first | second | third) >= 0x80) wide = true;
+    buf[pos++] = first;
+    if (bytes > 1) buf[pos++] = second;
+    if (bytes > 2) buf[pos++] = third;
+  }
+  if (wide && !isUtf8(buf.subarray(start, pos))) return NEEDS_TEXT;
+  buf[pos++] = QUOTE;
+  return pos;
+}
+
+const EQUALS = 0x3d;
+
+/** Whether JSON writes a byte of a string escaped. */
+function needsEscape(byte: number): boolean {
+  return byte < 0x20 || byte === QUOTE || byte === BACKSLASH;
+}
+
+function base64Bits(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  return code < 128 ? (BASE64_BITS[code] as number) : -1;
 }
 
 /** `n`'s JSON text at `pos`: the position after it. */

@@ -38,6 +38,7 @@ export function serializeBody(batch: TableBatch, config: SinkConfig): Buffer {
  * JSON values are decoded from base64 into their place and checked there.
  */
 export function writeBody(batch: TableBatch, config: SinkConfig): Buffer {
+  if (batch.body !== undefined) return batch.body;
   if (batch.sources === 'rows') return writeValues(batch.rows as KafkaRecord[], config.stripOuterArray);
   const json = config.format === 'json';
   const separator = json ? (config.stripOuterArray ? ',' : '\n') : config.rowDelimiter;

@@ -24,8 +24,8 @@ import {
 } from './metadata-columns.ts';
 import {
   type RowAdditions,
-  RowArena,
   rowAdditions,
+  SplicedBody,
   spliceValue,
   valueInsertions,
   withMembers,
@@ -50,6 +50,11 @@ export interface TableBatch {
   readonly rows: RowPart[];
   /** Offsets per topic-partition of the records that became rows. */
   readonly ranges: OffsetRange[];
+  /**
+   * The body {@link rows} make, written as they were made (JSON rows spliced straight into it, see
+   * metadata-rows.ts): the serializer sends it as it is. Absent when the body is written from the rows.
+   */
+  readonly body?: Buffer;
   /**
    * The record of each row, same index; to map rows StarRocks rejected back to their records.
    * `'rows'` when every row is its own record (schemaless JSON): see {@link sourceOf}.
@@ -104,7 +109,9 @@ export function buildTableBatches(
   let batch: TableBatch | undefined;
   let range: OffsetRange | undefined;
   const transformed = needObject ? transformedRows(config, registry, metadata) : undefined;
-  const rowOf = splicedRows(config, registry, metadata, transformed) ?? transformed;
+  const spliced = splicedRows(config, registry, metadata, transformed);
+  if (spliced !== undefined) return splicedBatches(records, config, spliced, onRecordError);
+  const rowOf = transformed;
   for (const record of records) {
     let topic = record.topic;
     let row: RowPart | Skip;
@@ -113,8 +120,6 @@ export function buildTableBatches(
         // The transforms may route the record elsewhere (RegexRouter): its table follows them.
         const outcome = rowOf(record);
         if (outcome instanceof Skip) row = outcome;
-        // A spliced row: the record's topic, and no object around the row.
-        else if (Buffer.isBuffer(outcome)) row = outcome;
         else {
           topic = outcome.topic;
           row = outcome.row;
@@ -317,36 +322,133 @@ function metadataOf(config: SinkConfig): MetadataRows | undefined {
   return ready;
 }
 
+/** A spliced row, or the general path's outcome for a value the splice leaves to it. */
+type SplicedRow = (record: KafkaRecord, body: SplicedBody) => Buffer | TransformedRow | Skip;
+
 /**
  * Schemaless JSON with metadata columns and/or transforms that are only `InsertField$Value`: each
  * value's bytes with the added members spliced before its closing brace, without parsing it
- * (metadata-rows.ts). A value that is not one object, or that has an added name at its top level,
- * takes the general path: the chain, or the converter and the parse that overwrites. Undefined
- * when the config is not of that shape.
+ * (metadata-rows.ts), written straight into its table's body. A value that is not one object, or
+ * that has an added name at its top level, takes the general path: the chain, or the converter and
+ * the parse that overwrites. Undefined when the config is not of that shape.
  */
 function splicedRows(
   config: SinkConfig,
   registry: PreparedValues | undefined,
   metadata: MetadataRows | undefined,
   transformed: ((record: KafkaRecord) => TransformedRow | Skip) | undefined,
-): ((record: KafkaRecord) => TransformedRow | Buffer | Skip) | undefined {
+): SplicedRow | undefined {
   const converter = config.valueConverter;
   if (config.format !== 'json' || converter.kind !== 'json' || converter.schemasEnable) return undefined;
   const insertions = valueInsertions(config.transforms);
   if (insertions === undefined || (insertions.length === 0 && metadata === undefined)) return undefined;
   const additions = rowAdditions(insertions, metadata?.columns);
-  const arena = new RowArena();
   const general = (record: KafkaRecord): TransformedRow | Skip => {
     if (transformed !== undefined) return transformed(record);
     const row = toRow(record, config, registry, metadata);
     return row instanceof Skip ? row : { topic: record.topic, row };
   };
-  return (record) => {
-    // A null value is a tombstone, as JSON null is; InsertField passes both through.
-    if (record.valueBase64 === null || isJsonNull(record)) return TOMBSTONE;
-    const row = spliceValue(record, additions, arena);
-    return row === undefined ? general(record) : row;
-  };
+  return (record, body) => spliceValue(record, additions, body) ?? general(record);
+}
+
+/**
+ * The tables of spliced rows (see {@link splicedRows}): each table's body is written as its rows
+ * are made, and kept on the batch for the serializer. InsertField does not route, so a record's
+ * table is its topic's.
+ */
+function splicedBatches(
+  records: readonly KafkaRecord[],
+  config: SinkConfig,
+  rowOf: SplicedRow,
+  onRecordError: RecordErrorHandler | undefined,
+): BatchSummary {
+  const byTable = new Map<string, { batch: TableBatch; body: SplicedBody }>();
+  const skipped: Record<string, number> = {};
+  let lastTopic: string | undefined;
+  let target: { batch: TableBatch; body: SplicedBody } | undefined;
+  const ranges = new RangeTracker();
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as KafkaRecord;
+    let row: RowPart;
+    try {
+      // A null value is a tombstone, as JSON null is; InsertField passes both through.
+      if (record.valueBase64 === null || isJsonNull(record)) {
+        skipped.tombstone = (skipped.tombstone ?? 0) + 1;
+        continue;
+      }
+      if (record.topic !== lastTopic || target === undefined) {
+        const table = resolveTable(record, config);
+        target = byTable.get(table);
+        if (target === undefined) {
+          const body = new SplicedBody(config.stripOuterArray, bodyEstimate(records, i));
+          target = { batch: { table, rows: [], ranges: [], sources: [] }, body };
+          byTable.set(table, target);
+        }
+        lastTopic = record.topic;
+      }
+      const outcome = rowOf(record, target.body);
+      if (outcome instanceof Skip) {
+        skipped[outcome.skip] = (skipped[outcome.skip] ?? 0) + 1;
+        continue;
+      }
+      if (Buffer.isBuffer(outcome)) row = outcome;
+      else {
+        row = outcome.row;
+        target.body.append(typeof row === 'string' ? row : rowBytes(row));
+      }
+    } catch (thrown) {
+      // Parsing or writing a value nested thousands of levels deep runs out of stack.
+      const error = thrown instanceof RangeError ? tooDeepError(record) : thrown;
+      if (onRecordError === undefined || !(error instanceof SinkError)) throw error;
+      onRecordError(record, error);
+      continue;
+    }
+    target.batch.rows.push(row);
+    (target.batch.sources as KafkaRecord[]).push(record);
+    ranges.add(target.batch, record);
+  }
+  const tables: TableBatch[] = [];
+  for (const { batch, body } of byTable.values())
+    if (batch.rows.length > 0) tables.push({ ...batch, body: body.finish() });
+  return { tables, records: records.length, skipped };
+}
+
+/**
+ * The bytes a body is first given for the records from `from` on: their values, and room for the
+ * added members that numbers and short keys and headers fill.
+ */
+function bodyEstimate(records: readonly KafkaRecord[], from: number): number {
+  let bytes = 0;
+  for (let i = from; i < records.length; i++) bytes += (records[i] as KafkaRecord).valueLength + 1;
+  return bytes + (records.length - from) * ADDED_BYTES_ESTIMATE;
+}
+
+/** The bytes a row's added members are expected to take, at most, in the first chunk of a body. */
+const ADDED_BYTES_ESTIMATE = 256;
+
+/** Extends a batch's last offset range with the next record of its partition, or starts another. */
+class RangeTracker {
+  private batch: TableBatch | undefined;
+  private range: OffsetRange | undefined;
+
+  add(batch: TableBatch, record: KafkaRecord): void {
+    let range = this.batch === batch ? this.range : batch.ranges[batch.ranges.length - 1];
+    if (range !== undefined && range.partition === record.partition && range.topic === record.topic) {
+      range.last = record.offset;
+      range.count++;
+    } else {
+      range = {
+        topic: record.topic,
+        partition: record.partition,
+        first: record.offset,
+        last: record.offset,
+        count: 1,
+      };
+      batch.ranges.push(range);
+    }
+    this.batch = batch;
+    this.range = range;
+  }
 }
 
 /** One CSV line of a record: its text without the trailing delimiter, refused if it holds another. */
