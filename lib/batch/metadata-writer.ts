@@ -104,7 +104,13 @@ export class MembersWriter {
   private readonly texts: string[];
   private key: Buffer | null = null;
   private headers: readonly KafkaHeader[] = [];
-  private readonly seenNames: string[] = [];
+  private seenNames: string[] = [];
+  private seenValues: unknown[][] = [];
+  private lastNames: string[] = [];
+  private lastValues: unknown[][] = [];
+  private lastHeadersJson = Buffer.allocUnsafe(0);
+  /** The bytes of {@link lastHeadersJson} that hold the last headers' JSON; -1 before any. */
+  private lastHeadersLength = -1;
   private topic = '';
   private topicBytes = Buffer.from('""');
   private readonly headerNames = new Map<string, Buffer>();
@@ -320,11 +326,20 @@ export class MembersWriter {
     limit: number,
   ): number {
     let pos = start;
+    if (Array.isArray(headers) && this.sameAsLastHeaders(headers)) {
+      const json = this.lastHeadersJson;
+      const length = this.lastHeadersLength;
+      if (pos + length > limit) return NO_ROOM;
+      for (let i = 0; i < length; i++) buf[pos + i] = json[i] as number;
+      return pos + length;
+    }
     buf[pos++] = OPEN_BRACE;
+    const seen = this.seenNames;
+    const seenValues = this.seenValues;
+    seen.length = 0;
+    seenValues.length = 0;
     if (headers !== null && headers !== undefined) {
       if (!Array.isArray(headers)) return NEEDS_TEXT;
-      const seen = this.seenNames;
-      seen.length = 0;
       for (const entry of headers) {
         if (entry === null || entry === undefined) continue;
         if (typeof entry !== 'object') return NEEDS_TEXT;
@@ -335,6 +350,7 @@ export class MembersWriter {
           if (pos + nameBytes.length + bytes.length + 5 > limit) return NO_ROOM;
           if (seen.length > 0) buf[pos++] = COMMA;
           seen.push(name);
+          seenValues.push(bytes);
           pos = copyShort(nameBytes, buf, pos);
           buf[pos++] = COLON;
           buf[pos++] = QUOTE;
@@ -354,7 +370,55 @@ export class MembersWriter {
     }
     if (pos >= limit) return NO_ROOM;
     buf[pos++] = CLOSE_BRACE;
+    this.keepHeaders(headers, buf, start, pos);
     return pos;
+  }
+
+  /**
+   * Keeps the headers just written, for {@link sameAsLastHeaders}: their names and byte arrays in
+   * the order they were written, and their JSON bytes.
+   */
+  private keepHeaders(headers: KafkaEventRecord['headers'], buf: Buffer, start: number, end: number): void {
+    if (!Array.isArray(headers)) {
+      this.lastHeadersLength = -1;
+      return;
+    }
+    const names = this.lastNames;
+    this.lastNames = this.seenNames;
+    this.seenNames = names;
+    const values = this.lastValues;
+    this.lastValues = this.seenValues;
+    this.seenValues = values;
+    const length = end - start;
+    if (this.lastHeadersJson.length < length)
+      this.lastHeadersJson = Buffer.allocUnsafe(Math.max(64, length * 2));
+    buf.copy(this.lastHeadersJson, 0, start, end);
+    this.lastHeadersLength = length;
+  }
+
+  /**
+   * Whether the event's headers hold the same names with the same bytes, in the same order, as the
+   * last ones written (a batch's records mostly carry the same headers): their JSON is then the
+   * same, and copied.
+   */
+  private sameAsLastHeaders(headers: unknown[]): boolean {
+    if (this.lastHeadersLength < 0) return false;
+    const names = this.lastNames;
+    const values = this.lastValues;
+    let k = 0;
+    for (const entry of headers) {
+      if (entry === null || entry === undefined) continue;
+      if (typeof entry !== 'object') return false;
+      for (const name in entry) {
+        if (k >= names.length || names[k] !== name) return false;
+        const bytes = (entry as Record<string, unknown>)[name];
+        const last = values[k] as unknown[];
+        if (!Array.isArray(bytes) || bytes.length !== last.length) return false;
+        for (let i = 0; i < bytes.length; i++) if (bytes[i] !== last[i]) return false;
+        k++;
+      }
+    }
+    return k === names.length;
   }
 
   /** Every header as a JSON object; -1 when a name repeats (the last wins) or a value needs escaping. */

@@ -208,3 +208,44 @@ describe('the spliced body: UTF-8 and keys checked as they are written', () => {
     expect(rows[0].k).toBe(Buffer.from(base64, 'base64').toString('utf8'));
   });
 });
+
+describe('the spliced body: headers like the last record', () => {
+  const config = () => spliceConfig({ 'sink.metadata.columns': 'h:headers' });
+
+  it('writes each record its own headers, whether or not they repeat the last ones', () => {
+    const headerSets: Record<string, string>[][] = [
+      [{ app: 'checkout' }],
+      [{ app: 'checkout' }],
+      [{ app: 'checkouT' }],
+      [{ app: 'checkout' }, { trace: '1' }],
+      [{ app: 'checkout' }, { trace: '2' }],
+      [{ app: 'checkout', trace: '2' }],
+      [{ trace: '2' }, { app: 'checkout' }],
+      [],
+      [],
+      [{ app: 'checkou' }],
+      [{ app: 'checkout' }],
+      [{ ápp: 'ü' }],
+      [{ ápp: 'ü' }],
+    ];
+    const records = headerSets.map((headers, offset) =>
+      kafkaRecord({ offset, value: { n: offset }, headers }),
+    );
+    const [table] = tablesOf(config(), records);
+    const rows = JSON.parse(serializeBody(table as TableBatch, config()).toString('utf8'));
+    expect(rows.map((row: { h: unknown }) => row.h)).toEqual(
+      headerSets.map((set) => Object.assign({}, ...set)),
+    );
+  });
+
+  it('leaves a repeated header name to the text writer after the same headers without it', () => {
+    const records = [
+      kafkaRecord({ offset: 0, headers: [{ a: 'x' }] }),
+      kafkaRecord({ offset: 1, headers: [{ a: 'x' }, { a: 'y' }] }),
+      kafkaRecord({ offset: 2, headers: [{ a: 'x' }] }),
+    ];
+    const [table] = tablesOf(config(), records);
+    const rows = JSON.parse(serializeBody(table as TableBatch, config()).toString('utf8'));
+    expect(rows.map((row: { h: unknown }) => row.h)).toEqual([{ a: 'x' }, { a: 'y' }, { a: 'x' }]);
+  });
+});
