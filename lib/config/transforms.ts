@@ -4,6 +4,7 @@
  * options come from the catalogue (transform-classes/); an unknown class or option is a problem
  * naming the key and what is supported.
  */
+import { didYouMean, nearestKeys } from './nearest-key.ts';
 import {
   checkDebeziumTransforms,
   DEBEZIUM_TRANSFORMS,
@@ -132,7 +133,7 @@ function parseTransform(
     const known = Object.keys(entry.options);
     options.problem(
       option,
-      `is not an option of ${className}; ${known.length === 0 ? 'it takes none' : `its options: ${known.join(', ')}`} (and predicate, negate)`,
+      `is not an option of ${className}; ${known.length === 0 ? 'it takes none' : `its options: ${known.join(', ')}`} (and predicate, negate)${suggestOption(options.prefix, option, [...known, ...COMMON_OPTIONS])}`,
     );
   }
   const predicate = options.string('predicate');
@@ -152,6 +153,12 @@ function parseTransform(
   const spec: TransformSpec | undefined = entry.parse(className, options);
   if (spec === undefined) return undefined;
   return { ...spec, name, className, predicate, negate };
+}
+
+/** `; did you mean <prefix><option>?` for the option nearest to an unknown one, or nothing. */
+function suggestOption(prefix: string, option: string, known: readonly string[]): string {
+  const nearest = nearestKeys(option, known).map((name) => `${prefix}${name}`);
+  return nearest.length === 0 ? '' : `; ${didYouMean(nearest)}`;
 }
 
 /** The option names given under `prefix`. */
@@ -181,7 +188,7 @@ function parsePredicates(source: ConfigSource): ReadonlyMap<string, PredicateCon
         const known = Object.keys(entry.options);
         options.problem(
           option,
-          `is not an option of ${entry.className}; ${known.length === 0 ? 'it takes none' : `its options: ${known.join(', ')}`}`,
+          `is not an option of ${entry.className}; ${known.length === 0 ? 'it takes none' : `its options: ${known.join(', ')}`}${suggestOption(options.prefix, option, [...known, 'type'])}`,
         );
       }
     }
