@@ -315,24 +315,34 @@ function spliceText(head: Buffer, comma: boolean, members: string): Buffer {
 
 /** The added names' UTF-8 bytes by length, to compare a member's name without making its string. */
 export class NameMatcher {
-  private readonly byLength = new Map<number, Buffer[]>();
+  /** Indexed by length: an array rather than a Map, as it is read for every name of every value. */
+  private readonly byLength: (Buffer[] | undefined)[] = [];
 
   constructor(names: Iterable<string>) {
     for (const name of names) {
       const bytes = Buffer.from(name);
-      const list = this.byLength.get(bytes.length) ?? [];
+      while (this.byLength.length <= bytes.length) this.byLength.push(undefined);
+      const list = this.byLength[bytes.length] ?? [];
       list.push(bytes);
-      this.byLength.set(bytes.length, list);
+      this.byLength[bytes.length] = list;
     }
   }
 
   /** Whether `buf[start, end)` is one of the names. */
   matches(buf: Buffer, start: number, end: number): boolean {
-    const list = this.byLength.get(end - start);
+    const length = end - start;
+    if (length >= this.byLength.length) return false;
+    const list = this.byLength[length];
     if (list === undefined) return false;
-    for (const name of list) if (buf.compare(name, 0, name.length, start, end) === 0) return true;
+    for (const name of list) if (sameBytes(buf, start, name, length)) return true;
     return false;
   }
+}
+
+/** Whether `length` bytes of `buf` from `start` are `name`'s (a name is short: no call into Node). */
+function sameBytes(buf: Buffer, start: number, name: Buffer, length: number): boolean {
+  for (let k = 0; k < length; k++) if (buf[start + k] !== name[k]) return false;
+  return true;
 }
 
 /** How many members the object {@link objectClose} last looked at has. */
