@@ -1,5 +1,14 @@
+import { AlterJobs } from './alter-jobs.ts';
 import { compareValues, currentDateTime, isNumericType, type StoredValue } from './column-types.ts';
-import { type ColumnDef, DdlError, KEYS_TYPES, parseStatements, type TableDefinition } from './ddl.ts';
+import {
+  type ColumnDef,
+  DdlError,
+  KEYS_TYPES,
+  parseStatements,
+  SQL_ERRORS,
+  type Statement,
+  type TableDefinition,
+} from './ddl.ts';
 import { formatRows } from './format-table.ts';
 
 export type Row = readonly StoredValue[];
@@ -42,20 +51,52 @@ export function defaultFor(column: ColumnDef): StoredValue {
 
 export class Table {
   readonly database: string;
-  readonly definition: TableDefinition;
   readonly keyIndexes: readonly number[];
+  private schema: TableDefinition;
   /** Per column: is it a key column. */
-  readonly keyMask: readonly boolean[];
+  private keys: readonly boolean[];
   private content: TableContent;
   private readonly unpublished: (() => void)[] = [];
   private publishing = false;
 
   constructor(database: string, definition: TableDefinition) {
     this.database = database;
-    this.definition = definition;
+    this.schema = definition;
     this.keyIndexes = definition.keyColumns.map((key) => definition.columns.findIndex((c) => c.name === key));
-    this.keyMask = definition.columns.map((_, index) => this.keyIndexes.includes(index));
+    this.keys = definition.columns.map((_, index) => this.keyIndexes.includes(index));
     this.content = this.emptyContent();
+  }
+
+  /** The current schema; ALTER TABLE ADD COLUMN replaces it. */
+  get definition(): TableDefinition {
+    return this.schema;
+  }
+
+  /** Per column: is it a key column. */
+  get keyMask(): readonly boolean[] {
+    return this.keys;
+  }
+
+  /**
+   * Appends value columns (ALTER TABLE ADD COLUMN): stored rows get each new column's DEFAULT (or
+   * NULL). Key columns stay where they are, so row keys do not change.
+   */
+  addColumns(columns: readonly ColumnDef[]): void {
+    this.publishPending();
+    this.schema = { ...this.schema, columns: [...this.schema.columns, ...columns] };
+    this.keys = [...this.keys, ...columns.map(() => false)];
+    const widen = (row: Row): Row => this.widen(row);
+    this.content =
+      this.content.kind === 'list'
+        ? { kind: 'list', rows: this.content.rows.map(widen) }
+        : { kind: 'keyed', rows: new Map([...this.content.rows].map(([key, row]) => [key, widen(row)])) };
+  }
+
+  /** A row read before columns were added, completed with their defaults (as StarRocks fills them). */
+  private widen(row: Row): Row {
+    const columns = this.schema.columns;
+    if (row.length >= columns.length) return row;
+    return [...row, ...columns.slice(row.length).map((column) => defaultFor(column))];
   }
 
   get isPrimaryKey(): boolean {
@@ -122,7 +163,7 @@ export class Table {
       const rows = [...this.content.rows];
       for (const op of ops) {
         if (op.op === 'delete') continue;
-        rows.push(op.values);
+        rows.push(this.widen(op.values));
         loaded++;
       }
       return { table: this, content: { kind: 'list', rows }, loaded, errors };
@@ -140,7 +181,7 @@ export class Table {
       const existing = rows.get(key);
       let next: StoredValue[];
       if (op.present === undefined) {
-        next = [...op.values];
+        next = [...this.widen(op.values)];
       } else {
         next = columns.map((column, index) =>
           op.present?.[index]
@@ -204,13 +245,39 @@ export class Table {
   }
 }
 
-/** Databases and tables, changed by DDL through {@link Catalog.execute}. */
+/** Options of a {@link Catalog}. */
+export interface CatalogOptions {
+  /**
+   * How many SHOW ALTER TABLE COLUMN polls the next ADD COLUMN job stays RUNNING for (0 or
+   * undefined: it finishes at once, as fast schema evolution does).
+   */
+  readonly runningPollsForNextAlter?: () => number | undefined;
+}
+
+/** Databases and tables, changed by DDL through {@link Catalog.execute} or {@link Catalog.executeIn}. */
 export class Catalog {
   private readonly databases = new Map<string, Map<string, Table>>();
   private currentDatabase: string | undefined;
+  /** ALTER TABLE … ADD COLUMN jobs, as SHOW ALTER TABLE COLUMN lists them. */
+  readonly alterJobs = new AlterJobs();
+  private readonly runningPollsForNextAlter: () => number | undefined;
+
+  constructor(options: CatalogOptions = {}) {
+    this.runningPollsForNextAlter = options.runningPollsForNextAlter ?? (() => undefined);
+  }
 
   hasDatabase(name: string): boolean {
     return this.databases.has(name);
+  }
+
+  /** Database names in creation order. */
+  databaseNames(): string[] {
+    return [...this.databases.keys()];
+  }
+
+  /** Table names of a database in creation order (none for an unknown database). */
+  tableNames(database: string): string[] {
+    return [...(this.databases.get(database)?.keys() ?? [])];
   }
 
   table(database: string, name: string): Table | undefined {
@@ -226,59 +293,120 @@ export class Catalog {
     return table;
   }
 
+  /** Runs DDL in the catalog's own session (`USE` there lasts across calls). */
   execute(sql: string): void {
-    for (const statement of parseStatements(sql)) {
-      switch (statement.kind) {
-        case 'createDatabase':
-          if (this.databases.has(statement.name)) {
-            if (statement.ifNotExists) break;
-            throw new DdlError(`Can't create database '${statement.name}'; database exists`);
-          }
-          this.databases.set(statement.name, new Map());
-          break;
-        case 'dropDatabase':
-          if (!this.databases.delete(statement.name) && !statement.ifExists) {
-            throw new DdlError(`Can't drop database '${statement.name}'; database doesn't exist`);
-          }
-          if (this.currentDatabase === statement.name) this.currentDatabase = undefined;
-          break;
-        case 'use':
-          if (!this.databases.has(statement.name)) throw new DdlError(`Unknown database '${statement.name}'`);
-          this.currentDatabase = statement.name;
-          break;
-        case 'createTable': {
-          const [database, tables] = this.resolve(statement.database);
-          if (tables.has(statement.table.name)) {
-            if (statement.ifNotExists) break;
-            throw new DdlError(`Table '${statement.table.name}' already exists`);
-          }
-          tables.set(statement.table.name, new Table(database, statement.table));
-          break;
-        }
-        case 'dropTable': {
-          const [database, tables] = this.resolve(statement.database);
-          if (!tables.delete(statement.name) && !statement.ifExists) {
-            throw new DdlError(`Unknown table '${database}.${statement.name}'`);
-          }
-          break;
-        }
-        case 'truncateTable': {
-          const [database, tables] = this.resolve(statement.database);
-          const table = tables.get(statement.name);
-          if (table === undefined) throw new DdlError(`Unknown table '${database}.${statement.name}'`);
-          table.truncate();
-          break;
-        }
-      }
-    }
+    this.currentDatabase = this.executeIn(sql, this.currentDatabase);
   }
 
-  private resolve(database: string | undefined): [string, Map<string, Table>] {
-    const name = database ?? this.currentDatabase;
-    if (name === undefined)
-      throw new DdlError('No database selected: qualify the table or run USE <database> first');
+  /**
+   * Runs DDL in a caller's session (a MySQL connection) whose current database is `database`;
+   * returns the session's current database afterwards (changed by `USE`).
+   */
+  executeIn(sql: string, database: string | undefined): string | undefined {
+    let current = database;
+    for (const statement of parseStatements(sql)) current = this.run(statement, current);
+    return current;
+  }
+
+  private run(statement: Statement, current: string | undefined): string | undefined {
+    switch (statement.kind) {
+      case 'createDatabase':
+        if (this.databases.has(statement.name)) {
+          if (statement.ifNotExists) break;
+          throw new DdlError(
+            `Can't create database '${statement.name}'; database exists`,
+            SQL_ERRORS.dbCreateExists,
+          );
+        }
+        this.databases.set(statement.name, new Map());
+        break;
+      case 'dropDatabase':
+        if (!this.databases.delete(statement.name) && !statement.ifExists) {
+          throw new DdlError(
+            `Can't drop database '${statement.name}'; database doesn't exist`,
+            SQL_ERRORS.dbDropExists,
+          );
+        }
+        if (current === statement.name) return undefined;
+        break;
+      case 'use':
+        if (!this.databases.has(statement.name)) {
+          throw new DdlError(`Unknown database '${statement.name}'`, SQL_ERRORS.badDatabase);
+        }
+        return statement.name;
+      case 'createTable': {
+        const [database, tables] = this.resolve(statement.database, current);
+        if (tables.has(statement.table.name)) {
+          if (statement.ifNotExists) break;
+          throw new DdlError(`Table '${statement.table.name}' already exists`, SQL_ERRORS.tableExists);
+        }
+        tables.set(statement.table.name, new Table(database, statement.table));
+        break;
+      }
+      case 'dropTable': {
+        const [database, tables] = this.resolve(statement.database, current);
+        if (!tables.delete(statement.name) && !statement.ifExists) {
+          throw new DdlError(`Unknown table '${database}.${statement.name}'`, SQL_ERRORS.badTable);
+        }
+        break;
+      }
+      case 'truncateTable':
+        this.resolveTable(statement.database, statement.name, current).truncate();
+        break;
+      case 'addColumns':
+        this.addColumns(this.resolveTable(statement.database, statement.name, current), statement.columns);
+        break;
+    }
+    return current;
+  }
+
+  /**
+   * ALTER TABLE … ADD COLUMN: checks the names against the table (and each other), then records a
+   * job. A job that finishes at once changes the schema now; a RUNNING one (a fault) changes it when
+   * it finishes, and until then the table refuses further ALTERs.
+   */
+  private addColumns(table: Table, columns: readonly ColumnDef[]): void {
+    const name = table.definition.name;
+    if (this.alterJobs.running(table.database, name) !== undefined) {
+      throw new DdlError(
+        `Table[${name}]'s state(SCHEMA_CHANGE) is not NORMAL. Do not allow doing ALTER ops`,
+        SQL_ERRORS.generic,
+      );
+    }
+    const seen = new Set(table.definition.columns.map((column) => column.name.toLowerCase()));
+    for (const column of columns) {
+      const lower = column.name.toLowerCase();
+      if (seen.has(lower))
+        throw new DdlError(`Duplicate column name '${column.name}'`, SQL_ERRORS.duplicateField);
+      seen.add(lower);
+      if (!column.nullable && column.defaultValue === undefined) {
+        throw new DdlError(
+          `Column '${column.name}' is NOT NULL and has no DEFAULT: the stand-in adds such a column only with a DEFAULT for the existing rows`,
+        );
+      }
+    }
+    this.alterJobs.start(table.database, name, this.runningPollsForNextAlter() ?? 0, () =>
+      table.addColumns(columns),
+    );
+  }
+
+  private resolveTable(database: string | undefined, name: string, current: string | undefined): Table {
+    const [resolved, tables] = this.resolve(database, current);
+    const table = tables.get(name);
+    if (table === undefined) throw new DdlError(`Unknown table '${resolved}.${name}'`, SQL_ERRORS.badTable);
+    return table;
+  }
+
+  private resolve(database: string | undefined, current: string | undefined): [string, Map<string, Table>] {
+    const name = database ?? current;
+    if (name === undefined) {
+      throw new DdlError(
+        'No database selected: qualify the table or run USE <database> first',
+        SQL_ERRORS.noDatabase,
+      );
+    }
     const tables = this.databases.get(name);
-    if (tables === undefined) throw new DdlError(`Unknown database '${name}'`);
+    if (tables === undefined) throw new DdlError(`Unknown database '${name}'`, SQL_ERRORS.badDatabase);
     return [name, tables];
   }
 }

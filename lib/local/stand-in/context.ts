@@ -38,6 +38,8 @@ export interface Context {
   readonly users: Map<string, string>;
   feUrl: string;
   beUrl: string;
+  /** The StarRocks version the stand-in claims (`current_version()`). */
+  readonly version: string;
   nextTxnId(): number;
   /** A wait that ends early (resolving) when the stand-in closes. */
   sleep(ms: number): Promise<void>;

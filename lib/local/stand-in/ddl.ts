@@ -13,6 +13,8 @@ export interface ColumnDef {
   readonly type: ColumnType;
   readonly nullable: boolean;
   readonly defaultValue?: DefaultValue;
+  /** The COMMENT text, as `information_schema.columns` reports it. */
+  readonly comment?: string;
 }
 
 export interface TableDefinition {
@@ -38,13 +40,45 @@ export type Statement =
       readonly name: string;
       readonly ifExists: boolean;
     }
-  | { readonly kind: 'truncateTable'; readonly database: string | undefined; readonly name: string };
+  | { readonly kind: 'truncateTable'; readonly database: string | undefined; readonly name: string }
+  | {
+      readonly kind: 'addColumns';
+      readonly database: string | undefined;
+      readonly name: string;
+      readonly columns: readonly ColumnDef[];
+    };
 
 const SUPPORTED =
-  'the stand-in runs CREATE DATABASE, DROP DATABASE, USE, CREATE TABLE, DROP TABLE and TRUNCATE TABLE';
+  'the stand-in runs CREATE DATABASE, DROP DATABASE, USE, CREATE TABLE, DROP TABLE, TRUNCATE TABLE and ALTER TABLE … ADD COLUMN';
 
+/** MySQL error numbers and SQL states StarRocks answers with (its `ErrorCode`), for the MySQL listener. */
+export const SQL_ERRORS = {
+  dbCreateExists: { errno: 1007, sqlState: 'HY000' },
+  dbDropExists: { errno: 1008, sqlState: 'HY000' },
+  noDatabase: { errno: 1046, sqlState: '3D000' },
+  badDatabase: { errno: 1049, sqlState: '42000' },
+  tableExists: { errno: 1050, sqlState: '42S01' },
+  badTable: { errno: 1051, sqlState: '42S02' },
+  badField: { errno: 1054, sqlState: '42S22' },
+  duplicateField: { errno: 1060, sqlState: '42S21' },
+  /** StarRocks' generic analysis/DDL failure (`ERROR 1064 (HY000)`). */
+  generic: { errno: 1064, sqlState: 'HY000' },
+} as const;
+
+export interface SqlErrorCode {
+  readonly errno: number;
+  readonly sqlState: string;
+}
+
+/** A statement the stand-in refuses; `code` is what the MySQL listener answers with. */
 export class DdlError extends Error {
   override readonly name = 'DdlError';
+  readonly code: SqlErrorCode;
+
+  constructor(message: string, code: SqlErrorCode = SQL_ERRORS.generic) {
+    super(message);
+    this.code = code;
+  }
 }
 
 type Token =
@@ -221,6 +255,8 @@ class Parser {
       this.acceptWord('TABLE');
       const [database, name] = this.qualifiedName();
       return { kind: 'truncateTable', database, name };
+    } else if (this.acceptWords('ALTER', 'TABLE')) {
+      return this.alterTable(start);
     }
     this.pos = start;
     throw new DdlError(`Unsupported statement "${this.statementText(start)}": ${SUPPORTED}`);
@@ -317,15 +353,22 @@ class Parser {
   }
 
   private columnDef(): ColumnDef {
+    return this.columnDefinition().column;
+  }
+
+  /** A column definition, and whether it said KEY (which ADD COLUMN must know). */
+  private columnDefinition(): { column: ColumnDef; key: boolean } {
     const name = this.identifier();
     const type = this.columnType(name);
     let nullable = true;
+    let key = false;
     let defaultValue: DefaultValue | undefined;
+    let comment: string | undefined;
     for (;;) {
       if (this.acceptWords('NOT', 'NULL')) nullable = false;
       else if (this.acceptWord('NULL')) nullable = true;
-      else if (this.acceptWord('COMMENT')) this.stringLiteral();
-      else if (this.acceptWord('KEY')) continue;
+      else if (this.acceptWord('COMMENT')) comment = this.stringLiteral();
+      else if (this.acceptWord('KEY')) key = true;
       else if (this.acceptWord('DEFAULT')) defaultValue = this.defaultValue(name, type);
       else if (this.peekWord('AUTO_INCREMENT') || this.peekWord('AS')) {
         this.fail(`column '${name}': AUTO_INCREMENT and generated columns are not supported by the stand-in`);
@@ -333,7 +376,54 @@ class Parser {
         this.fail('Aggregate tables are not supported by the stand-in');
       } else break;
     }
-    return defaultValue === undefined ? { name, type, nullable } : { name, type, nullable, defaultValue };
+    const column: ColumnDef = {
+      name,
+      type,
+      nullable,
+      ...(defaultValue === undefined ? {} : { defaultValue }),
+      // An empty COMMENT is no comment (information_schema shows '' either way).
+      ...(comment === undefined || comment === '' ? {} : { comment }),
+    };
+    return { column, key };
+  }
+
+  /**
+   * `ALTER TABLE [db.]t ADD COLUMN c T …[, ADD COLUMN …]` or `ADD COLUMN (c T, d T)`, optionally
+   * followed by PROPERTIES. New columns are value columns appended at the end: KEY, AFTER, FIRST,
+   * TO <rollup>, generated columns and every other ALTER clause are refused by name.
+   */
+  private alterTable(start: number): Statement {
+    const [database, name] = this.qualifiedName();
+    const columns: ColumnDef[] = [];
+    do {
+      if (!this.acceptWords('ADD', 'COLUMN')) {
+        this.pos = start;
+        throw new DdlError(
+          `Unsupported statement "${this.statementText(start)}": the stand-in's ALTER TABLE runs only ADD COLUMN`,
+        );
+      }
+      if (this.acceptPunct('(')) {
+        do columns.push(this.addedColumn());
+        while (this.acceptPunct(','));
+        this.expectPunct(')');
+      } else {
+        columns.push(this.addedColumn());
+      }
+    } while (this.acceptPunct(','));
+    if (this.acceptWord('TO')) this.fail('ADD COLUMN … TO <rollup> is not supported by the stand-in');
+    if (this.acceptWord('PROPERTIES')) this.properties();
+    return { kind: 'addColumns', database, name, columns };
+  }
+
+  private addedColumn(): ColumnDef {
+    const { column, key } = this.columnDefinition();
+    if (key) {
+      this.fail(`column '${column.name}': the stand-in adds value columns only (KEY is not supported)`);
+    }
+    if (this.peekWord('AFTER') || this.peekWord('FIRST')) {
+      this.fail(`column '${column.name}': the stand-in adds columns at the end only (no AFTER/FIRST)`);
+    }
+    return column;
   }
 
   private columnType(column: string): ColumnType {

@@ -22,6 +22,12 @@ export interface Faults {
    * `onReceived` is called when such a commit arrives.
    */
   delayCommitNext(opts: CommitDelay & { count?: number }): void;
+  /**
+   * The next `count` ALTER TABLE … ADD COLUMN jobs are slow schema changes instead of fast schema
+   * evolution: the ALTER answers OK, the job reads RUNNING and its columns are not in the table until
+   * the `polls`-th SHOW ALTER TABLE COLUMN of the database, which shows it FINISHED.
+   */
+  slowAlterNext(opts: { polls: number; count?: number }): void;
   clear(): void;
 }
 
@@ -73,6 +79,7 @@ export class FaultQueue implements Faults {
   private readonly be: Queued<BeFault>[] = [];
   private readonly fe: Queued<FeFault>[] = [];
   private readonly commits: Queued<CommitDelay>[] = [];
+  private readonly alters: Queued<number>[] = [];
 
   failNext(opts: { status?: string; message: string; count?: number }): void {
     this.be.push({
@@ -108,10 +115,23 @@ export class FaultQueue implements Faults {
     this.commits.push({ fault: delay, remaining: positiveCount(count) });
   }
 
+  slowAlterNext(opts: { polls: number; count?: number }): void {
+    if (!Number.isInteger(opts.polls) || opts.polls < 1) {
+      throw new Error(`slowAlterNext polls must be a positive integer, got ${opts.polls}`);
+    }
+    this.alters.push({ fault: opts.polls, remaining: positiveCount(opts.count) });
+  }
+
   clear(): void {
     this.be.length = 0;
     this.fe.length = 0;
     this.commits.length = 0;
+    this.alters.length = 0;
+  }
+
+  /** SHOW ALTER polls the next ADD COLUMN job stays RUNNING for, if a slow alter is queued. */
+  takeAlter(): number | undefined {
+    return take(this.alters);
   }
 
   takeBe(): BeFault | undefined {

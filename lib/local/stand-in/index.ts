@@ -1,9 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { Catalog } from './catalog.ts';
 import type { Context, LoadRecord } from './context.ts';
 import { FaultQueue, type Faults } from './faults.ts';
 import { type LabelState, LabelStore } from './labels.ts';
+import { startMysqlListener } from './mysql-server.ts';
 import { beHandler, feHandler, type Handler } from './routes.ts';
 import { TransactionManager } from './transactions.ts';
 
@@ -27,16 +28,31 @@ export interface StandInOptions {
   users?: Record<string, string>;
   /** Labels remembered per database (StarRocks `label_keep_max_num`). @default 1000 */
   labelKeepMax?: number;
+  /** FE MySQL port. @default 0 (ephemeral); StarRocks uses 9030 */
+  mysqlPort?: number;
+  /**
+   * The StarRocks version the stand-in claims: `SELECT current_version()` answers it and
+   * `@@version_comment` is `StarRocks version <it>`. @default '4.0.1' (the stand-in models the SQL
+   * API of 3.2, compressed loads of 3.2.7 and multi-table transactions of 4.0; not merge commit)
+   */
+  version?: string;
 }
+
+/** The StarRocks version the stand-in claims unless told otherwise. */
+export const STAND_IN_VERSION = '4.0.1';
 
 /** A running StarRocks stand-in: an FE and a BE HTTP server speaking Stream Load. */
 export interface StandIn {
   /** e.g. `http://127.0.0.1:41234` */
   readonly feUrl: string;
   readonly beUrl: string;
+  /** The FE's MySQL port (StarRocks' `query_port`, 9030). */
+  readonly mysqlPort: number;
+  /** e.g. `mysql://127.0.0.1:41236` */
+  readonly mysqlUrl: string;
   /**
-   * Runs `;`-separated DDL: CREATE/DROP DATABASE, USE, CREATE TABLE, DROP TABLE, TRUNCATE TABLE.
-   * Throws a `DdlError` naming anything unsupported.
+   * Runs `;`-separated DDL: CREATE/DROP DATABASE, USE, CREATE TABLE, DROP TABLE, TRUNCATE TABLE,
+   * ALTER TABLE … ADD COLUMN. Throws a `DdlError` naming anything unsupported.
    */
   execute(sql: string): void;
   /** Current content: primary/unique key tables ordered by key, duplicate key tables in load order. */
@@ -108,9 +124,9 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   }
   const timers = new Map<NodeJS.Timeout, () => void>();
   let txnCounter = 1000;
-  const catalog = new Catalog();
-  const labels = new LabelStore(labelKeepMax);
   const faults = new FaultQueue();
+  const catalog = new Catalog({ runningPollsForNextAlter: () => faults.takeAlter() });
+  const labels = new LabelStore(labelKeepMax);
   const context: Context = {
     catalog,
     labels,
@@ -120,6 +136,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     users: new Map(Object.entries(options.users ?? { root: '' })),
     feUrl: '',
     beUrl: '',
+    version: options.version ?? STAND_IN_VERSION,
     nextTxnId: () => ++txnCounter,
     sleep: (ms) =>
       new Promise((resolve) => {
@@ -134,12 +151,23 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const sockets = new Set<Socket>();
   const fe = serve(feHandler(context, transactions), sockets);
   const be = serve(beHandler(context, transactions), sockets);
+  const servers: Server[] = [fe, be];
+  let mysqlPort: number;
   try {
     context.beUrl = urlFor(host, await listen(be, host, options.bePort ?? 0));
     context.feUrl = urlFor(host, await listen(fe, host, options.fePort ?? 0));
+    const mysql = await startMysqlListener({
+      host,
+      port: options.mysqlPort ?? 0,
+      catalog,
+      users: context.users,
+      version: context.version,
+      sockets,
+    });
+    servers.push(mysql.server);
+    mysqlPort = mysql.port;
   } catch (error) {
-    be.close();
-    fe.close();
+    for (const server of servers) server.close();
     throw error;
   }
 
@@ -148,6 +176,8 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   return {
     feUrl: context.feUrl,
     beUrl: context.beUrl,
+    mysqlPort,
+    mysqlUrl: urlFor(host, mysqlPort).replace(/^http:/, 'mysql:'),
     loads: context.loads,
     faults,
     execute(sql) {
@@ -173,7 +203,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
         }
         timers.clear();
         const closed = Promise.all(
-          [fe, be].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+          servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
         );
         for (const socket of sockets) socket.destroy();
         await closed;
