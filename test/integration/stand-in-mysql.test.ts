@@ -1,7 +1,7 @@
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type StandIn, startStandIn } from '../../lib/local/stand-in/index.ts';
-import { basicAuth, jsonLoad, send } from '../support/http-client.ts';
+import { basicAuth, jsonLoad, putFollowingRedirect, send, transaction } from '../support/http-client.ts';
 
 /**
  * The stand-in's MySQL port driven by the real `mysql2` driver (the client issue 16's schema
@@ -224,6 +224,28 @@ describe('StarRocks stand-in: MySQL port with mysql2', () => {
       { id: 3, currency: null },
     ]);
   });
+
+  it.each([
+    { keys: 'PRIMARY KEY(id)', name: 'a primary key table' },
+    { keys: 'DUPLICATE KEY(id)', name: 'a duplicate key table' },
+  ])(
+    'fills the new column with its DEFAULT in $name for a transaction loaded before the ALTER and committed after',
+    async ({ keys }) => {
+      standIn.execute(`CREATE TABLE ${DB}.t (id INT NOT NULL, v INT) ${keys}`);
+      const headers = { label: 'before_alter', db: DB, table: 't' };
+      expect(await transaction(standIn.feUrl, 'begin', headers)).toMatchObject({ Status: 'OK' });
+      await putFollowingRedirect(`${standIn.feUrl}/api/transaction/load`, {
+        headers: { ...headers, Authorization: basicAuth(), format: 'json', strip_outer_array: 'true' },
+        body: JSON.stringify([{ id: 1, v: 10 }]),
+      });
+      const connection = await connect();
+
+      await connection.query("ALTER TABLE t ADD COLUMN source VARCHAR(10) DEFAULT 'old'");
+      expect(await transaction(standIn.feUrl, 'commit', headers)).toMatchObject({ Status: 'OK' });
+
+      expect(await rowsOf(connection, 'SELECT * FROM t')).toEqual([{ id: 1, v: 10, source: 'old' }]);
+    },
+  );
 
   it.each([
     { name: 'the same name', sql: 'ALTER TABLE orders ADD COLUMN amount INT', column: 'amount' },
