@@ -55,7 +55,7 @@ function normalize(sql: string): string {
     .trim();
 }
 
-function systemVariable(info: SqlServerInfo, session: SqlSession, name: string): StoredValue {
+function systemVariable(info: SqlServerInfo, name: string): StoredValue {
   const variables: Record<string, StoredValue> = {
     version_comment: `StarRocks version ${info.version}`,
     version: MYSQL_SERVER_VERSION,
@@ -83,7 +83,6 @@ function systemVariable(info: SqlServerInfo, session: SqlSession, name: string):
   const key = name.replace(/^(?:session|global|local)\./i, '').toLowerCase();
   if (!(key in variables))
     throw new DdlError(`Unknown system variable '${key}'`, { errno: 1193, sqlState: 'HY000' });
-  void session;
   return variables[key] ?? null;
 }
 
@@ -122,7 +121,7 @@ function selectWithoutFrom(
     const [, variable, fn, number, alias] = match;
     const label = alias === undefined ? item : alias.replace(/`/g, '');
     if (variable !== undefined) {
-      const value = systemVariable(info, session, variable.slice(2));
+      const value = systemVariable(info, variable.slice(2));
       columns.push({ name: label, kind: typeof value === 'number' ? 'integer' : 'text' });
       values.push(value);
     } else if (fn !== undefined) {
