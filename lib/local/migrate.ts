@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { type DeployConfig, parseDeployConfig } from '../../cdk/deploy-config.ts';
+import { acceptTopic, routeTopic } from '../batch/route.ts';
 import { suggestKeys } from '../config/key-names.ts';
 import {
   CONVERTER_OPTIONS,
@@ -15,7 +16,8 @@ import {
   REGISTRY_CONVERTERS,
   SINK_KEYS,
 } from '../config/keys.ts';
-import { parseSinkConfig } from '../config/sink-config.ts';
+import { parseSinkConfig, type SinkConfig } from '../config/sink-config.ts';
+import { changesTopics } from '../config/transforms.ts';
 import { splitList } from '../config/values.ts';
 import { ConfigError } from '../errors.ts';
 import type { ConnectorInput, InputEntry } from './migrate-input.ts';
@@ -172,6 +174,8 @@ class MigrationState {
   bootstrapServers: string[] | undefined;
   kafkaAuth: string | undefined;
   registryCredentialsDropped = false;
+  /** The topics the event-source mapping subscribes (placeholders left out). */
+  topics: string[] = [];
   private readonly connectorKeys: ReadonlySet<string>;
 
   readonly options: MigrateOptions;
@@ -474,6 +478,7 @@ class MigrationState {
 
   private kafkaSections(): Record<string, unknown> {
     const topics = this.mappingTopics();
+    this.topics = topics.filter((t) => !isPlaceholder(t));
     const auth = this.options.kafkaAuth ?? this.kafkaAuth;
     const secret = this.options.kafkaSecretArn;
     if (
@@ -621,8 +626,15 @@ class MigrationState {
       }
     }
     try {
-      parseSinkConfig(deployed);
-      return [];
+      const parsed = parseSinkConfig(deployed);
+      return this.topics.flatMap((topic) => {
+        const problem = changesTopics(parsed.transforms)
+          ? acceptTopic(topic, parsed)
+          : routeProblem(topic, parsed);
+        return problem === undefined
+          ? []
+          : [{ key: `event-source topic "${topic}"`, message: `${problem}; every batch from it would fail` }];
+      });
     } catch (error) {
       if (error instanceof ConfigError) return [...error.problems];
       throw error;
@@ -641,6 +653,15 @@ class MigrationState {
         .map((line) => `deployment file ${line.replace(/^\s*-\s*/, '')}`);
     }
   }
+}
+
+function isPlaceholder(value: string): boolean {
+  return value.startsWith('<REQUIRED: ');
+}
+
+function routeProblem(topic: string, config: SinkConfig): string | undefined {
+  const route = routeTopic(topic, config);
+  return 'problem' in route ? route.problem : undefined;
 }
 
 const SASL_AUTH: Readonly<Record<string, string>> = {

@@ -308,7 +308,7 @@ describe('migrate, key by key', () => {
 
   it('asks for the topics when the config subscribes by topics.regex', () => {
     const input = properties(
-      'topics.regex=orders\\..*\nstarrocks.http.url=fe:8030\nstarrocks.database.name=db\nstarrocks.username=u',
+      'topics.regex=orders\\..*\nstarrocks.topic2table.map=orders.eu:orders_eu\nstarrocks.http.url=fe:8030\nstarrocks.database.name=db\nstarrocks.username=u',
     );
     const asked = migrateConnectorConfig(input, MSK);
     const given = migrateConnectorConfig(input, { ...MSK, topics: ['orders.eu'] });
@@ -373,5 +373,20 @@ describe('formatMigrationReport', () => {
     expect(text).toContain('kept: written to sinkConfig as given (9)');
     expect(text).toContain('dropped: not written (2)');
     expect(lines.at(-1)).toBe('deployable: npm run build && SINK_DEPLOY_CONFIG=out.json npx cdk deploy');
+  });
+});
+
+describe('migrate, the mapping topics against the sink config', () => {
+  it('reports a --topics topic the config would not accept', () => {
+    const migration = migrateConnectorConfig(fixture('connect-StarRocks-sink.properties'), {
+      ...MSK,
+      topics: ['test', 'orders'],
+    });
+    expect(migration.otherProblems).toEqual([
+      expect.stringMatching(
+        /^event-source topic "orders": topic "orders" is not in "topics" \(test\).*every batch from it would fail$/,
+      ),
+    ]);
+    expect(migration.deployable).toBe(false);
   });
 });
