@@ -223,12 +223,13 @@ class MigrationState {
       return verdict('changed', '→ the ARN given by --starrocks-secret-arn');
     }
     if (CREDENTIAL_KEYS.has(key)) return this.dropRegistryCredential(entry);
-    if (/^(key|value)\.converter\.schema\.registry\.url$/.test(key) && hasUserInfo(value)) {
+    if (hasUserInfo(value)) {
       this.sinkConfig[key] = withoutUserInfo(value);
-      this.registryCredentialsDropped = true;
+      const registry = /^(key|value)\.converter\.schema\.registry\.url$/.test(key);
+      this.registryCredentialsDropped ||= registry;
       return verdict(
         'changed',
-        'user info taken out of the URLs (never written); the credentials go into the registry secret',
+        `user info taken out of the URLs (never written); ${registry ? 'the credentials go into the registry secret' : 'credentials go into Secrets Manager'}`,
       );
     }
     if (key === 'bufferflush.intervalms') return this.classifyFlushInterval(entry);

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDeployConfig } from '../../../cdk/deploy-config.ts';
 import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
-import { type MigrateOptions, type Migration, migrateConnectorConfig } from '../../../lib/local/migrate.ts';
+import {
+  type MigrateOptions,
+  type Migration,
+  migrateConnectorConfig,
+  stackNameOf,
+} from '../../../lib/local/migrate.ts';
 import { type ConnectorInput, readConnectorInput } from '../../../lib/local/migrate-input.ts';
 import { formatMigrationReport } from '../../../lib/local/migrate-report.ts';
 
@@ -388,5 +393,28 @@ describe('migrate, the mapping topics against the sink config', () => {
       ),
     ]);
     expect(migration.deployable).toBe(false);
+  });
+});
+
+describe('migrate, names and URLs', () => {
+  it.each([
+    ['starrocks-kafka-connector', 'starrocks-kafka-connector'],
+    ['my sink_v2', 'my-sink-v2'],
+    ['2nd.sink', 'nd-sink'],
+    ['!!!', 'StarRocksLambdaSink'],
+  ])('names the stack after the connector %j as %j', (name, stackName) => {
+    expect(stackNameOf(name)).toBe(stackName);
+  });
+
+  it('takes user info out of any URL value', () => {
+    const migration = migrateConnectorConfig(
+      properties(
+        'topics=test\nstarrocks.http.url=http://user1:urlpass@fe1:8030,fe2:8030\nstarrocks.database.name=db\nstarrocks.username=user1',
+      ),
+      MSK,
+    );
+    expect(sinkConfigOf(migration)['starrocks.http.url']).toBe('http://fe1:8030,fe2:8030');
+    expect(outcomeOf(migration, 'starrocks.http.url')?.disposition).toBe('changed');
+    expect(JSON.stringify(migration.deploy)).not.toContain('urlpass');
   });
 });
