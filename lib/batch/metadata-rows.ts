@@ -363,25 +363,30 @@ function objectClose(buf: Buffer, start: number, end: number, matcher: NameMatch
   let members = 0;
   let expectName = true;
   for (i++; i < end; i++) {
-    const c = buf[i];
-    if (c === QUOTE) {
+    const c = buf[i] as number;
+    const kind = SCAN_KIND[c] as number;
+    // Most bytes outside strings (digits, literals, spaces, colons) only move the scan on.
+    if (kind === PLAIN) continue;
+    if (kind === STRING) {
       const from = i + 1;
       let j = from;
       let escaped = false;
       for (;;) {
         if (j >= end) return -1;
-        const d = buf[j] as number;
-        if (d === QUOTE) break;
-        if (d >= 0x80) {
+        const inString = IN_STRING[buf[j] as number] as number;
+        if (inString === PLAIN) {
+          j++;
+          continue;
+        }
+        if (inString === STRING) break;
+        if (inString === WIDE) {
           j = utf8SequenceEnd(buf, j, end);
           if (j < 0) return -1;
           continue;
         }
-        if (d === BACKSLASH) {
-          escaped = true;
-          // An escape is ASCII; past it, a byte beyond ASCII is left to the general path's error.
-          if ((buf[++j] as number) >= 0x80) return -1;
-        }
+        escaped = true;
+        // An escape is ASCII; past it, a byte beyond ASCII is left to the general path's error.
+        if ((buf[++j] as number) >= 0x80) return -1;
         j++;
       }
       if (depth === 1 && expectName) {
@@ -390,18 +395,46 @@ function objectClose(buf: Buffer, start: number, end: number, matcher: NameMatch
         expectName = false;
       }
       i = j;
-    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+    } else if (kind === OPEN) depth++;
+    else if (kind === CLOSE) {
       if (--depth === 0) {
         if (c !== CLOSE_BRACE || skipSpace(buf, i + 1, end) !== end) return -1;
         closeMembers = members;
         return i;
       }
-    } else if (c === COMMA && depth === 1) expectName = true;
-    else if ((c as number) >= 0x80) return -1;
+    } else if (kind === SEPARATOR) {
+      if (depth === 1) expectName = true;
+    } else return -1;
   }
   return -1;
 }
+
+/** What a byte is to {@link objectClose}, outside strings ({@link SCAN_KIND}) and in them ({@link IN_STRING}). */
+const PLAIN = 0;
+const STRING = 1;
+const OPEN = 2;
+const CLOSE = 3;
+const SEPARATOR = 4;
+const WIDE = 5;
+const ESCAPE = 6;
+
+const SCAN_KIND = (() => {
+  const kinds = new Uint8Array(256).fill(WIDE, 0x80);
+  kinds[QUOTE] = STRING;
+  kinds[OPEN_BRACE] = OPEN;
+  kinds[OPEN_BRACKET] = OPEN;
+  kinds[CLOSE_BRACE] = CLOSE;
+  kinds[CLOSE_BRACKET] = CLOSE;
+  kinds[COMMA] = SEPARATOR;
+  return kinds;
+})();
+
+const IN_STRING = (() => {
+  const kinds = new Uint8Array(256).fill(WIDE, 0x80);
+  kinds[QUOTE] = STRING;
+  kinds[BACKSLASH] = ESCAPE;
+  return kinds;
+})();
 
 /**
  * The index after the UTF-8 sequence that starts at `i` (its lead byte past ASCII), or -1 when the

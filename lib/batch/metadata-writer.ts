@@ -94,6 +94,14 @@ export const NEEDS_TEXT = -1;
 /** {@link MembersWriter.write}: the buffer has no room for a value; measure, and write again. */
 export const NO_ROOM = -2;
 
+/** {@link MembersWriter}'s pieces and members for one topic. */
+interface MembersProgram {
+  readonly pieces: readonly Buffer[];
+  readonly members: Int32Array;
+}
+
+const COMMA_BYTES = Buffer.from(',');
+
 /**
  * Writes the members of {@link MemberPlan}s for one record at a time: {@link measure} first (it
  * reads the record's key and headers once and keeps them), then {@link write}.
@@ -114,6 +122,10 @@ export class MembersWriter {
   private topic = '';
   private topicBytes = Buffer.from('""');
   private readonly headerNames = new Map<string, Buffer>();
+  private program: MembersProgram | undefined;
+  private programTopic: Buffer | undefined;
+  /** Whether an InsertField member leaves itself out for a record without a timestamp. */
+  private readonly insertsTimestamp: boolean;
 
   /**
    * Whether {@link write} needs no {@link measure} first: no member reads a value made in measure
@@ -127,6 +139,7 @@ export class MembersWriter {
     this.plans = plans;
     this.kinds = Uint8Array.from(plans.map((p) => p.kind));
     this.texts = plans.map(() => '');
+    this.insertsTimestamp = plans.some((p) => p.kind === MemberKind.insertedTimestamp);
     this.optimistic = plans.every((p) => p.kind !== MemberKind.header && p.kind !== MemberKind.text);
     this.fixedBound = plans.reduce(
       (sum, p) => sum + 1 + p.prefix.length + (p.constant?.length ?? BOUNDED_VALUE_MAX),
@@ -200,76 +213,121 @@ export class MembersWriter {
    * caller's to keep beyond it.
    */
   write(record: KafkaRecord, buf: Buffer, pos: number, comma: boolean, limit: number): number {
+    if (this.insertsTimestamp && record.timestamp === undefined)
+      return this.writeEach(record, buf, pos, comma, limit);
+    const { pieces, members } = this.programOf(record);
+    const { kinds, plans } = this;
+    for (let k = 0; k <= members.length; k++) {
+      const piece = pieces[k] as Buffer;
+      if (pos + piece.length > limit) return NO_ROOM;
+      // Every member's piece starts with its comma, which the first goes without in an empty value.
+      pos = k === 0 && !comma ? copyShort(piece.subarray(1), buf, pos) : copyShort(piece, buf, pos);
+      if (k === members.length) break;
+      const i = members[k] as number;
+      pos = this.writeValue(kinds[i] as MemberKind, i, plans[i] as MemberPlan, record, buf, pos, limit);
+      if (pos < 0) return pos;
+    }
+    return pos;
+  }
+
+  /**
+   * The members' bytes for the record's topic: the runs that are the same for every record of the
+   * topic (commas, names, the topic, constants) merged into pieces, between the members whose values
+   * change (`pieces[k]` comes before `members[k]`, the last piece after them all).
+   */
+  private programOf(record: KafkaRecord): MembersProgram {
+    const topic = this.topicOf(record);
+    if (this.program !== undefined && this.programTopic === topic) return this.program;
+    const pieces: Buffer[] = [];
+    const members: number[] = [];
+    let run: Buffer[] = [];
+    this.plans.forEach((plan, i) => {
+      run.push(COMMA_BYTES, plan.prefix);
+      if (plan.kind === MemberKind.topic) run.push(topic);
+      else if (plan.kind === MemberKind.constant) run.push(plan.constant as Buffer);
+      else {
+        pieces.push(Buffer.concat(run));
+        members.push(i);
+        run = [];
+      }
+    });
+    pieces.push(Buffer.concat(run));
+    this.program = { pieces, members: Int32Array.from(members) };
+    this.programTopic = topic;
+    return this.program;
+  }
+
+  /** {@link write} member by member: for a record without the timestamp an InsertField member leaves out. */
+  private writeEach(record: KafkaRecord, buf: Buffer, pos: number, comma: boolean, limit: number): number {
     const { kinds, plans } = this;
     let first = !comma;
     for (let i = 0; i < kinds.length; i++) {
-      const kind = kinds[i];
+      const kind = kinds[i] as MemberKind;
       if (kind === MemberKind.insertedTimestamp && record.timestamp === undefined) continue;
       const plan = plans[i] as MemberPlan;
       if (!first) buf[pos++] = COMMA;
       first = false;
       pos = copyShort(plan.prefix, buf, pos);
-      switch (kind) {
-        case MemberKind.topic: {
-          const topic = this.topicOf(record);
-          if (pos + topic.length > limit) return NO_ROOM;
-          pos = copyShort(topic, buf, pos);
-          break;
-        }
-        case MemberKind.partition:
-          pos = writeNumber(buf, pos, record.partition);
-          break;
-        case MemberKind.offset:
-          pos = writeNumber(buf, pos, record.offset);
-          break;
-        case MemberKind.timestampMs:
-        case MemberKind.insertedTimestamp: {
-          const timestamp = record.timestamp;
-          pos = timestamp === undefined ? copyShort(NULL_BYTES, buf, pos) : writeNumber(buf, pos, timestamp);
-          break;
-        }
-        case MemberKind.timestampText: {
-          const timestamp = record.timestamp;
-          if (timestamp === undefined) pos = copyShort(NULL_BYTES, buf, pos);
-          else {
-            buf[pos++] = QUOTE;
-            pos += buf.write(formatEpochMillis(timestamp), pos, 'latin1');
-            buf[pos++] = QUOTE;
-          }
-          break;
-        }
-        case MemberKind.timestampType:
-          pos += buf.write(`"${timestampTypeOf(record)}"`, pos, 'latin1');
-          break;
-        case MemberKind.constant:
-          pos = copyShort(plan.constant as Buffer, buf, pos);
-          break;
-        case MemberKind.key: {
-          const base64 = record.keyBase64;
-          pos =
-            base64 === undefined
-              ? writeText(buf, pos, record.key, limit)
-              : writeBase64Text(buf, pos, base64, limit);
-          break;
-        }
-        case MemberKind.header:
-          pos = writeText(buf, pos, lastHeader(this.headers, plan.header as string), limit);
-          break;
-        case MemberKind.headers: {
-          const headers = record.eventHeaders;
-          pos =
-            headers === undefined
-              ? this.writeHeaders(buf, pos, record.headers, limit)
-              : this.writeEventHeaders(buf, pos, headers, limit);
-          break;
-        }
-        case MemberKind.text:
-          pos += buf.write(this.texts[i] as string, pos);
-          break;
-      }
+      if (kind === MemberKind.topic) {
+        const topic = this.topicOf(record);
+        if (pos + topic.length > limit) return NO_ROOM;
+        pos = copyShort(topic, buf, pos);
+      } else if (kind === MemberKind.constant) pos = copyShort(plan.constant as Buffer, buf, pos);
+      else pos = this.writeValue(kind, i, plan, record, buf, pos, limit);
       if (pos < 0) return pos;
     }
     return pos;
+  }
+
+  /** The value of member `i` (not the topic nor a constant) at `pos`, as {@link write} gives it. */
+  private writeValue(
+    kind: MemberKind,
+    i: number,
+    plan: MemberPlan,
+    record: KafkaRecord,
+    buf: Buffer,
+    pos: number,
+    limit: number,
+  ): number {
+    switch (kind) {
+      case MemberKind.partition:
+        return writeNumber(buf, pos, record.partition);
+      case MemberKind.offset:
+        return writeNumber(buf, pos, record.offset);
+      case MemberKind.timestampMs:
+      case MemberKind.insertedTimestamp: {
+        const timestamp = record.timestamp;
+        return timestamp === undefined ? copyShort(NULL_BYTES, buf, pos) : writeNumber(buf, pos, timestamp);
+      }
+      case MemberKind.timestampText: {
+        const timestamp = record.timestamp;
+        if (timestamp === undefined) return copyShort(NULL_BYTES, buf, pos);
+        buf[pos++] = QUOTE;
+        pos += buf.write(formatEpochMillis(timestamp), pos, 'latin1');
+        buf[pos++] = QUOTE;
+        return pos;
+      }
+      case MemberKind.timestampType:
+        return pos + buf.write(`"${timestampTypeOf(record)}"`, pos, 'latin1');
+      case MemberKind.key: {
+        const base64 = record.keyBase64;
+        return base64 === undefined
+          ? writeText(buf, pos, record.key, limit)
+          : writeBase64Text(buf, pos, base64, limit);
+      }
+      case MemberKind.header:
+        return writeText(buf, pos, lastHeader(this.headers, plan.header as string), limit);
+      case MemberKind.headers: {
+        const headers = record.eventHeaders;
+        return headers === undefined
+          ? this.writeHeaders(buf, pos, record.headers, limit)
+          : this.writeEventHeaders(buf, pos, headers, limit);
+      }
+      case MemberKind.text:
+        return pos + buf.write(this.texts[i] as string, pos);
+      default:
+        throw new Error(`member kind ${kind} is written with its piece`);
+    }
   }
 
   /** A topic's JSON bytes; records come a topic at a time, so the last topic's are kept. */

@@ -322,8 +322,12 @@ function metadataOf(config: SinkConfig): MetadataRows | undefined {
   return ready;
 }
 
-/** A spliced row, or the general path's outcome for a value the splice leaves to it. */
-type SplicedRow = (record: KafkaRecord, body: SplicedBody) => Buffer | TransformedRow | Skip;
+/** The splice of a record's value into a body, and the general path for a value it leaves. */
+interface SplicedRow {
+  /** The row written into `body`, or undefined for the general path. */
+  splice(record: KafkaRecord, body: SplicedBody): Buffer | undefined;
+  general(record: KafkaRecord): TransformedRow | Skip;
+}
 
 /**
  * Schemaless JSON with metadata columns and/or transforms that are only `InsertField$Value`: each
@@ -348,7 +352,7 @@ function splicedRows(
     const row = toRow(record, config, registry, metadata);
     return row instanceof Skip ? row : { topic: record.topic, row };
   };
-  return (record, body) => spliceValue(record, additions, body) ?? general(record);
+  return { splice: (record, body) => spliceValue(record, additions, body), general };
 }
 
 /**
@@ -386,13 +390,14 @@ function splicedBatches(
         }
         lastTopic = record.topic;
       }
-      const outcome = rowOf(record, target.body);
-      if (outcome instanceof Skip) {
-        skipped[outcome.skip] = (skipped[outcome.skip] ?? 0) + 1;
-        continue;
-      }
-      if (Buffer.isBuffer(outcome)) row = outcome;
+      const spliced = rowOf.splice(record, target.body);
+      if (spliced !== undefined) row = spliced;
       else {
+        const outcome = rowOf.general(record);
+        if (outcome instanceof Skip) {
+          skipped[outcome.skip] = (skipped[outcome.skip] ?? 0) + 1;
+          continue;
+        }
         row = outcome.row;
         target.body.append(typeof row === 'string' ? row : rowBytes(row));
       }
