@@ -223,15 +223,6 @@ class MigrationState {
       return verdict('changed', '→ the ARN given by --starrocks-secret-arn');
     }
     if (CREDENTIAL_KEYS.has(key)) return this.dropRegistryCredential(entry);
-    if (hasUserInfo(value)) {
-      this.sinkConfig[key] = withoutUserInfo(value);
-      const registry = /^(key|value)\.converter\.schema\.registry\.url$/.test(key);
-      this.registryCredentialsDropped ||= registry;
-      return verdict(
-        'changed',
-        `user info taken out of the URLs (never written); ${registry ? 'the credentials go into the registry secret' : 'credentials go into Secrets Manager'}`,
-      );
-    }
     if (key === 'bufferflush.intervalms') return this.classifyFlushInterval(entry);
     if (key === 'errors.tolerance' || key.startsWith('errors.deadletterqueue.'))
       return this.classifyErrors(entry);
@@ -252,6 +243,15 @@ class MigrationState {
     }
     const credential = looksLikeCredential(key);
     if (credential !== undefined) return verdict('dropped', credential);
+    if (hasUserInfo(value)) {
+      this.sinkConfig[key] = withoutUserInfo(value);
+      const registry = /^(key|value)\.converter\.schema\.registry\.url$/.test(key);
+      this.registryCredentialsDropped ||= registry;
+      return verdict(
+        'changed',
+        `user info taken out of the URLs (never written); ${registry ? 'the credentials go into the registry secret' : 'credentials go into Secrets Manager'}`,
+      );
+    }
     this.sinkConfig[key] = value;
     if (key === 'topics') return verdict('kept', 'also the topics of the event-source mapping');
     return verdict('kept', '');

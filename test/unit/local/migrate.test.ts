@@ -418,3 +418,46 @@ describe('migrate, names and URLs', () => {
     expect(JSON.stringify(migration.deploy)).not.toContain('urlpass');
   });
 });
+
+describe('migrate, the Kafka side', () => {
+  it("takes the MSK cluster over the worker's bootstrap servers", () => {
+    const worker = properties('bootstrap.servers=b1:9092');
+    const migration = migrateConnectorConfig(fixture('connect-StarRocks-sink.properties'), {
+      ...MSK,
+      worker,
+    });
+    expect(outcomeOf(migration, 'bootstrap.servers')).toMatchObject({
+      from: 'worker',
+      disposition: 'dropped',
+    });
+    expect(migration.deploy).not.toHaveProperty('selfManaged');
+    expect(migration.deployable).toBe(true);
+  });
+
+  it('reports an auth the deployment file does not know', () => {
+    const migration = migrateConnectorConfig(fixture('connect-StarRocks-sink.properties'), {
+      ...MSK,
+      kafkaAuth: 'kerberos',
+    });
+    expect(migration.otherProblems).toEqual([expect.stringContaining('msk.auth: "kerberos" is not valid')]);
+    expect(migration.deployable).toBe(false);
+  });
+
+  it('puts self-managed brokers in a VPC with --security-group, asking for what is missing', () => {
+    const migration = migrateConnectorConfig(fixture('connect-StarRocks-sink.properties'), {
+      bootstrapServers: ['b1:9092'],
+      kafkaAuth: 'none',
+      securityGroup: 'sg-0123456789abcdef0',
+      vpcId: 'vpc-0123456789abcdef0',
+    });
+    expect((migration.deploy.selfManaged as { network: unknown }).network).toEqual({
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['<REQUIRED: --availability-zones>'],
+      subnetIds: ['<REQUIRED: --subnets>'],
+      securityGroupId: 'sg-0123456789abcdef0',
+    });
+    expect(migration.needed.map((n) => n.path)).toEqual(
+      expect.arrayContaining(['selfManaged.network.availabilityZones', 'selfManaged.network.subnetIds']),
+    );
+  });
+});
