@@ -192,6 +192,16 @@ class MigrationState {
     }
   }
 
+  /**
+   * Whether Kafka Connect ran the worker's converter for `side`: the connector names no converter
+   * class of its own and the worker does. It then used the worker's class with the worker's
+   * options, and the connector's `<side>.converter.*` options were not read.
+   */
+  private workerConverterApplies(side: 'key' | 'value'): boolean {
+    const workerKeys = this.options.worker?.entries.map((e) => e.key) ?? [];
+    return !this.connectorKeys.has(`${side}.converter`) && workerKeys.includes(`${side}.converter`);
+  }
+
   private hasStarrocksSecret(): boolean {
     return this.options.starrocksSecretArn !== undefined || this.connectorKeys.has('starrocks.secret.arn');
   }
@@ -223,6 +233,13 @@ class MigrationState {
       return verdict('changed', '→ the ARN given by --starrocks-secret-arn');
     }
     if (CREDENTIAL_KEYS.has(key)) return this.dropRegistryCredential(entry);
+    const side = converterSide(key);
+    if (side !== undefined && key !== `${side}.converter` && this.workerConverterApplies(side)) {
+      return verdict(
+        'dropped',
+        `Kafka Connect did not use it: the connector sets no ${side}.converter, so the worker's converter ran with the worker's ${side}.converter.* options (carried over from --worker)`,
+      );
+    }
     if (key === 'bufferflush.intervalms') return this.classifyFlushInterval(entry);
     if (key === 'errors.tolerance' || key.startsWith('errors.deadletterqueue.'))
       return this.classifyErrors(entry);
@@ -375,9 +392,14 @@ class MigrationState {
   /** A worker key: converters the connector does not set are inherited; Kafka access maps; the rest is the worker's. */
   classifyWorkerKey(entry: InputEntry): Verdict {
     const { key, value } = entry;
-    if (/^(key|value)\.converter(\.|$)/.test(key)) {
-      if (this.connectorKeys.has(key))
-        return verdict('dropped', 'the connector config sets its own, which Kafka Connect uses');
+    const side = converterSide(key);
+    if (side !== undefined) {
+      if (!this.workerConverterApplies(side)) {
+        return verdict(
+          'dropped',
+          `the connector sets its own ${side}.converter, which Kafka Connect configures with the connector's ${side}.converter.* options only`,
+        );
+      }
       if (CREDENTIAL_KEYS.has(key)) return this.dropRegistryCredential(entry);
       this.sinkConfig[key] = value;
       return verdict('changed', "→ sinkConfig: the worker's converter setting, which the connector inherits");
@@ -400,7 +422,7 @@ class MigrationState {
   finish(): Migration {
     if (this.options.worker === undefined && !('value.converter' in this.sinkConfig)) {
       this.notes.push(
-        "The connector config sets no value.converter, so under Kafka Connect it took the worker's (connect-*.properties); give --worker <file> to carry the worker's converter settings over, or the sink's defaults apply (JsonConverter with schemas.enable=true).",
+        "The connector config sets no value.converter, so Kafka Connect ran the worker's (connect-*.properties) with the worker's value.converter.* options; give --worker <file> to carry them over, or the sink reads this config's value.converter.* keys with its defaults (JsonConverter, schemas.enable=true).",
       );
     }
     const deploy = this.buildDeploy();
@@ -654,6 +676,12 @@ class MigrationState {
         .map((line) => `deployment file ${line.replace(/^\s*-\s*/, '')}`);
     }
   }
+}
+
+/** `key` or `value` for a converter key (`value.converter`, `value.converter.schemas.enable`). */
+function converterSide(key: string): 'key' | 'value' | undefined {
+  const match = /^(key|value)\.converter(\.|$)/.exec(key);
+  return match === null ? undefined : (match[1] as 'key' | 'value');
 }
 
 function isPlaceholder(value: string): boolean {

@@ -120,17 +120,14 @@ describe("migrate on the seed's quickstart connector", () => {
     );
   });
 
-  it("carries the worker's converters over only where the connector sets none, and its brokers to selfManaged", () => {
-    const worker = properties(
-      'bootstrap.servers=b1:9092,b2:9092\nvalue.converter.schemas.enable=true\nplugin.path=/x',
-    );
+  it("carries the worker's brokers to selfManaged", () => {
+    const worker = properties('bootstrap.servers=b1:9092,b2:9092\nplugin.path=/x');
     const connector = properties(
       'topics=t\nstarrocks.http.url=fe:8030\nstarrocks.database.name=db\nstarrocks.username=u',
     );
     const migration = migrateConnectorConfig(connector, { worker, kafkaSecretArn: 'kafka-secret' });
 
     expectEveryKeyOnce(connector, migration, worker);
-    expect(sinkConfigOf(migration)['value.converter.schemas.enable']).toBe('true');
     expect(migration.deploy.selfManaged).toEqual({
       bootstrapServers: ['b1:9092', 'b2:9092'],
       topics: ['t'],
@@ -139,6 +136,47 @@ describe("migrate on the seed's quickstart connector", () => {
     expect(outcomeOf(migration, 'plugin.path')?.disposition).toBe('dropped');
     expect(migration.deployable).toBe(true);
     expectAcceptedByBothParsers(migration);
+  });
+});
+
+describe('migrate, converters with a worker config (Kafka Connect takes a side whole from one file)', () => {
+  const worker = properties(
+    [
+      'key.converter=org.apache.kafka.connect.json.JsonConverter',
+      'key.converter.schemas.enable=true',
+      'value.converter=org.apache.kafka.connect.json.JsonConverter',
+      'value.converter.schemas.enable=true',
+    ].join('\n'),
+  );
+  const connector = properties(
+    [
+      'topics=t',
+      'starrocks.http.url=fe:8030',
+      'starrocks.database.name=db',
+      'starrocks.username=u',
+      'key.converter=org.apache.kafka.connect.storage.StringConverter',
+      'value.converter.schemas.enable=false',
+    ].join('\n'),
+  );
+  const migration = migrateConnectorConfig(connector, { ...MSK, worker });
+  const outcome = (from: 'connector' | 'worker', key: string) =>
+    migration.outcomes.find((o) => o.from === from && o.key === key);
+
+  it("uses the connector's converter with the connector's options only, where it names one", () => {
+    expect(sinkConfigOf(migration)['key.converter']).toBe('org.apache.kafka.connect.storage.StringConverter');
+    expect(outcome('worker', 'key.converter')?.disposition).toBe('dropped');
+    expect(outcome('worker', 'key.converter.schemas.enable')?.disposition).toBe('dropped');
+  });
+
+  it("uses the worker's converter with the worker's options, where the connector names none", () => {
+    expect(sinkConfigOf(migration)['value.converter.schemas.enable']).toBe('true');
+    expect(outcome('connector', 'value.converter.schemas.enable')).toMatchObject({
+      disposition: 'dropped',
+      reason: expect.stringContaining('Kafka Connect did not use it'),
+    });
+    expect(outcome('worker', 'value.converter')?.disposition).toBe('changed');
+    expectEveryKeyOnce(connector, migration, worker);
+    expect(migration.deployable).toBe(true);
   });
 });
 
