@@ -164,41 +164,54 @@ function timestampText(record: KafkaRecord): string | undefined {
 /**
  * The Stream Load body of one table's spliced rows, written as the rows are made: each row goes
  * straight to its place after the separator, so a row costs a view of the body rather than a
- * buffer of its own and a copy. Rows are written into chunks (the first sized for the whole batch);
- * a batch that outgrows one is joined once at the end.
+ * buffer of its own and a copy. The body starts small; when it fills, it moves once into a buffer
+ * sized from the bytes its rows have taken so far for the rows still to come (rows written before
+ * keep their views of the first buffer, which hold the same bytes).
  */
 export class SplicedBody {
-  private readonly chunks: Buffer[] = [];
-  private chunk: Buffer;
+  private chunk = Buffer.allocUnsafe(FIRST_CHUNK);
   private used = 0;
   private rowStart = 0;
   private rows = 0;
+  private readonly expectedRows: number;
   private readonly separator: number;
   private readonly close: number | undefined;
 
-  /** `array`: `[r1,r2]` (strip_outer_array); else newline-delimited rows. `estimate`: bytes expected. */
-  constructor(array: boolean, estimate: number) {
+  /**
+   * `array`: `[r1,r2]` (strip_outer_array), else newline-delimited rows. `expectedRows`: how many
+   * rows the body may take at most (the records left in the batch).
+   */
+  constructor(array: boolean, expectedRows: number) {
+    this.expectedRows = expectedRows;
     this.separator = array ? COMMA : NEWLINE;
     this.close = array ? CLOSE_BRACKET : undefined;
-    this.chunk = Buffer.allocUnsafe(Math.max(MIN_CHUNK, estimate));
     if (array) this.chunk[this.used++] = OPEN_BRACKET;
   }
 
   /**
-   * A chunk with room for a row of `size` bytes at {@link start} (after its separator) and the
+   * A buffer with room for a row of `size` bytes at {@link start} (after its separator) and the
    * body's closing bracket.
    */
   reserve(size: number): Buffer {
-    if (this.used + size + 2 > this.chunk.length) {
-      this.chunks.push(this.chunk.subarray(0, this.used));
-      this.chunk = Buffer.allocUnsafe(Math.max(this.chunk.length, size + 2));
-      this.used = 0;
-    }
+    if (this.used + size + 2 > this.chunk.length) this.grow(size + 2);
     const chunk = this.chunk;
     let pos = this.used;
     if (this.rows > 0) chunk[pos++] = this.separator;
     this.rowStart = pos;
     return chunk;
+  }
+
+  /** Moves the body into a buffer with room for the rows still expected, at least `size` more bytes. */
+  private grow(size: number): void {
+    // Rows like those so far, for the rows to come; bounded, as a few large rows may start a batch.
+    const perRow = this.rows === 0 ? 0 : this.used / this.rows;
+    const expected = Math.min(
+      this.used + Math.ceil(perRow * Math.max(0, this.expectedRows - this.rows) * GROWTH_MARGIN),
+      MAX_EXTRAPOLATED,
+    );
+    const next = Buffer.allocUnsafe(Math.max(2 * this.chunk.length, expected, this.used + size));
+    this.chunk.copy(next, 0, 0, this.used);
+    this.chunk = next;
   }
 
   /** Where the reserved row starts. */
@@ -226,13 +239,16 @@ export class SplicedBody {
   /** The whole body, closed; the body holds no more rows after this. */
   finish(): Buffer {
     if (this.close !== undefined) this.chunk[this.used++] = this.close;
-    const last = this.chunk.subarray(0, this.used);
-    return this.chunks.length === 0 ? last : Buffer.concat([...this.chunks, last]);
+    return this.chunk.subarray(0, this.used);
   }
 }
 
-/** The smallest chunk a body takes. */
-const MIN_CHUNK = 64 * 1024;
+/** The buffer a body starts in: a few hundred rows, from which the rest is sized. */
+const FIRST_CHUNK = 64 * 1024;
+/** The most bytes a body is given from its first rows' sizes (a 6 MB event's rows take less). */
+const MAX_EXTRAPOLATED = 32 * 1024 * 1024;
+/** Room beyond the rows' average size so far, for rows a little larger than the first ones. */
+const GROWTH_MARGIN = 1.1;
 
 /**
  * A schemaless JSON value with the added members spliced in: decoded from base64 into the arena

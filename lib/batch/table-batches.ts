@@ -384,7 +384,7 @@ function splicedBatches(
         const table = resolveTable(record, config);
         target = byTable.get(table);
         if (target === undefined) {
-          const body = new SplicedBody(config.stripOuterArray, bodyEstimate(records, i));
+          const body = new SplicedBody(config.stripOuterArray, records.length - i);
           target = { batch: { table, rows: [], ranges: [], sources: [] }, body };
           byTable.set(table, target);
         }
@@ -417,19 +417,6 @@ function splicedBatches(
     if (batch.rows.length > 0) tables.push({ ...batch, body: body.finish() });
   return { tables, records: records.length, skipped };
 }
-
-/**
- * The bytes a body is first given for the records from `from` on: their values, and room for the
- * added members that numbers and short keys and headers fill.
- */
-function bodyEstimate(records: readonly KafkaRecord[], from: number): number {
-  let bytes = 0;
-  for (let i = from; i < records.length; i++) bytes += (records[i] as KafkaRecord).valueLength + 1;
-  return bytes + (records.length - from) * ADDED_BYTES_ESTIMATE;
-}
-
-/** The bytes a row's added members are expected to take, at most, in the first chunk of a body. */
-const ADDED_BYTES_ESTIMATE = 256;
 
 /** Extends a batch's last offset range with the next record of its partition, or starts another. */
 class RangeTracker {

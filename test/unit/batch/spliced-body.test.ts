@@ -123,6 +123,25 @@ describe('the spliced body', () => {
     expect(bodyFromRows(table as TableBatch, config)).toBe(body);
   });
 
+  it('writes a body whose rows grow past every size its first rows suggested', () => {
+    const config = spliceConfig();
+    const sizes = [
+      100_000,
+      ...Array.from({ length: 50 }, () => 1),
+      ...Array.from({ length: 50 }, () => 20_000),
+    ];
+    const records = sizes.map((size, i) =>
+      kafkaRecord({ offset: i, value: { i, pad: 'p'.repeat(size) }, key: `k${i}` }),
+    );
+    const [table] = tablesOf(config, records);
+    const body = serializeBody(table as TableBatch, config).toString('utf8');
+    const rows = JSON.parse(body) as { i: number; pad: string; k: string }[];
+    expect(rows.map((row) => [row.i, row.pad.length, row.k])).toEqual(
+      sizes.map((size, i) => [i, size, `k${i}`]),
+    );
+    expect(bodyFromRows(table as TableBatch, config)).toBe(body);
+  });
+
   it('writes the rows StarRocks did not reject into a body of their own', () => {
     const config = spliceConfig();
     const [table] = tablesOf(
