@@ -104,8 +104,17 @@ export async function selectRows(
   table: string,
   columns: readonly string[],
 ): Promise<SqlVerdict> {
-  const path = `/api/v1/catalogs/default_catalog/databases/${encodeURIComponent(call.database)}/sql`;
   const query = `SELECT ${columns.map((c) => `\`${c}\``).join(', ')} FROM \`${call.database}\`.\`${table}\``;
+  return runQuery(call, query);
+}
+
+/**
+ * The rows of one read-only statement (SELECT, SHOW) through the HTTP SQL API (StarRocks 3.2+),
+ * run in the call's database: `information_schema.columns`, `SELECT current_version()`. An FE
+ * without the API answers HTTP 404 (a `fail` verdict whose `details.httpStatus` says so).
+ */
+export async function runQuery(call: StarRocksCall, query: string): Promise<SqlVerdict> {
+  const path = `/api/v1/catalogs/default_catalog/databases/${encodeURIComponent(call.database)}/sql`;
   const request: HttpRequest = {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: call.authorization },
