@@ -162,11 +162,36 @@ function timestampText(record: KafkaRecord): string | undefined {
 }
 
 /**
+ * A row that is a span of its table's body, where it was written as it was made: three numbers'
+ * worth of object per row rather than a Buffer view (a batch holds tens of thousands).
+ */
+export class BodyRow {
+  readonly body: Buffer;
+  readonly start: number;
+  readonly end: number;
+
+  constructor(body: Buffer, start: number, end: number) {
+    this.body = body;
+    this.start = start;
+    this.end = end;
+  }
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  /** The row's bytes: a view of the body. */
+  bytes(): Buffer {
+    return this.body.subarray(this.start, this.end);
+  }
+}
+
+/**
  * The Stream Load body of one table's spliced rows, written as the rows are made: each row goes
- * straight to its place after the separator, so a row costs a view of the body rather than a
+ * straight to its place after the separator, so a row costs a {@link BodyRow} rather than a
  * buffer of its own and a copy. The body starts small; when it fills, it moves once into a buffer
  * sized from the bytes its rows have taken so far for the rows still to come (rows written before
- * keep their views of the first buffer, which hold the same bytes).
+ * keep their spans of the first buffer, which holds the same bytes).
  */
 export class SplicedBody {
   private chunk = Buffer.allocUnsafe(FIRST_CHUNK);
@@ -220,14 +245,14 @@ export class SplicedBody {
   }
 
   /** The row written from {@link start} to `end`, which is then part of the body. */
-  commit(end: number): Buffer {
+  commit(end: number): BodyRow {
     this.used = end;
     this.rows++;
-    return this.chunk.subarray(this.rowStart, end);
+    return new BodyRow(this.chunk, this.rowStart, end);
   }
 
   /** A row made elsewhere (a string or bytes), copied into the body: its place there. */
-  append(row: string | Buffer): Buffer {
+  append(row: string | Buffer): BodyRow {
     const size = typeof row === 'string' ? Buffer.byteLength(row) : row.length;
     const chunk = this.reserve(size);
     const start = this.rowStart;
@@ -261,7 +286,7 @@ export function spliceValue(
   additions: RowAdditions,
   arena: SplicedBody,
   measured = !additions.optimistic,
-): Buffer | undefined {
+): BodyRow | undefined {
   const length = record.valueLength;
   // Unmeasured, room for the bounded members and some; a longer key or headers asks to measure.
   const room = measured ? additions.measure(record) : additions.fixedBound + UNMEASURED_ROOM;

@@ -9,7 +9,8 @@ import {
 import type { KafkaRecord } from '../decode/event.ts';
 import { ErrorCode, RecordError } from '../errors.ts';
 import { compressBody } from './compress.ts';
-import { type RowPart, sourceOf, type TableBatch } from './table-batches.ts';
+import { BodyRow } from './metadata-rows.ts';
+import { type BatchRow, sourceOf, type TableBatch } from './table-batches.ts';
 
 /**
  * Serialization: the Stream Load body of a table batch (JSON array, newline-delimited JSON or CSV),
@@ -50,7 +51,7 @@ export function writeBody(batch: TableBatch, config: SinkConfig): Buffer {
   let pos = 0;
   if (json && config.stripOuterArray) body[pos++] = OPEN_BRACKET;
   for (let i = 0; i < batch.rows.length; i++) {
-    const row = batch.rows[i] as RowPart;
+    const row = batch.rows[i] as BatchRow;
     if (i > 0 && json) {
       if (separatorBytes === 1) body[pos++] = config.stripOuterArray ? COMMA : NEWLINE;
       else pos += body.write(separator, pos);
@@ -60,7 +61,8 @@ export function writeBody(batch: TableBatch, config: SinkConfig): Buffer {
       // TypedArray#set: a row is small, and Buffer#copy's call costs more than the copy.
       body.set(row, pos);
       pos += row.length;
-    } else throw new Error('a row that is its record belongs in a batch whose sources are its rows');
+    } else if (row instanceof BodyRow) pos += row.body.copy(body, pos, row.start, row.end);
+    else throw new Error('a row that is its record belongs in a batch whose sources are its rows');
     if (!json) pos += body.write(separator, pos);
   }
   if (json && config.stripOuterArray) body[pos++] = CLOSE_BRACKET;
@@ -113,9 +115,9 @@ function notBase64(record: KafkaRecord): RecordError {
   return new RecordError(ErrorCode.DECODE_EVENT, record, 'the value is not base64 text');
 }
 
-function rowLength(row: RowPart): number {
+function rowLength(row: BatchRow): number {
   if (typeof row === 'string') return Buffer.byteLength(row);
-  return Buffer.isBuffer(row) ? row.length : 0;
+  return Buffer.isBuffer(row) || row instanceof BodyRow ? row.length : 0;
 }
 
 /**
@@ -129,13 +131,15 @@ export function findInvalidRow(batch: TableBatch, config: Pick<SinkConfig, 'form
   batch.rows.forEach((row, i) => {
     if (typeof row === 'string') validateJsonRow(sourceOf(batch, i), row);
     else if (Buffer.isBuffer(row)) validateJsonRow(sourceOf(batch, i), row.toString('utf8'));
+    else if (row instanceof BodyRow) validateJsonRow(sourceOf(batch, i), row.bytes().toString('utf8'));
     else validateJsonValue(row);
   });
 }
 
 /** The text of one row as it is written into the body. */
-export function rowText(row: RowPart): string {
+export function rowText(row: BatchRow): string {
   if (typeof row === 'string') return row;
   if (Buffer.isBuffer(row)) return row.toString('utf8');
+  if (row instanceof BodyRow) return row.body.toString('utf8', row.start, row.end);
   return Buffer.from(row.valueBase64 ?? '', 'base64').toString('utf8');
 }

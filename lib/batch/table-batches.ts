@@ -23,6 +23,7 @@ import {
   type MetadataColumns,
 } from './metadata-columns.ts';
 import {
+  BodyRow,
   type RowAdditions,
   rowAdditions,
   SplicedBody,
@@ -43,11 +44,14 @@ import { resolveTable } from './route.ts';
  */
 export type RowPart = string | Buffer | KafkaRecord;
 
+/** A row of a table batch: one made by the converters, or a span of the batch's spliced {@link TableBatch.body}. */
+export type BatchRow = RowPart | BodyRow;
+
 /** The rows bound for one table in one invocation, with the offsets they came from. */
 export interface TableBatch {
   readonly table: string;
   /** One row per record that produced one, in topic/partition/offset order. */
-  readonly rows: RowPart[];
+  readonly rows: BatchRow[];
   /** Offsets per topic-partition of the records that became rows. */
   readonly ranges: OffsetRange[];
   /**
@@ -250,7 +254,12 @@ function isSchemalessJsonFastPath(config: SinkConfig, needObject: boolean): bool
 /** The record a row was built from. */
 export function sourceOf(batch: TableBatch, index: number): KafkaRecord {
   const record = batch.sources === 'rows' ? batch.rows[index] : batch.sources?.[index];
-  if (record === undefined || typeof record === 'string' || Buffer.isBuffer(record))
+  if (
+    record === undefined ||
+    typeof record === 'string' ||
+    Buffer.isBuffer(record) ||
+    record instanceof BodyRow
+  )
     throw new Error('the rows of this batch were not built by buildTableBatches');
   return record;
 }
@@ -325,7 +334,7 @@ function metadataOf(config: SinkConfig): MetadataRows | undefined {
 /** The splice of a record's value into a body, and the general path for a value it leaves. */
 interface SplicedRow {
   /** The row written into `body`, or undefined for the general path. */
-  splice(record: KafkaRecord, body: SplicedBody): Buffer | undefined;
+  splice(record: KafkaRecord, body: SplicedBody): BodyRow | undefined;
   general(record: KafkaRecord): TransformedRow | Skip;
 }
 
@@ -373,7 +382,7 @@ function splicedBatches(
   const ranges = new RangeTracker();
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as KafkaRecord;
-    let row: RowPart;
+    let row: BatchRow;
     try {
       // A null value is a tombstone, as JSON null is; InsertField passes both through.
       if (record.valueBase64 === null || isJsonNull(record)) {
@@ -541,7 +550,7 @@ function jsonRow(converted: Exclude<ConvertedValue, { kind: 'string' }>): RowPar
  * the label recomputed from the rows that remain.
  */
 export function withoutRows(batch: TableBatch, drop: ReadonlySet<number>): TableBatch {
-  const rows: RowPart[] = [];
+  const rows: BatchRow[] = [];
   const sources: KafkaRecord[] | 'rows' = batch.sources === 'rows' ? 'rows' : [];
   const ranges: OffsetRange[] = [];
   batch.rows.forEach((row, i) => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { BodyRow } from '../../../lib/batch/metadata-rows.ts';
 import { serializeBody } from '../../../lib/batch/serialize.ts';
 import { type BatchSummary, buildTableBatches, sourceOf } from '../../../lib/batch/table-batches.ts';
 import { CONVERTER_CLASSES } from '../../../lib/config/keys.ts';
@@ -368,7 +369,7 @@ describe('the splice fast path: schemaless JSON with metadata columns and Insert
     // The general path parsed and wrote every row; the fast path spliced all but the values with an
     // added name at their top level (or written with an escape), which it left to the chain.
     expect(general.rows.every((row) => typeof row === 'string')).toBe(true);
-    expect(fast.rows.map((row) => Buffer.isBuffer(row))).toEqual(
+    expect(fast.rows.map((row) => row instanceof BodyRow)).toEqual(
       fast.values.map((v) => !/^\{"(t|offset|kafka_key|ts|a\\u0074)"/.test(v ?? '')),
     );
   });
@@ -579,7 +580,7 @@ describe('the splice fast path: room', () => {
       kafkaRecord({ offset: 2, value: { a: 3 } }),
     ];
     // Spliced, not left to the chain: the long row is measured and written again.
-    expect(summaryOf(config(), records).tables[0]?.rows.every((row) => Buffer.isBuffer(row))).toBe(true);
+    expect(summaryOf(config(), records).tables[0]?.rows.every((row) => row instanceof BodyRow)).toBe(true);
     const rows = rowsOf(config(), records);
     expect(rows).toEqual([
       { a: 1, o: 0, k: null, h: {}, t: 'test' },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { serializeBody } from '../../../lib/batch/serialize.ts';
+import { BodyRow } from '../../../lib/batch/metadata-rows.ts';
+import { findInvalidRow, rowText, serializeBody } from '../../../lib/batch/serialize.ts';
 import {
   buildTableBatches,
   sourceOf,
@@ -9,6 +10,7 @@ import {
 import { CONVERTER_CLASSES } from '../../../lib/config/keys.ts';
 import { parseSinkConfig, type SinkConfig } from '../../../lib/config/sink-config.ts';
 import { decodeEvent, type KafkaEventRecord } from '../../../lib/decode/event.ts';
+import { matchRejectedRows } from '../../../lib/load/rejected-rows.ts';
 import { kafkaRecord, mskEvent, seedConfig } from '../../fixtures/events.ts';
 
 /** Spliced rows written straight into each table's body, which the serializer sends as it is. */
@@ -164,7 +166,7 @@ describe('the spliced body: UTF-8 and keys checked as they are written', () => {
     const [table] = tablesOf(config, [record as KafkaEventRecord]);
     const row = (table as TableBatch).rows[0];
     return {
-      spliced: Buffer.isBuffer(row),
+      spliced: row instanceof BodyRow,
       text: serializeBody(table as TableBatch, config).toString('utf8'),
     };
   }
@@ -266,5 +268,29 @@ describe('the spliced body: headers like the last record', () => {
     const [table] = tablesOf(config(), records);
     const rows = JSON.parse(serializeBody(table as TableBatch, config()).toString('utf8'));
     expect(rows.map((row: { h: unknown }) => row.h)).toEqual([{ a: 'x' }, { a: 'y' }, { a: 'x' }]);
+  });
+});
+
+describe('the spliced body: rows as spans of it', () => {
+  const config = () => spliceConfig();
+  const records = () =>
+    [0, 1, 2].map((offset) => kafkaRecord({ offset, value: { n: offset }, key: `k${offset}` }));
+
+  it('gives each row its text, for matching the rows StarRocks rejected', () => {
+    const [table] = tablesOf(config(), records());
+    expect((table as TableBatch).rows.map((row) => rowText(row))).toEqual(
+      [0, 1, 2].map((n) => `{"n":${n},"o":${n},"k":"k${n}","t":"test"}`),
+    );
+    const rejected = [{ reason: 'too long', row: '{"k":"k1","n":1,"o":1,"t":"test"}' }];
+    expect(matchRejectedRows(table as TableBatch, rejected, 'json')).toEqual(new Map([[1, rejected[0]]]));
+  });
+
+  it('names the record of a spliced row that is not JSON when StarRocks refused the body', () => {
+    const [table] = tablesOf(config(), [
+      kafkaRecord({ offset: 0, value: { n: 0 } }),
+      kafkaRecord({ offset: 1, value: '{"n":tru}' }),
+    ]);
+    expect((table as TableBatch).rows[1]).toBeInstanceOf(BodyRow);
+    expect(() => findInvalidRow(table as TableBatch, config())).toThrow(/record test-0@1/);
   });
 });
