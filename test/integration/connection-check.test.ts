@@ -171,6 +171,23 @@ describe('checkConnection', () => {
     ]);
   });
 
+  it('fails a missing offsets table of sink.transaction.mode=multi, giving its DDL', async () => {
+    const report = await checkConnection({
+      connectorConfig: connectorConfig({
+        'sink.semantic': 'exactly-once',
+        'sink.transaction.mode': 'multi',
+        'sink.offsets.table': 'sink_offsets',
+      }),
+    });
+    expect(report.lines).toContainEqual({
+      status: 'fail',
+      subject: 'table sink_offsets',
+      message: expect.stringContaining(
+        'create the offsets table of sink.transaction.mode=multi: CREATE TABLE sink_offsets (',
+      ),
+    });
+  });
+
   it('gives each FE its own verdict: an unreachable second FE fails, the first still passes', async () => {
     const deadFe = `127.0.0.1:${await closedPort()}`;
 
