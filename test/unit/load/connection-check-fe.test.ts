@@ -52,6 +52,12 @@ function connectorConfig(feUrl: string, extra: Record<string, string> = {}): Rec
   };
 }
 
+/** The config with its credentials in a secret instead of a user and password. */
+function secretConfig(feUrl: string, arn: string): Record<string, string> {
+  const { 'starrocks.username': _user, 'starrocks.password': _password, ...rest } = connectorConfig(feUrl);
+  return { ...rest, 'starrocks.secret.arn': arn };
+}
+
 const byStatus = (lines: readonly CheckLine[], status: CheckLine['status']) =>
   lines.filter((l) => l.status === status).map((l) => `${l.subject}: ${l.message}`);
 
@@ -121,9 +127,7 @@ describe('checkConnection with FEs of other kinds', () => {
   it('reads the credentials of starrocks.secret.arn through the reader, and never prints them', async () => {
     const url = await fe(olderThanSqlApi);
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sr-AbCdEf';
-    const config = { ...connectorConfig(url), 'starrocks.secret.arn': arn };
-    delete config['starrocks.username'];
-    delete config['starrocks.password'];
+    const config = secretConfig(url, arn);
     const asked: string[] = [];
 
     const report = await checkConnection({
@@ -157,9 +161,7 @@ describe('checkConnection with FEs of other kinds', () => {
       'must hold JSON {"username": "...", "password": "..."}',
     ],
   ])('could not run with a secret and %s', async (_case, readSecret, message) => {
-    const config = { ...connectorConfig('127.0.0.1:8030'), 'starrocks.secret.arn': 'sr-secret' };
-    delete config['starrocks.username'];
-    delete config['starrocks.password'];
+    const config = secretConfig('127.0.0.1:8030', 'sr-secret');
 
     const report = await checkConnection({ connectorConfig: config, ...(readSecret ? { readSecret } : {}) });
 
