@@ -100,6 +100,10 @@ export async function checkConnection(options: ConnectionCheckOptions): Promise<
       : await sampleRows(options.event, config, Date.now() + timeoutMs, options.readSecret);
   if (sample !== undefined) lines.push(...sample.lines);
   const tables = tablesToCheck(config, options.topics, sample?.tables ?? [], lines);
+  if (probes.some((p) => p.database === 'missing') && !probes.some((p) => p.database === 'exists')) {
+    if (tables.length > 0) lines.push(tablesNotChecked(tables, `database ${config.database} does not exist`));
+    return { lines, couldNotRun: false };
+  }
   if (queryFe === undefined) {
     if (tables.length > 0)
       lines.push(
