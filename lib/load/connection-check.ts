@@ -202,7 +202,7 @@ async function probeFe(
     return { ...probe, call: queryCall, sqlApi: true, ...answer };
   }
   if (version.details.httpStatus === 404) return { ...probe, sqlApi: false };
-  return { ...probe, problem: `the SQL API ${version.summary}` };
+  return { ...probe, problem: `the SQL API ${version.summary}${saidBy(version)}` };
 }
 
 /** What a refused probe says about the FE, the credentials and the database. */
@@ -222,8 +222,13 @@ function probeRefusal(fe: string, call: StarRocksCall, refusal: Refusal): FeProb
   }
   if (/unknown database/i.test(message)) return { fe, call, auth: 'ok', database: 'missing' };
   if (/access denied/i.test(message)) return { fe, call, auth: 'privilege' };
-  const said = message === '' ? '' : ` (${message.slice(0, 200)})`;
-  return { fe, call, problem: `${refusal.summary}${said}` };
+  return { fe, call, problem: `${refusal.summary}${saidBy(refusal)}` };
+}
+
+/** What StarRocks said in a refusal (already scrubbed of the credentials), shortened. */
+function saidBy(refusal: Refusal): string {
+  const message = refusal.details.starrocksMessage ?? '';
+  return message === '' || refusal.summary.includes(message) ? '' : ` (${message.slice(0, 200)})`;
 }
 
 function feLine(probe: FeProbe): CheckLine {

@@ -97,6 +97,21 @@ describe('checkConnection with FEs of other kinds', () => {
     expect(seen[0]?.headers.authorization).toBe(`Basic ${Buffer.from('root:S3cret-pw').toString('base64')}`);
   });
 
+  it('warns when the SQL API fails, scrubbing the password from what the FE echoed', async () => {
+    const url = await fe((req) =>
+      req.url?.includes('/get_load_state')
+        ? { status: 200, body: { status: 'OK', state: 'UNKNOWN' } }
+        : { status: 500, body: { status: 'FAILED', msg: 'bad request from root:S3cret-pw' } },
+    );
+
+    const report = await checkConnection({ connectorConfig: connectorConfig(url) });
+
+    expect(byStatus(report.lines, 'warn')).toEqual([
+      `FE ${url}: reachable; the SQL API got HTTP 500 from ${url.slice(7)} (bad request from root:***)`,
+    ]);
+    expect(JSON.stringify(report)).not.toContain('S3cret-pw');
+  });
+
   it('fails a user without the privilege to load, naming the grant', async () => {
     const url = await fe(() => ({ status: 403, body: { status: 'FAILED', msg: 'Access denied' } }));
 
