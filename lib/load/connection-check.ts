@@ -100,21 +100,28 @@ export async function checkConnection(options: ConnectionCheckOptions): Promise<
       : await sampleRows(options.event, config, Date.now() + timeoutMs, options.readSecret);
   if (sample !== undefined) lines.push(...sample.lines);
   const tables = tablesToCheck(config, options.topics, sample?.tables ?? [], lines);
-  if (probes.some((p) => p.database === 'missing') && !probes.some((p) => p.database === 'exists')) {
-    if (tables.length > 0) lines.push(tablesNotChecked(tables, `database ${config.database} does not exist`));
-    return { lines, couldNotRun: false };
-  }
-  if (queryFe === undefined) {
-    if (tables.length > 0)
-      lines.push(
-        tablesNotChecked(tables, noSqlApi ? 'the FEs have no HTTP SQL API (StarRocks < 3.2)' : whyNotRead),
-      );
+  const unread = whyTablesUnread(probes, config.database, noSqlApi, whyNotRead);
+  if (queryFe === undefined || unread !== undefined) {
+    if (tables.length > 0) lines.push(tablesNotChecked(tables, unread ?? whyNotRead));
     return { lines, couldNotRun: false };
   }
   for (const table of tables) {
     lines.push(...(await tableLines(table, config, queryFe.call, timeoutMs, sample?.tables ?? [])));
   }
   return { lines, couldNotRun: false };
+}
+
+/** Why the tables cannot be read, or undefined when an FE answers the SQL API in an existing database. */
+function whyTablesUnread(
+  probes: readonly FeProbe[],
+  database: string,
+  noSqlApi: boolean,
+  whyNotRead: string,
+): string | undefined {
+  if (probes.some((p) => p.database === 'missing') && !probes.some((p) => p.database === 'exists'))
+    return `database ${database} does not exist`;
+  if (noSqlApi) return 'the FEs have no HTTP SQL API (StarRocks < 3.2)';
+  return probes.some((p) => p.sqlApi === true) ? undefined : whyNotRead;
 }
 
 /** The parsed config, or undefined after a FAIL line per problem. */
