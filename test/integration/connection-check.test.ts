@@ -300,6 +300,27 @@ describe('npm run check', () => {
     if (password !== '') expect(stdout).not.toContain(password);
   });
 
+  it('exits 0 for a healthy target, the --topics and --event flags given', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'check-'));
+    const configFile = path.join(dir, 'sink-config.json');
+    writeFileSync(configFile, JSON.stringify(connectorConfig()));
+    const eventFile = path.join(dir, 'event.json');
+    writeFileSync(eventFile, JSON.stringify(orderEvent({ id: 1, city: 'Oslo', __op: 0 })));
+
+    const { stdout, code } = await check([
+      '--config',
+      configFile,
+      '--topics',
+      'orders-topic',
+      '--event',
+      eventFile,
+    ]);
+
+    expect(stdout).toContain('ok   sample event: 1 records; rows for orders (1 rows)');
+    expect(stdout).toMatch(/^0 FAIL, 0 warn, 0 skip, \d+ ok$/m);
+    expect(code).toBe(0);
+  });
+
   it('exits 2 for a config it cannot use', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'check-'));
     const file = path.join(dir, 'bad.json');
