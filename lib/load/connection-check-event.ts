@@ -5,7 +5,7 @@ import { registryValuesFor } from '../convert/registry-values.ts';
 import { decodeKafkaEvent, type KafkaRecord } from '../decode/event.ts';
 import type { SecretReader } from '../decode/schema-registry/schema-cache.ts';
 import type { SinkError } from '../errors.ts';
-import { type TableColumn, tableKind } from './connection-check-columns.ts';
+import { type TableColumn, tableKind } from './table-columns.ts';
 import type { CheckLine } from './connection-check-report.ts';
 
 /**

@@ -6,7 +6,7 @@ import { changesTopics } from '../config/transforms.ts';
 import type { SecretReader } from '../decode/schema-registry/schema-cache.ts';
 import { ConfigError, ErrorCode } from '../errors.ts';
 import { isRefusal, type Refusal } from './classify.ts';
-import { readTableColumns, type TableColumn, tableKind } from './connection-check-columns.ts';
+import { readTableColumns, type TableColumn, tableKind } from './table-columns.ts';
 import { compareSample, type SampleTable, sampleRows } from './connection-check-event.ts';
 import type { CheckLine, ConnectionReport } from './connection-check-report.ts';
 import { versionLines } from './connection-check-version.ts';

@@ -5,7 +5,7 @@ import {
   columnsQuery,
   type TableColumn,
   tableKind,
-} from '../../../lib/load/connection-check-columns.ts';
+} from '../../../lib/load/table-columns.ts';
 import { compareSample, sampleRows } from '../../../lib/load/connection-check-event.ts';
 import {
   type CheckLine,
