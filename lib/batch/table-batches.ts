@@ -110,6 +110,8 @@ export function buildTableBatches(
   // Records come sorted by topic: the last topic's table and batch serve the next record, and the
   // batch's last offset range the next record of its partition.
   let lastTopic: string | undefined;
+  // With a router, two consumed topics may share a routed topic; each is still checked once.
+  let lastConsumed: string | undefined;
   let batch: TableBatch | undefined;
   let range: OffsetRange | undefined;
   const transformed = needObject ? transformedRows(config, registry, metadata) : undefined;
@@ -136,7 +138,7 @@ export function buildTableBatches(
         skipped[row.skip] = (skipped[row.skip] ?? 0) + 1;
         continue;
       }
-      if (topic !== lastTopic || batch === undefined) {
+      if (topic !== lastTopic || record.topic !== lastConsumed || batch === undefined) {
         const table = resolveTable(record, config, topic);
         batch = byTable.get(table);
         if (batch === undefined) {
@@ -145,6 +147,7 @@ export function buildTableBatches(
         }
         range = batch.ranges[batch.ranges.length - 1];
         lastTopic = topic;
+        lastConsumed = record.topic;
       }
     } catch (thrown) {
       // Parsing, converting or writing a value nested thousands of levels deep runs out of stack.

@@ -52,6 +52,38 @@ describe('routers and the tables a batch loads into', () => {
     expect(contents(summary).map((t) => t.table)).toEqual(['audit', 'crm_customers']);
   });
 
+  it('still refuses a consumed topic outside "topics" when it routes to the table of an accepted one', () => {
+    const run = () =>
+      tablesOf({ ...DEBEZIUM_PREFIX, topics: 'shop.public.orders' }, [
+        { topic: 'shop.archive.orders', offset: 1, value: { id: 1 } },
+        { topic: 'shop.public.orders', offset: 2, value: { id: 2 } },
+      ]);
+
+    expect(run).toThrow(RecordError);
+    expect(run).toThrow(/topic "shop\.archive\.orders" is not in "topics"/);
+  });
+
+  it('checks each consumed topic once even when records of two of them alternate on one routed topic', () => {
+    const errors: string[] = [];
+    const summary = buildTableBatches(
+      decodeEvent(
+        mskEvent(
+          [
+            { topic: 'shop.public.orders', offset: 1, value: { id: 1 } },
+            { topic: 'shop.xpublic.orders', offset: 2, value: { id: 2 } },
+          ].map(kafkaRecord),
+        ),
+      ),
+      sinkConfig({ ...DEBEZIUM_PREFIX, topics: 'shop.public.orders' }),
+      (record, error) => errors.push(`${record.topic}: ${error.code}`),
+    );
+
+    expect(errors).toEqual(['shop.xpublic.orders: ROUTE_TOPIC_NOT_ALLOWED']);
+    expect(contents(summary)).toEqual([
+      { table: 'orders', rows: [{ id: 1 }], ranges: ['shop.public.orders-0@1..1'] },
+    ]);
+  });
+
   it('fails a record whose routed topic is no table name, naming both topics', () => {
     const run = () =>
       tablesOf(oneTransform('RegexRouter', { regex: '(.*)', replacement: '$1-copy' }), [
