@@ -5,8 +5,8 @@ import { registryValuesFor } from '../convert/registry-values.ts';
 import { decodeKafkaEvent, type KafkaRecord } from '../decode/event.ts';
 import type { SecretReader } from '../decode/schema-registry/schema-cache.ts';
 import type { SinkError } from '../errors.ts';
-import { type TableColumn, tableKind } from './table-columns.ts';
 import type { CheckLine } from './connection-check-report.ts';
+import { type TableColumn, tableKind } from './table-columns.ts';
 
 /**
  * The connection check's sample event: the rows the sink's own decode, convert, transform and

@@ -6,7 +6,6 @@ import { changesTopics } from '../config/transforms.ts';
 import type { SecretReader } from '../decode/schema-registry/schema-cache.ts';
 import { ConfigError, ErrorCode } from '../errors.ts';
 import { isRefusal, type Refusal } from './classify.ts';
-import { readTableColumns, type TableColumn, tableKind } from './table-columns.ts';
 import { compareSample, type SampleTable, sampleRows } from './connection-check-event.ts';
 import type { CheckLine, ConnectionReport } from './connection-check-report.ts';
 import { versionLines } from './connection-check-version.ts';
@@ -14,6 +13,7 @@ import { basicAuth } from './http.ts';
 import { OFFSET_COLUMNS, offsetsTableDdl } from './offsets-table.ts';
 import { readLoadState, runQuery, type StarRocksCall } from './starrocks-client.ts';
 import type { Credentials } from './stream-load.ts';
+import { readTableColumns, type TableColumn, tableKind } from './table-columns.ts';
 
 /**
  * The connection check (`npm run check`, and callable after a deploy): every FE reachable, the

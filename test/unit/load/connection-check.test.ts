@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseSinkConfig } from '../../../lib/config/sink-config.ts';
-import {
-  columnOf,
-  columnsQuery,
-  type TableColumn,
-  tableKind,
-} from '../../../lib/load/table-columns.ts';
 import { compareSample, sampleRows } from '../../../lib/load/connection-check-event.ts';
 import {
   type CheckLine,
@@ -14,6 +8,7 @@ import {
   formatCheckReport,
 } from '../../../lib/load/connection-check-report.ts';
 import { atLeast, parseVersion, versionLines } from '../../../lib/load/connection-check-version.ts';
+import { columnOf, columnsQuery, type TableColumn, tableKind } from '../../../lib/load/table-columns.ts';
 import { kafkaRecord, mskEvent } from '../../fixtures/events.ts';
 
 /** A minimal valid connector config, with `extra` keys over it. */
