@@ -2,29 +2,13 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import type { CredentialsSource } from '../../lib/config/connection.ts';
 import { commonJsExports } from '../../lib/decode/commonjs-interop.ts';
 import { ErrorCode, SinkError } from '../../lib/errors.ts';
-import type { Credentials, CredentialsProvider } from '../../lib/load/stream-load.ts';
+import { parseSecretCredentials } from '../../lib/load/secret-credentials.ts';
+import type { CredentialsProvider } from '../../lib/load/stream-load.ts';
 
 const CACHE_KEY = 'starrocks-credentials';
 const INTERNAL_KEY = 'starrocksCredentials';
 /** A rotated password is picked up within this time even without a 401. */
 export const SECRET_CACHE_MS = 5 * 60_000;
-
-/** Turns the secret's JSON into credentials without ever echoing its content. */
-export function parseSecret(value: unknown, secretArn: string): Credentials {
-  const v = value as { username?: unknown; password?: unknown } | null;
-  if (
-    v === null ||
-    typeof v !== 'object' ||
-    typeof v.username !== 'string' ||
-    typeof v.password !== 'string'
-  ) {
-    throw new SinkError(
-      ErrorCode.SECRET_INVALID,
-      `secret ${secretArn} must hold JSON {"username": "...", "password": "..."} with string values`,
-    );
-  }
-  return { username: v.username, password: v.password };
-}
 
 export interface CredentialsWiring {
   /** The middy middleware to `.use()`, when credentials come from Secrets Manager. */
@@ -54,7 +38,7 @@ export async function wireCredentials(source: CredentialsSource): Promise<Creden
     setToContext: true,
   }) as MiddlewareObj;
   const read = (holder: object) =>
-    parseSecret((holder as Record<string, unknown>)[INTERNAL_KEY], source.secretArn);
+    parseSecretCredentials((holder as Record<string, unknown>)[INTERNAL_KEY], source.secretArn);
   return {
     middleware,
     provider: (context) => ({

@@ -11,6 +11,7 @@ import type { CheckLine, ConnectionReport } from './connection-check-report.ts';
 import { versionLines } from './connection-check-version.ts';
 import { basicAuth } from './http.ts';
 import { OFFSET_COLUMNS, offsetsTableDdl } from './offsets-table.ts';
+import { parseSecretCredentials } from './secret-credentials.ts';
 import { readLoadState, runQuery, type StarRocksCall } from './starrocks-client.ts';
 import type { Credentials } from './stream-load.ts';
 import { readTableColumns, type TableColumn, tableKind } from './table-columns.ts';
@@ -166,18 +167,11 @@ async function readCredentials(
   } catch (error) {
     return fail(`secret ${source.secretArn} could not be read: ${(error as Error).message}`);
   }
-  const v = value as { username?: unknown; password?: unknown } | null;
-  if (
-    v === null ||
-    typeof v !== 'object' ||
-    typeof v.username !== 'string' ||
-    typeof v.password !== 'string'
-  ) {
-    return fail(
-      `secret ${source.secretArn} must hold JSON {"username": "...", "password": "..."} with string values`,
-    );
+  try {
+    return parseSecretCredentials(value, source.secretArn);
+  } catch (error) {
+    return fail((error as Error).message);
   }
-  return { username: v.username, password: v.password };
 }
 
 /** Asks one FE: the load-state probe (reach, credentials, database), then its version. */

@@ -21,6 +21,7 @@ import {
   transformError,
   withChanges,
 } from './connect-record.ts';
+import { isSchemalessMap } from './field-path.ts';
 import { parseHeaderLiteral } from './kafka-routing-header-literal.ts';
 import type { StepFactories } from './step-factories.ts';
 
@@ -162,7 +163,7 @@ function headersFromStruct(
   moved: ReadonlySet<string>,
   schemaWithoutMoved: (schema: ConnectSchema) => ConnectSchema,
 ): UpdatedPart {
-  if (schema.type !== 'struct' || !isMap(value)) {
+  if (schema.type !== 'struct' || !isSchemalessMap(value)) {
     throw transformError(
       record,
       config.name,
@@ -230,7 +231,7 @@ function headersFromMap(
   value: unknown,
   moved: ReadonlySet<string>,
 ): UpdatedPart {
-  if (!isMap(value)) {
+  if (!isSchemalessMap(value)) {
     throw transformError(
       record,
       config.name,
@@ -244,18 +245,6 @@ function headersFromMap(
   if (moved.size === 0) return { schema: null, value, headers };
   const updated = Object.fromEntries(Object.entries(value).filter(([name]) => !moved.has(name)));
   return { schema: null, value: updated, headers };
-}
-
-/** A struct or map as this sink holds one: a plain object (not an array, a Date, bytes or exact JSON). */
-function isMap(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof Date) &&
-    !Buffer.isBuffer(value) &&
-    !isRawJson(value)
-  );
 }
 
 function describeValue(value: unknown): string {
