@@ -7,7 +7,7 @@ import { Admin } from '@platformatic/kafka';
 import { javaArgs } from './java.ts';
 import { logFile, runDir } from './paths.ts';
 import { type ManagedProcess, startProcess, tail } from './process.ts';
-import { freePort, waitFor } from './wait.ts';
+import { freePorts, waitFor } from './wait.ts';
 
 const run = promisify(execFile);
 
@@ -24,7 +24,7 @@ export interface KafkaBroker {
  * without `--standalone`.
  */
 export async function startKafka(name = 'kafka'): Promise<KafkaBroker> {
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  const [port, controllerPort] = await freePorts(2);
   const id = randomBytes(3).toString('hex');
   const dir = runDir(`${name}-${id}`);
   const log = logFile(`${name}-${id}`);
