@@ -134,17 +134,28 @@ export function writeInteger(o: JsonOutput, n: number): void {
   let end = len + 1;
   for (let bound = 10; bound <= rest && end - len < 16; bound *= 10) end++;
   o.len = end;
+  putDigitsBefore(buf, end, rest);
+}
+
+/**
+ * The digits of a non-negative safe integer written backwards so that they end just before `end`,
+ * two at a time; the position of the first digit.
+ */
+function putDigitsBefore(buf: Buffer, end: number, value: number): number {
+  let pos = end;
+  let rest = value;
   while (rest >= 100) {
     const next = Math.floor(rest / 100);
     const pair = 2 * (rest - next * 100);
-    buf[--end] = DIGIT_PAIRS[pair + 1] as number;
-    buf[--end] = DIGIT_PAIRS[pair] as number;
+    buf[--pos] = DIGIT_PAIRS[pair + 1] as number;
+    buf[--pos] = DIGIT_PAIRS[pair] as number;
     rest = next;
   }
   if (rest >= 10) {
-    buf[--end] = DIGIT_PAIRS[2 * rest + 1] as number;
-    buf[--end] = DIGIT_PAIRS[2 * rest] as number;
-  } else buf[--end] = 48 + rest;
+    buf[--pos] = DIGIT_PAIRS[2 * rest + 1] as number;
+    buf[--pos] = DIGIT_PAIRS[2 * rest] as number;
+  } else buf[--pos] = 48 + rest;
+  return pos;
 }
 
 export function writeDouble(c: Cursor, o: JsonOutput): void {
@@ -409,16 +420,6 @@ export function writeScaledDigits(o: JsonOutput, unscaled: number, scale: number
     rest = next;
   }
   buf[--pos] = 0x2e;
-  while (rest >= 100) {
-    const next = Math.floor(rest / 100);
-    const pair = 2 * (rest - next * 100);
-    buf[--pos] = DIGIT_PAIRS[pair + 1] as number;
-    buf[--pos] = DIGIT_PAIRS[pair] as number;
-    rest = next;
-  }
-  if (rest >= 10) {
-    buf[--pos] = DIGIT_PAIRS[2 * rest + 1] as number;
-    buf[--pos] = DIGIT_PAIRS[2 * rest] as number;
-  } else buf[--pos] = 48 + rest;
+  pos = putDigitsBefore(buf, pos, rest);
   if (unscaled < 0) buf[--pos] = 0x2d;
 }
