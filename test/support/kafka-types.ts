@@ -1,10 +1,9 @@
-import { transformOptionReader } from '../../lib/config/transform-spec.ts';
-import { TRANSFORM_CATALOGUE, type TransformConfig } from '../../lib/config/transforms.ts';
+import type { TransformConfig } from '../../lib/config/transforms.ts';
 import type { ConnectSchema } from '../../lib/convert/connect-schema.ts';
 import type { ConnectRecord, TransformStep } from '../../lib/convert/transforms/connect-record.ts';
 import { KAFKA_TYPE_STEPS } from '../../lib/convert/transforms/kafka-types.ts';
 import type { StepFactories } from '../../lib/convert/transforms/step-factories.ts';
-import { applied, connectRecord } from './kafka-records.ts';
+import { applied, connectRecord, fieldTransformConfig } from './kafka-records.ts';
 
 /**
  * The type transforms' test factories: a step from a class name (under
@@ -16,18 +15,7 @@ export { connectRecord, field, struct } from './kafka-records.ts';
 
 /** `className` with `options` → its step; throws on config problems. */
 export function typeStep(className: string, options: Record<string, string>): TransformStep {
-  const fullName = `org.apache.kafka.connect.transforms.${className}`;
-  const entry = TRANSFORM_CATALOGUE.find((c) => c.classes.includes(fullName));
-  if (entry === undefined) throw new Error(`no class ${fullName}`);
-  const prefix = 'transforms.t.';
-  const raw = new Map(Object.entries(options).map(([k, v]) => [`${prefix}${k}`, v]));
-  const problems: string[] = [];
-  const spec = entry.parse(
-    fullName,
-    transformOptionReader(prefix, raw, (k, m) => problems.push(`${k} ${m}`)),
-  );
-  if (spec === undefined || problems.length > 0) throw new Error(problems.join('; '));
-  const config = { ...spec, name: 't', className: fullName, negate: false } as TransformConfig;
+  const config = fieldTransformConfig(className, options);
   const factories = KAFKA_TYPE_STEPS as unknown as StepFactories<TransformConfig>;
   return (factories[config.kind] as (c: TransformConfig) => TransformStep)(config);
 }
