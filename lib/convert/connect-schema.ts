@@ -17,3 +17,16 @@ export interface ConnectSchema {
   readonly keys?: ConnectSchema;
   readonly values?: ConnectSchema;
 }
+
+/** Connect's primitive schema types: the ones whose values are neither structs, arrays nor maps. */
+export const CONNECT_PRIMITIVE_TYPES = [
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'float32',
+  'float64',
+  'boolean',
+  'string',
+  'bytes',
+] as const;

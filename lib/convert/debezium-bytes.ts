@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import type { ExtractNewRecordStateSpec } from '../config/transform-classes/debezium.ts';
 import type { TransformConfig } from '../config/transforms.ts';
 import { isNullLiteral, isSpace, MemberCursor, type MemberSpan, memberName } from '../decode/json-scanner.ts';
-import type { ConnectSchema } from './connect-schema.ts';
+import { CONNECT_PRIMITIVE_TYPES, type ConnectSchema } from './connect-schema.ts';
 import { isRawJson, rawJson } from './exact-json.ts';
 import { LOGICAL_TYPES, type LogicalConverter } from './logical-types.ts';
 import { isRequired } from './required-fields.ts';
@@ -87,17 +87,8 @@ type LogicalFn = (value: unknown) => unknown;
 
 const imagePlans = new WeakMap<ConnectSchema, ImagePlan | null>();
 
-const COPYABLE = new Set([
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'float32',
-  'float64',
-  'boolean',
-  'string',
-  'bytes',
-]);
+/** Primitive values are copied from the event's bytes as they are. */
+const COPYABLE = new Set<string>(CONNECT_PRIMITIVE_TYPES);
 
 function imagePlan(schema: ConnectSchema, replaceNullWithDefault: boolean): ImagePlan | undefined {
   let plan = imagePlans.get(schema);

@@ -6,7 +6,7 @@
  * default or the one its parents' defaults give it.
  */
 import type { FlattenSpec } from '../../config/transform-classes/kafka-types.ts';
-import type { ConnectSchema } from '../connect-schema.ts';
+import { CONNECT_PRIMITIVE_TYPES, type ConnectSchema } from '../connect-schema.ts';
 import type { TransformStep } from './connect-record.ts';
 import {
   DataShapeError,
@@ -25,18 +25,7 @@ import { readPart, withPart } from './kafka-records-part.ts';
 const PURPOSE = 'flattening';
 
 /** Schema types copied as they are (primitives and arrays). */
-const KEPT_TYPES = new Set([
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'float32',
-  'float64',
-  'boolean',
-  'string',
-  'bytes',
-  'array',
-]);
+const KEPT_TYPES = new Set<string>([...CONNECT_PRIMITIVE_TYPES, 'array']);
 
 function unsupportedWithSchema(type: string, name: string): DataShapeError {
   return new DataShapeError(
