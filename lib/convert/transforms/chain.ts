@@ -1,13 +1,7 @@
 import type { PredicateConfig } from '../../config/transform-classes/predicates.ts';
 import type { TransformConfig } from '../../config/transforms.ts';
 import type { KafkaRecord } from '../../decode/event.ts';
-import {
-  type ConnectRecord,
-  type PredicateTest,
-  type TransformSkip,
-  type TransformStep,
-  withChanges,
-} from './connect-record.ts';
+import type { ConnectRecord, PredicateTest, TransformSkip, TransformStep } from './connect-record.ts';
 import { DEBEZIUM_STEPS } from './debezium.ts';
 import { KAFKA_RECORD_STEPS } from './kafka-records.ts';
 import { KAFKA_ROUTING_STEPS } from './kafka-routing.ts';
@@ -128,5 +122,3 @@ export function timestampTypeOf(source: KafkaRecord): ConnectRecord['timestampTy
   if (source.timestamp === undefined) return 'NoTimestampType';
   return source.timestampType === 'LOG_APPEND_TIME' ? 'LogAppendTime' : 'CreateTime';
 }
-
-export { withChanges };
